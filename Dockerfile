@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+
+# ---- build: compile src/ to dist/ ----
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# The lock file may lack optional platform builds the mirror it was made on did not have (see .ci/run).
+RUN npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# ---- runtime: production dependencies and dist/ only ----
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production PORT=4000 HOST=0.0.0.0
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Optional dependencies stay: @anthropic-ai/claude-agent-sdk ships its native
+# `claude` binary in one (CLAUDE_AGENT provider), so no --omit=optional here.
+RUN (npm ci --omit=dev --no-audit --no-fund || npm install --omit=dev --no-audit --no-fund) && npm cache clean --force
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 4000
+# graphql-yoga answers GET /health; slim images have no curl, so Node's fetch does it.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "dist/main.js"]

@@ -1,0 +1,78 @@
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { createDiscussionService } from './engine/discussion-service.js';
+import { recoverDiscussions } from './engine/recovery.js';
+import { createTurnRunner } from './engine/turn-runner.js';
+import { createGraphQLServer, createHealthServer, GRAPHQL_PATH } from './http/server.js';
+import { createLogger } from './logger.js';
+import { createProviderRegistry } from './providers/registry.js';
+import { createRuntime, type RuntimeOptions } from './runtime.js';
+
+export interface App {
+  /** Listens on `port` (0 picks a free one) and resolves with the address. */
+  start(port?: number, host?: string): Promise<{ url: string; port: number }>;
+  stop(): Promise<void>;
+  readonly mode: 'memory' | 'redis';
+  /** Resolves once this process serves at least `count` live subscriptions of the discussion. */
+  whenListening(discussionId: string, count: number): Promise<void>;
+}
+
+export async function buildApp(config: Config, options: RuntimeOptions & { logger?: Logger } = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const runtime = await createRuntime(config, logger, options);
+  if (runtime.mode === 'memory') {
+    logger.warn('MEMORY MODE: no REDIS_URL is set, so nothing persists. Discussions vanish when this process stops.');
+  }
+  const providers = createProviderRegistry(config.providers);
+  const engine = { store: runtime.store, bus: runtime.bus, scheduler: runtime.scheduler, providers, logger };
+  const runner = createTurnRunner(engine);
+  const discussions = createDiscussionService({ ...engine, runner });
+  let stopCommands: (() => void) | undefined;
+  if (config.role !== 'api') {
+    runtime.scheduler.startWorker(runner.runJob);
+    // A stop on any replica reaches the process running the turn.
+    stopCommands = await runtime.bus.onCommand((command) => void runner.cancel(command.discussionId, command.reason));
+    await recoverDiscussions(engine);
+  }
+
+  const http =
+    config.role === 'worker'
+      ? createHealthServer({ isReady: runtime.isReady })
+      : createGraphQLServer({ config, logger, discussions, providers, isReady: runtime.isReady });
+  const { server } = http;
+
+  let stopping: Promise<void> | undefined;
+  async function stop(): Promise<void> {
+    logger.info('shutting down');
+    // Stop taking requests and end every subscription (their listeners unsubscribe as they end).
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    await http.closeSubscriptions();
+    server.closeAllConnections();
+    await closed;
+    // Let running turns finish within the grace period, then cancel what is left.
+    const grace = setTimeout(() => void runner.cancelAll('shutdown'), config.shutdownGraceMs);
+    await runtime.scheduler.close();
+    clearTimeout(grace);
+    stopCommands?.();
+    await runtime.close();
+    logger.info('stopped');
+  }
+
+  return {
+    mode: runtime.mode,
+    async start(port = config.port, host = config.host) {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve());
+      });
+      const address = server.address() as AddressInfo;
+      const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+      const url = config.role === 'worker' ? base : `${base}${GRAPHQL_PATH}`;
+      logger.info({ url, mode: runtime.mode, role: config.role }, 'listening');
+      return { url, port: address.port };
+    },
+    stop: () => (stopping ??= stop()),
+    whenListening: (discussionId, count) => runtime.bus.whenListening(discussionId, count),
+  };
+}

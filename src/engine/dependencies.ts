@@ -1,0 +1,35 @@
+import type { Logger } from 'pino';
+import { ACTIVE_STATUSES, type DiscussionStatus } from '../domain.js';
+import type { EventBus } from '../events/bus.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { TurnScheduler } from '../queue/types.js';
+import type { DiscussionRecord, DiscussionStore, LogEntry, StatePatch } from '../store/types.js';
+
+/** What the engine works with; app.ts wires the memory or Redis flavours in. */
+export interface EngineDependencies {
+  store: DiscussionStore;
+  bus: EventBus;
+  providers: ProviderRegistry;
+  scheduler: TurnScheduler;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** Publishes a persisted log entry to the discussion's live channel. */
+export function publishEntry(bus: EventBus, discussionId: string, entry: LogEntry): Promise<void> {
+  return bus.publish(discussionId, { ...entry, discussionId });
+}
+
+/** A status compare-and-set that also tells subscribers. Undefined when the status did not fit. */
+export async function transitionAndPublish(
+  { store, bus }: Pick<EngineDependencies, 'store' | 'bus'>,
+  discussionId: string,
+  change: { from: readonly DiscussionStatus[]; to: DiscussionStatus; patch?: StatePatch },
+): Promise<DiscussionRecord | undefined> {
+  const result = await store.transition(discussionId, change);
+  if (!result) return undefined;
+  await publishEntry(bus, discussionId, result.entry);
+  return result.record;
+}
+
+export const OPEN_STATUSES: readonly DiscussionStatus[] = ['CREATED', ...ACTIVE_STATUSES];

@@ -1,0 +1,94 @@
+import type { Config } from '../config.js';
+import type { ProviderName } from '../domain.js';
+import { PROVIDERS } from '../domain.js';
+import { createAnthropicModel } from './anthropic.js';
+import { createClaudeAgentModel } from './claude-agent.js';
+import { createGeminiModel } from './gemini.js';
+import { createMockModel } from './mock.js';
+import { createOpenAIModel } from './openai.js';
+import type { ChatModel } from './types.js';
+
+export interface ProviderInfo {
+  name: ProviderName;
+  configured: boolean;
+  defaultModel: string;
+}
+
+export interface ProviderRegistry {
+  list(): ProviderInfo[];
+  /** The model for a provider, or undefined when it is not configured. */
+  get(name: ProviderName): ChatModel | undefined;
+  defaultModel(name: ProviderName): string;
+}
+
+type ProvidersConfig = Config['providers'];
+
+interface ProviderEntry {
+  defaultModel: string;
+  /** Builds the adapter, or returns undefined when its configuration is missing. */
+  create(): ChatModel | undefined;
+}
+
+function createEntries(config: ProvidersConfig): Record<ProviderName, ProviderEntry> {
+  const { maxRetries, timeoutMs } = config;
+  // a vendor is configured by its key; an OpenAI-compatible server by its base URL (its key is optional)
+  const { anthropic, openai, gemini, claudeAgent, openaiCompatible } = config;
+  return {
+    ANTHROPIC: {
+      defaultModel: anthropic.model,
+      create: () =>
+        anthropic.apiKey === undefined
+          ? undefined
+          : createAnthropicModel({ apiKey: anthropic.apiKey, baseUrl: anthropic.baseUrl, maxRetries, timeoutMs }),
+    },
+    OPENAI: {
+      defaultModel: openai.model,
+      create: () =>
+        openai.apiKey === undefined
+          ? undefined
+          : createOpenAIModel({ provider: 'OPENAI', apiKey: openai.apiKey, baseUrl: openai.baseUrl, maxRetries, timeoutMs }),
+    },
+    GEMINI: {
+      defaultModel: gemini.model,
+      create: () =>
+        gemini.apiKey === undefined
+          ? undefined
+          : createGeminiModel({ apiKey: gemini.apiKey, baseUrl: gemini.baseUrl, maxRetries, timeoutMs }),
+    },
+    CLAUDE_AGENT: {
+      defaultModel: claudeAgent.model,
+      create: () =>
+        claudeAgent.apiKey === undefined
+          ? undefined
+          : createClaudeAgentModel({ apiKey: claudeAgent.apiKey, baseUrl: claudeAgent.baseUrl, maxRetries, timeoutMs }),
+    },
+    OPENAI_COMPATIBLE: {
+      defaultModel: openaiCompatible.model,
+      create: () =>
+        openaiCompatible.baseUrl === undefined
+          ? undefined
+          : createOpenAIModel({
+              provider: 'OPENAI_COMPATIBLE',
+              apiKey: openaiCompatible.apiKey,
+              baseUrl: openaiCompatible.baseUrl,
+              maxRetries,
+              timeoutMs,
+            }),
+    },
+    MOCK: { defaultModel: config.mock.model, create: () => createMockModel(config.mock) },
+  };
+}
+
+export function createProviderRegistry(config: ProvidersConfig): ProviderRegistry {
+  const entries = createEntries(config);
+  const models = new Map<ProviderName, ChatModel>();
+  for (const name of PROVIDERS) {
+    const model = entries[name].create();
+    if (model) models.set(name, model);
+  }
+  return {
+    list: () => PROVIDERS.map((name) => ({ name, configured: models.has(name), defaultModel: entries[name].defaultModel })),
+    get: (name) => models.get(name),
+    defaultModel: (name) => entries[name].defaultModel,
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Iterates `source` until it ends or `signal` aborts, whichever comes first.
+ * Aborting ends the loop at once even while the vendor has a read pending, so
+ * a stopped turn never waits for the SDK to notice; the SDK's own iterator is
+ * then closed in the background (it has the same signal and drops the socket).
+ * Errors from the source propagate unless the signal has already aborted.
+ */
+export async function* takeUntilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  if (signal.aborted) return;
+  const iterator = source[Symbol.asyncIterator]();
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  let finished = false;
+  try {
+    while (true) {
+      const next = iterator.next();
+      const result = await Promise.race([next, aborted]);
+      if (result === 'aborted') {
+        // the pending read settles (usually as an abort error) once the SDK sees the signal
+        next.catch(() => undefined);
+        return;
+      }
+      if (result.done === true) {
+        finished = true;
+        return;
+      }
+      yield result.value;
+    }
+  } catch (error) {
+    finished = true;
+    if (signal.aborted) return;
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (!finished && iterator.return) {
+      iterator.return().catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * The promise's value, or undefined as soon as `signal` aborts. Some SDKs
+ * sleep through their retry delays without watching the signal; a stopped
+ * turn must not wait for that. A later rejection of the abandoned promise is
+ * swallowed.
+ */
+export function raceAbort<T>(promise: PromiseLike<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) {
+    Promise.resolve(promise).catch(() => undefined);
+    return Promise.resolve(undefined);
+  }
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    Promise.resolve(promise).then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) resolve(undefined);
+        else reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Waits for an SDK's stream to open, then iterates it; both steps end at once
+ * when `signal` aborts (then nothing more is yielded and nothing is thrown).
+ */
+export async function* streamUntilAborted<T>(opening: PromiseLike<AsyncIterable<T>>, signal: AbortSignal): AsyncGenerator<T> {
+  const source = await raceAbort(opening, signal);
+  if (source === undefined) return;
+  yield* takeUntilAborted(source, signal);
+}
+
+/** Resolves after `milliseconds`, or early (without error) when `signal` aborts. */
+export function sleep(milliseconds: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, milliseconds);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Compile-time exhaustiveness for a switch over vendor data; at run time a newer, unknown variant is ignored. */
+export function ignoreUnknown(value: never): void {
+  void value;
+}

@@ -1,0 +1,99 @@
+import { DelayedError, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { type TurnHandler, type TurnJob, TurnInterruptedError, type TurnScheduler } from './types.js';
+
+export const TURN_QUEUE = 'turns';
+
+export interface BullmqSchedulerOptions {
+  redisUrl: string;
+  /** Namespaces the queue's keys (tests run side by side on one server). */
+  prefix: string;
+  logger: Logger;
+  /** Turns one worker process runs at once; turns wait on I/O, so many fit. */
+  concurrency: number;
+  /** How long a worker's claim on a turn lasts without renewal: a killed worker's turn is taken over after about this long. */
+  lockDurationMs: number;
+}
+
+// BullMQ refuses ':' in custom ids.
+const bullJobId = ({ discussionId, turn, kind = 'turn' }: TurnJob): string => `${discussionId}.${turn}.${kind}`;
+
+function isTurnJob(value: unknown): value is TurnJob {
+  if (typeof value !== 'object' || value === null) return false;
+  const job = value as Record<string, unknown>;
+  return typeof job.discussionId === 'string' && typeof job.turn === 'number' && (job.kind === undefined || job.kind === 'turn' || job.kind === 'human-timeout');
+}
+
+/**
+ * Redis mode: each turn is a BullMQ job whose id is the discussion, turn number
+ * and kind, so a turn is enqueued at most once while it waits or runs. Any
+ * worker process takes it; when one dies mid-turn its lock lapses and another
+ * worker runs the turn again (the fenced commit keeps it from landing twice).
+ */
+export function createBullmqScheduler({ redisUrl, prefix, logger, concurrency, lockDurationMs }: BullmqSchedulerOptions): TurnScheduler {
+  // BullMQ's connections must not give up on a command (it blocks and retries on its own).
+  const connect = (name: string) => new Redis(redisUrl, { maxRetriesPerRequest: null, connectionName: name });
+  const queueConnection = connect('turn-queue');
+  const queue = new Queue<TurnJob>(TURN_QUEUE, { connection: queueConnection, prefix });
+  queue.on('error', (error) => logger.warn({ message: error.message }, 'turn queue error'));
+  let worker: Worker<TurnJob> | undefined;
+  let workerConnection: Redis | undefined;
+
+  return {
+    async schedule(job, { delayMs = 0 } = {}) {
+      await queue.add(job.kind ?? 'turn', job, {
+        jobId: bullJobId(job),
+        delay: delayMs,
+        removeOnComplete: true,
+        removeOnFail: 1_000,
+        // A failing handler is a bug, not a provider error (those are recorded as turns): retry a little, then keep the job for inspection.
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 500 },
+      });
+    },
+    async cancel(job) {
+      await queue.remove(bullJobId(job));
+    },
+    async isReady() {
+      try {
+        await queue.getJobCounts('wait');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    startWorker(handler: TurnHandler) {
+      worker = new Worker<TurnJob>(
+        TURN_QUEUE,
+        async (job, token) => {
+          if (!isTurnJob(job.data)) throw new Error(`job ${job.id} carries no turn`);
+          try {
+            await handler(job.data);
+          } catch (error) {
+            if (!(error instanceof TurnInterruptedError) || token === undefined) throw error;
+            // This worker is shutting down mid-turn: hand the job back at once, without using up an attempt.
+            await job.moveToDelayed(Date.now(), token);
+            throw new DelayedError();
+          }
+        },
+        {
+          connection: (workerConnection = connect('turn-worker')),
+          prefix,
+          concurrency,
+          lockDuration: lockDurationMs,
+          stalledInterval: Math.max(500, Math.floor(lockDurationMs / 2)),
+          // A turn whose worker keeps dying is still retried: each retry starts the turn over.
+          maxStalledCount: 1_000,
+        },
+      );
+      worker.on('error', (error) => logger.warn({ message: error.message }, 'turn worker error'));
+      worker.on('failed', (job, error) => logger.error({ jobId: job?.id, message: error.message }, 'turn job failed'));
+    },
+    async close() {
+      await worker?.close();
+      await queue.close();
+      await Promise.all([queueConnection.quit(), workerConnection?.quit()]);
+    },
+  };
+}

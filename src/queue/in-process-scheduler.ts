@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import { jobKey, type TurnHandler, type TurnJob, TurnInterruptedError, type TurnScheduler } from './types.js';
+
+/** Turns run in this process, each on its own promise; a delayed job is one timer. */
+export function createInProcessScheduler({ logger }: { logger: Logger }): TurnScheduler {
+  const waiting = new Map<string, NodeJS.Timeout>();
+  const running = new Map<string, Promise<void>>();
+  let handler: TurnHandler | undefined;
+  let closed = false;
+
+  const run = (job: TurnJob, key: string) => {
+    waiting.delete(key);
+    if (closed || !handler) return;
+    const execution = handler(job)
+      // An interrupted turn has nowhere else to go: this process, and memory mode's state, end here.
+      .catch((error: unknown) => (error instanceof TurnInterruptedError ? undefined : logger.error({ err: error, ...job }, 'turn failed unexpectedly')))
+      .finally(() => running.delete(key));
+    running.set(key, execution);
+  };
+
+  return {
+    async schedule(job, { delayMs = 0 } = {}) {
+      const key = jobKey(job);
+      if (closed || waiting.has(key) || running.has(key)) return;
+      // setTimeout even for 0: the caller's own work finishes before the turn starts.
+      waiting.set(key, setTimeout(() => run(job, key), delayMs));
+    },
+    async cancel(job) {
+      const key = jobKey(job);
+      clearTimeout(waiting.get(key));
+      waiting.delete(key);
+    },
+    isReady: async () => !closed,
+    startWorker(turnHandler) {
+      handler = turnHandler;
+    },
+    async close() {
+      closed = true;
+      for (const timer of waiting.values()) clearTimeout(timer);
+      waiting.clear();
+      await Promise.all(running.values());
+    },
+  };
+}

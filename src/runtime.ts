@@ -1,0 +1,84 @@
+import { Redis } from 'ioredis';
+import { PubSub } from 'graphql-subscriptions';
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { createEventBus, type EventBus } from './events/bus.js';
+import { createBullmqScheduler } from './queue/bullmq-scheduler.js';
+import { createInProcessScheduler } from './queue/in-process-scheduler.js';
+import type { TurnScheduler } from './queue/types.js';
+import { createMemoryStore } from './store/memory-store.js';
+import { createRedisStore } from './store/redis-store.js';
+import type { DiscussionStore } from './store/types.js';
+
+/** The storage, pub/sub and scheduling flavour the process runs with. */
+export interface Runtime {
+  mode: 'memory' | 'redis';
+  store: DiscussionStore;
+  bus: EventBus;
+  scheduler: TurnScheduler;
+  /** Whether storage and the queue answer now. */
+  isReady(): Promise<boolean>;
+  /** Closes pub/sub and connections; call after subscriptions and turns have ended. */
+  close(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 2_000;
+
+export interface RuntimeOptions {
+  /** Namespaces every Redis key and channel (tests run side by side on one server). */
+  keyPrefix?: string;
+}
+
+export function createMemoryRuntime(logger: Logger): Runtime {
+  const scheduler = createInProcessScheduler({ logger });
+  return {
+    mode: 'memory',
+    store: createMemoryStore(),
+    bus: createEventBus({ pubsub: new PubSub() }),
+    scheduler,
+    isReady: () => scheduler.isReady(),
+    close: async () => {},
+  };
+}
+
+export async function createRedisRuntime(
+  config: Config & { redisUrl: string },
+  logger: Logger,
+  { keyPrefix = config.redisKeyPrefix }: RuntimeOptions = {},
+): Promise<Runtime> {
+  const { redisUrl } = config;
+  const connect = (name: string) => {
+    const client = new Redis(redisUrl, { connectionName: name, lazyConnect: true, maxRetriesPerRequest: 20 });
+    client.on('error', (error: Error) => logger.warn({ connection: name, message: error.message }, 'redis connection error'));
+    return client;
+  };
+  // Commands, publishing and subscribing each need their own connection.
+  const commands = connect('store');
+  const publisher = connect('publisher');
+  const subscriber = connect('subscriber');
+  await Promise.all([commands.connect(), publisher.connect(), subscriber.connect()]);
+  const pubsub = new RedisPubSub({ publisher, subscriber });
+  const scheduler = createBullmqScheduler({ redisUrl, prefix: `${keyPrefix}bull`, logger, ...config.worker });
+  return {
+    mode: 'redis',
+    store: createRedisStore({ redis: commands, keyPrefix }),
+    bus: createEventBus({ pubsub, channelPrefix: keyPrefix }),
+    scheduler,
+    async isReady() {
+      // Within a probe's patience: a Redis that is down makes commands wait for the reconnection.
+      const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), READY_TIMEOUT_MS).unref());
+      const check = Promise.all([commands.ping(), scheduler.isReady()]).then(([pong, queueReady]) => pong === 'PONG' && queueReady, () => false);
+      return Promise.race([check, timeout]);
+    },
+    async close() {
+      await pubsub.close();
+      await commands.quit();
+    },
+  };
+}
+
+export function createRuntime(config: Config, logger: Logger, options?: RuntimeOptions): Promise<Runtime> {
+  const { redisUrl } = config;
+  return redisUrl ? createRedisRuntime({ ...config, redisUrl }, logger, options) : Promise.resolve(createMemoryRuntime(logger));
+}

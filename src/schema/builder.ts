@@ -1,0 +1,41 @@
+import SchemaBuilder from '@pothos/core';
+import RelayPlugin from '@pothos/plugin-relay';
+import type { DiscussionService } from '../engine/discussion-service.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+
+export interface GraphQLContext {
+  /** Whose discussions this request sees. Every request is `public` until authentication lands. */
+  owner: string;
+  discussions: DiscussionService;
+  providers: ProviderRegistry;
+}
+
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  Scalars: { DateTime: { Input: Date; Output: Date | string } };
+  DefaultFieldNullability: false;
+}>({
+  // Fields are non-null unless they say otherwise: the contract marks the few that may be null.
+  defaultFieldNullability: false,
+  plugins: [RelayPlugin],
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});
+builder.subscriptionType({});
+
+builder.scalarType('DateTime', {
+  description: 'An instant in time as an ISO-8601 string in UTC, e.g. 2026-11-24T10:15:30.000Z.',
+  serialize: (value) => (typeof value === 'string' ? value : value.toISOString()),
+  parseValue: (value) => {
+    const date = typeof value === 'string' ? new Date(value) : undefined;
+    if (!date || Number.isNaN(date.getTime())) throw new TypeError('DateTime must be an ISO-8601 string');
+    return date;
+  },
+});

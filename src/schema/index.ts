@@ -1,0 +1,10 @@
+import { builder } from './builder.js';
+import './enums.js';
+import './usage.js';
+import './provider.js';
+import './participant.js';
+import './message.js';
+import './discussion.js';
+import './events.js';
+
+export const schema = builder.toSchema({ sortSchema: false });

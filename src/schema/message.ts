@@ -1,0 +1,58 @@
+import type { CursoredMessage } from '../engine/discussion-service.js';
+import { filterMap } from '../events/filter-map.js';
+import { builder } from './builder.js';
+import { MessageRoleEnum, ProviderEnum } from './enums.js';
+import { UsageType } from './usage.js';
+
+export const MessageType = builder.objectRef<CursoredMessage>('Message').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    cursor: t.exposeString('cursor', { description: 'Its place in the discussion log; pass it as `after` to resume from here.' }),
+    discussionId: t.exposeID('discussionId'),
+    author: t.exposeString('author'),
+    role: t.field({ type: MessageRoleEnum, resolve: (message) => message.role }),
+    provider: t.field({ type: ProviderEnum, nullable: true, resolve: (message) => message.provider ?? null }),
+    model: t.string({ nullable: true, resolve: (message) => message.model ?? null }),
+    content: t.exposeString('content'),
+    round: t.exposeInt('round'),
+    turn: t.exposeInt('turn', { description: 'The turn this message ended (agent and system messages) or was written in (human messages), from 0.' }),
+    createdAt: t.field({ type: 'DateTime', resolve: (message) => message.createdAt }),
+    usage: t.field({ type: UsageType, nullable: true, resolve: (message) => message.usage ?? null }),
+    finishReason: t.string({
+      nullable: true,
+      description: 'Why the reply ended: stop, length, content_filter, cancelled (stopped by a user) or other.',
+      resolve: (message) => message.finishReason ?? null,
+    }),
+    timeToFirstTokenMs: t.int({ nullable: true, resolve: (message) => message.timeToFirstTokenMs ?? null }),
+    durationMs: t.int({ nullable: true, resolve: (message) => message.durationMs ?? null }),
+  }),
+});
+
+builder.mutationField('injectMessage', (t) =>
+  t.field({
+    type: MessageType,
+    description: 'A human message, persisted at once and seen by every later turn. `author` defaults to "user" and must not be an agent\'s name.',
+    args: {
+      discussionId: t.arg.id({ required: true }),
+      content: t.arg.string({ required: true }),
+      author: t.arg.string(),
+    },
+    resolve: (_root, args, context) => context.discussions.inject(context.owner, String(args.discussionId), args.content, args.author),
+  }),
+);
+
+builder.subscriptionField('messageAdded', (t) =>
+  t.field({
+    type: MessageType,
+    description: 'Each committed message. With `after`, every message after that cursor is replayed first, then live ones follow with no gap. Completes when the discussion ends.',
+    args: {
+      discussionId: t.arg.id({ required: true }),
+      after: t.arg.string(),
+    },
+    subscribe: async (_root, args, context) => {
+      const events = await context.discussions.events(context.owner, String(args.discussionId), { after: args.after ?? undefined });
+      return filterMap(events, (event) => (event.type === 'message' ? { ...event.message, cursor: event.cursor } : undefined));
+    },
+    resolve: (message) => message,
+  }),
+);

@@ -1,0 +1,217 @@
+// The in-process store for memory mode and tests. Every method reads and
+// writes without an await in between, so each one is atomic on the event
+// loop; everything goes in and out as a copy, so callers cannot reach the
+// stored state.
+
+import { addUsage, isActive } from '../domain.js';
+import {
+  applyStatePatch,
+  assertCursor,
+  assertTokenCounts,
+  buildStatusChange,
+  cloneJson,
+  compareNewestFirst,
+  creationTime,
+  hasAnyCount,
+  normalizeRecord,
+  pickUsage,
+} from './records.js';
+import { compareCursors } from './types.js';
+import type { DiscussionRecord, DiscussionStore, InFlightRecord, LogEntry } from './types.js';
+
+interface StoredDiscussion {
+  record: DiscussionRecord;
+  log: LogEntry[];
+  inFlight?: InFlightRecord;
+  /** The last cursor handed out, so the next one is strictly greater even when the clock stands still or goes back. */
+  lastTime: number;
+  lastSequence: number;
+}
+
+type MessageEntry = Extract<LogEntry, { type: 'message' }>;
+type SelectionEntry = Extract<LogEntry, { type: 'speaker_selected' }>;
+
+export function createMemoryStore(): DiscussionStore {
+  const discussions = new Map<string, StoredDiscussion>();
+  const idsByOwner = new Map<string, Set<string>>();
+
+  // Like a Redis stream id: milliseconds, then a sequence within the millisecond.
+  const nextCursor = (stored: StoredDiscussion): string => {
+    const now = Date.now();
+    if (now > stored.lastTime) {
+      stored.lastTime = now;
+      stored.lastSequence = 0;
+    } else {
+      stored.lastSequence += 1;
+    }
+    return `${stored.lastTime}-${stored.lastSequence}`;
+  };
+
+  return {
+    async create(record) {
+      creationTime(record);
+      if (discussions.has(record.id)) throw new Error(`Discussion ${record.id} already exists`);
+      discussions.set(record.id, { record: normalizeRecord(record), log: [], lastTime: 0, lastSequence: -1 });
+      let ownerIds = idsByOwner.get(record.owner);
+      if (ownerIds === undefined) {
+        ownerIds = new Set();
+        idsByOwner.set(record.owner, ownerIds);
+      }
+      ownerIds.add(record.id);
+    },
+
+    async get(id) {
+      const stored = discussions.get(id);
+      return stored === undefined ? undefined : cloneJson(stored.record);
+    },
+
+    async list(owner, { first, after, status }) {
+      const records: DiscussionRecord[] = [];
+      for (const id of idsByOwner.get(owner) ?? []) {
+        const stored = discussions.get(id);
+        if (stored !== undefined) records.push(stored.record);
+      }
+      records.sort(compareNewestFirst);
+      let start = 0;
+      if (after !== undefined) {
+        const afterIndex = records.findIndex((record) => record.id === after);
+        // The previous page's last discussion is gone: there is no position to continue from.
+        if (afterIndex === -1) return { items: [], hasMore: false };
+        start = afterIndex + 1;
+      }
+      const matching = records.slice(start).filter((record) => status === undefined || record.status === status);
+      const count = Math.max(0, first);
+      return { items: matching.slice(0, count).map((record) => cloneJson(record)), hasMore: matching.length > count };
+    },
+
+    async listActive() {
+      return [...discussions.values()].filter(({ record }) => isActive(record.status)).map(({ record }) => record.id);
+    },
+
+    async delete(id) {
+      const stored = discussions.get(id);
+      if (stored === undefined) return false;
+      discussions.delete(id);
+      const ownerIds = idsByOwner.get(stored.record.owner);
+      ownerIds?.delete(id);
+      if (ownerIds?.size === 0) idsByOwner.delete(stored.record.owner);
+      return true;
+    },
+
+    async transition(id, { from, to, patch }) {
+      const stored = discussions.get(id);
+      if (stored === undefined || !from.includes(stored.record.status)) return undefined;
+      const { record } = stored;
+      record.status = to;
+      applyStatePatch(record, patch);
+      const entry: Extract<LogEntry, { type: 'status' }> = {
+        type: 'status',
+        cursor: nextCursor(stored),
+        change: buildStatusChange(to, patch, new Date().toISOString()),
+      };
+      stored.log.push(entry);
+      return { entry: cloneJson(entry), record: cloneJson(record) };
+    },
+
+    async appendMessage(id, message, commit) {
+      assertTokenCounts(message.usage);
+      const stored = discussions.get(id);
+      if (stored === undefined) return undefined;
+      const { record } = stored;
+      if (commit !== undefined && record.turn !== commit.fenceTurn) return undefined;
+      const entry: MessageEntry = { type: 'message', cursor: nextCursor(stored), message: cloneJson(message) };
+      stored.log.push(entry);
+      record.messageCount += 1;
+      addUsage(record.usage, message.usage);
+      // Like Redis, an agent appears in `agentUsage` only once one of its counts is reported.
+      if (hasAnyCount(pickUsage(message.usage))) addUsage((record.agentUsage[message.author] ??= {}), message.usage);
+      if (commit !== undefined) {
+        record.turn = commit.fenceTurn + 1;
+        record.currentRound = commit.round;
+        record.consecutiveFailures = commit.consecutiveFailures;
+        delete record.nextSpeaker;
+        delete stored.inFlight;
+      }
+      return { entry: cloneJson(entry), record: cloneJson(record) };
+    },
+
+    async appendSelection(id, selection) {
+      assertTokenCounts(selection.usage);
+      const stored = discussions.get(id);
+      if (stored === undefined) return undefined;
+      const { record } = stored;
+      const entry: SelectionEntry = { type: 'speaker_selected', cursor: nextCursor(stored), selection: cloneJson(selection) };
+      stored.log.push(entry);
+      record.nextSpeaker = selection.speaker;
+      // The selector is no agent of the discussion: its cost counts in the totals only.
+      addUsage(record.usage, selection.usage);
+      return cloneJson(entry);
+    },
+
+    async readLog(id, { after, limit }) {
+      assertCursor(after, 'after');
+      const stored = discussions.get(id);
+      if (stored === undefined || limit <= 0) return [];
+      const start = after === undefined ? 0 : firstIndexAfter(stored.log, after);
+      return stored.log.slice(start, start + limit).map((entry) => cloneJson(entry));
+    },
+
+    async readMessages(id, { after, before, limit, direction }) {
+      assertCursor(after, 'after');
+      assertCursor(before, 'before');
+      const stored = discussions.get(id);
+      if (stored === undefined) return { items: [], hasMore: false };
+      const start = after === undefined ? 0 : firstIndexAfter(stored.log, after);
+      const end = before === undefined ? stored.log.length : firstIndexAfter(stored.log, before, true);
+      const messages = stored.log.slice(start, end).filter((entry): entry is MessageEntry => entry.type === 'message');
+      const count = Math.max(0, limit);
+      const page = direction === 'forward' ? messages.slice(0, count) : messages.slice(Math.max(0, messages.length - count));
+      return {
+        items: page.map((entry) => ({ cursor: entry.cursor, message: cloneJson(entry.message) })),
+        hasMore: messages.length > count,
+      };
+    },
+
+    async beginInFlight(id, inFlight) {
+      const stored = discussions.get(id);
+      if (stored === undefined) return;
+      stored.inFlight = { ...cloneJson(inFlight), text: '' };
+    },
+
+    async appendInFlight(id, delta) {
+      const inFlight = discussions.get(id)?.inFlight;
+      if (inFlight !== undefined) inFlight.text += delta;
+    },
+
+    async getInFlight(id) {
+      const inFlight = discussions.get(id)?.inFlight;
+      return inFlight === undefined ? undefined : cloneJson(inFlight);
+    },
+
+    async clearInFlight(id) {
+      const stored = discussions.get(id);
+      if (stored !== undefined) delete stored.inFlight;
+    },
+
+    async close() {
+      // Nothing to release: the data lives and dies with the process.
+    },
+  };
+}
+
+/**
+ * The index of the first entry whose cursor is greater than `cursor` (or, with
+ * `inclusive`, greater or equal): a binary search, the log being ordered.
+ */
+function firstIndexAfter(log: readonly LogEntry[], cursor: string, inclusive = false): number {
+  let low = 0;
+  let high = log.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const entry = log[middle];
+    const comparison = entry === undefined ? 1 : compareCursors(entry.cursor, cursor);
+    if (comparison > 0 || (inclusive && comparison === 0)) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}

@@ -1,0 +1,196 @@
+// The Lua scripts of the Redis store. Each multi-key step is one script, so it
+// is atomic; every key a script touches is passed in KEYS, and a discussion's
+// keys share the `{ID}` hash tag, so each script stays in one cluster slot.
+
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+export interface LuaScript {
+  readonly name: string;
+  readonly source: string;
+  readonly sha: string;
+}
+
+function defineScript(name: string, source: string): LuaScript {
+  return { name, source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/**
+ * Runs a script by its SHA and loads it on the first NOSCRIPT (a fresh server,
+ * a SCRIPT FLUSH, a failover), as ioredis' defineCommand does, but typed.
+ */
+export async function runScript(
+  redis: Redis,
+  script: LuaScript,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  try {
+    return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+    return redis.eval(script.source, keys.length, ...keys, ...args);
+  }
+}
+
+/**
+ * KEYS: discussion hash, log, in-flight hash, in-flight text.
+ * ARGV: field, value, field, value… of the new hash.
+ * Returns 1, or 0 when the discussion exists already. Leftovers of an earlier
+ * discussion with this id (a late in-flight APPEND) are removed.
+ */
+export const createScript = defineScript(
+  'create',
+  `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+`,
+);
+
+/**
+ * KEYS: discussion hash, log, in-flight hash, in-flight text.
+ * Returns the owner (for the caller to drop the index entry, which lives in
+ * the owner's slot), or false when the discussion did not exist.
+ */
+export const deleteScript = defineScript(
+  'delete',
+  `
+local owner = redis.call('HGET', KEYS[1], 'owner')
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+return owner
+`,
+);
+
+/**
+ * KEYS: discussion hash, log.
+ * ARGV: new status, status entry JSON, n, n allowed statuses, m, m pairs of
+ * field, value to set, then the fields to remove.
+ * Compare-and-set of the status. Returns { cursor, HGETALL } or false.
+ */
+export const transitionScript = defineScript(
+  'transition',
+  `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return false end
+local fromCount = tonumber(ARGV[3])
+local allowed = false
+for index = 4, 3 + fromCount do
+  if ARGV[index] == status then
+    allowed = true
+    break
+  end
+end
+if not allowed then return false end
+local setFirst = 5 + fromCount
+local removeFirst = setFirst + 2 * tonumber(ARGV[4 + fromCount])
+redis.call('HSET', KEYS[1], 'status', ARGV[1], unpack(ARGV, setFirst, removeFirst - 1))
+if removeFirst <= #ARGV then redis.call('HDEL', KEYS[1], unpack(ARGV, removeFirst, #ARGV)) end
+local cursor = redis.call('XADD', KEYS[2], '*', 'type', 'status', 'data', ARGV[2])
+return { cursor, redis.call('HGETALL', KEYS[1]) }
+`,
+);
+
+/**
+ * KEYS: discussion hash, log, in-flight hash, in-flight text.
+ * ARGV: message JSON, author, input tokens or '', output tokens or '',
+ * '1' with a commit else '0', fence turn, round, consecutive failures.
+ * A commit also advances the turn, clears the in-flight message and the next speaker.
+ * Returns { cursor, HGETALL }, or false when the discussion is missing or the
+ * fence fails (then nothing is written).
+ */
+export const appendMessageScript = defineScript(
+  'append-message',
+  `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local commit = ARGV[5] == '1'
+if commit and tonumber(redis.call('HGET', KEYS[1], 'turn')) ~= tonumber(ARGV[6]) then return false end
+local cursor = redis.call('XADD', KEYS[2], '*', 'type', 'message', 'data', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'messageCount', 1)
+if ARGV[3] ~= '' then
+  redis.call('HINCRBY', KEYS[1], 'inputTokens', ARGV[3])
+  redis.call('HINCRBY', KEYS[1], 'in:' .. ARGV[2], ARGV[3])
+end
+if ARGV[4] ~= '' then
+  redis.call('HINCRBY', KEYS[1], 'outputTokens', ARGV[4])
+  redis.call('HINCRBY', KEYS[1], 'out:' .. ARGV[2], ARGV[4])
+end
+if commit then
+  redis.call('HINCRBY', KEYS[1], 'turn', 1)
+  redis.call('HSET', KEYS[1], 'round', ARGV[7], 'failures', ARGV[8])
+  redis.call('HDEL', KEYS[1], 'nextSpeaker')
+  redis.call('DEL', KEYS[3], KEYS[4])
+end
+return { cursor, redis.call('HGETALL', KEYS[1]) }
+`,
+);
+
+/**
+ * KEYS: discussion hash, log.
+ * ARGV: selection JSON, speaker, input tokens or '', output tokens or ''.
+ * Logs the selection, sets the next speaker and adds the usage to the
+ * discussion's totals (the selector is no agent: no per-agent field).
+ * Returns the cursor, or false when the discussion is missing (nothing written).
+ */
+export const appendSelectionScript = defineScript(
+  'append-selection',
+  `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local cursor = redis.call('XADD', KEYS[2], '*', 'type', 'speaker_selected', 'data', ARGV[1])
+redis.call('HSET', KEYS[1], 'nextSpeaker', ARGV[2])
+if ARGV[3] ~= '' then redis.call('HINCRBY', KEYS[1], 'inputTokens', ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('HINCRBY', KEYS[1], 'outputTokens', ARGV[4]) end
+return cursor
+`,
+);
+
+/**
+ * KEYS: discussion hash, in-flight hash, in-flight text.
+ * ARGV: field, value… of the in-flight metadata.
+ * Replaces the in-flight message with an empty one; nothing when the discussion is missing.
+ */
+export const beginInFlightScript = defineScript(
+  'begin-in-flight',
+  `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[2], unpack(ARGV))
+redis.call('SET', KEYS[3], '')
+return 1
+`,
+);
+
+/** KEYS: in-flight hash, in-flight text. Returns { HGETALL, GET } read at one instant. */
+export const getInFlightScript = defineScript(
+  'get-in-flight',
+  `
+return { redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2]) }
+`,
+);
+
+/**
+ * KEYS: owner index.
+ * ARGV: member to continue after or '', its score or '' when unknown, count.
+ * Returns member, score, member, score… newest first, or false when the
+ * member is gone and its score unknown. When the member was deleted meanwhile
+ * and its score is known, the page restarts at the first member of that score:
+ * the caller skips what it has already seen.
+ */
+export const listPageScript = defineScript(
+  'list-page',
+  `
+local start = 0
+if ARGV[1] ~= '' then
+  local rank = redis.call('ZREVRANK', KEYS[1], ARGV[1])
+  if rank then
+    start = rank + 1
+  elseif ARGV[2] ~= '' then
+    start = redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[2], '+inf')
+  else
+    return false
+  end
+end
+return redis.call('ZREVRANGE', KEYS[1], start, start + tonumber(ARGV[3]) - 1, 'WITHSCORES')
+`,
+);

@@ -1,0 +1,290 @@
+// The Redis store. Layout (every key prefixed with `keyPrefix`):
+//
+//   disc:{ID}                 hash: config (JSON of DiscussionConfig), owner, createdAt, status,
+//                             turn, round, messageCount, failures, inputTokens/outputTokens (only
+//                             once reported), in:<agent>/out:<agent>, stopReason, error,
+//                             startedAt, finishedAt, nextSpeaker (each only while set)
+//   disc:{ID}:log             stream of `type` (message | status | speaker_selected) and `data`
+//                             (JSON); the entry id is the cursor
+//   disc:{ID}:inflight        hash: the in-flight message's metadata
+//   disc:{ID}:inflight:text   string: its text so far, grown by APPEND
+//   owner:{OWNER}:discussions sorted set: member = id, score = createdAt in ms
+//   discussions:active        set: ids of discussions that have begun and not ended (for recovery)
+//
+// A discussion's keys share the `{ID}` hash tag, so its multi-key scripts stay
+// in one cluster slot. The owner index lives in the owner's slot: `create` and
+// `delete` write it in a second command after the discussion's script (no
+// script may span two slots), and `list` skips an index entry whose
+// discussion is gone, so a crash between the two steps never shows a ghost.
+
+import type { Redis } from 'ioredis';
+import { isActive } from '../domain.js';
+import {
+  assertCursor,
+  assertTokenCounts,
+  buildStatusChange,
+  creationTime,
+  normalizeRecord,
+} from './records.js';
+import {
+  decodeCursorAndHash,
+  decodeInFlightReply,
+  decodeLogEntry,
+  decodeRecord,
+  decodeScoredMembers,
+  encodeInFlight,
+  encodeRecord,
+  encodeStatePatch,
+  encodeUsageArguments,
+} from './redis-codec.js';
+import {
+  appendMessageScript,
+  appendSelectionScript,
+  beginInFlightScript,
+  createScript,
+  deleteScript,
+  getInFlightScript,
+  listPageScript,
+  runScript,
+  transitionScript,
+} from './redis-scripts.js';
+import { compareCursors } from './types.js';
+import type { DiscussionRecord, DiscussionStore, LogEntry, MessageRecord, Page, SpeakerSelection } from './types.js';
+
+/** Discussions fetched per round trip when `list` filters by status. */
+const FILTERED_LIST_BATCH = 50;
+/** Extra log entries read per batch by `readMessages`, for the status and selection entries among the messages. */
+const OTHER_ENTRY_SLACK = 16;
+
+type MessageEntry = Extract<LogEntry, { type: 'message' }>;
+
+export interface RedisKeys {
+  discussion(id: string): string;
+  log(id: string): string;
+  inFlight(id: string): string;
+  inFlightText(id: string): string;
+  ownerIndex(owner: string): string;
+  /** The set of discussions that have begun and not ended; in its own slot, written after each transition. */
+  active(): string;
+}
+
+export function createRedisKeys(keyPrefix = ''): RedisKeys {
+  return {
+    discussion: (id) => `${keyPrefix}disc:{${id}}`,
+    log: (id) => `${keyPrefix}disc:{${id}}:log`,
+    inFlight: (id) => `${keyPrefix}disc:{${id}}:inflight`,
+    inFlightText: (id) => `${keyPrefix}disc:{${id}}:inflight:text`,
+    ownerIndex: (owner) => `${keyPrefix}owner:{${owner}}:discussions`,
+    active: () => `${keyPrefix}discussions:active`,
+  };
+}
+
+/**
+ * A store on an ioredis client the caller owns: `close()` releases nothing and
+ * does NOT quit the client, since the connection is usually shared (pub/sub,
+ * queues); whoever created the client quits it.
+ */
+export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyPrefix?: string }): DiscussionStore {
+  const keys = createRedisKeys(keyPrefix);
+  const discussionKeys = (id: string): string[] => [keys.discussion(id), keys.log(id), keys.inFlight(id), keys.inFlightText(id)];
+
+  const getMany = async (ids: readonly string[]): Promise<(DiscussionRecord | undefined)[]> => {
+    if (ids.length === 0) return [];
+    const pipeline = redis.pipeline();
+    for (const id of ids) pipeline.hgetall(keys.discussion(id));
+    const results = (await pipeline.exec()) ?? [];
+    return ids.map((id, index) => {
+      const [error, fields] = results[index] ?? [new Error('Missing pipeline reply'), undefined];
+      if (error !== null) throw error;
+      if (!isHashFields(fields) || Object.keys(fields).length === 0) return undefined;
+      return decodeRecord(id, fields);
+    });
+  };
+
+  const readRange = async (
+    id: string,
+    direction: 'forward' | 'backward',
+    start: string,
+    end: string,
+    count: number,
+  ): Promise<LogEntry[]> => {
+    const entries =
+      direction === 'forward'
+        ? await redis.xrange(keys.log(id), start, end, 'COUNT', count)
+        : await redis.xrevrange(keys.log(id), end, start, 'COUNT', count);
+    return entries.map(decodeLogEntry);
+  };
+
+  return {
+    async create(record) {
+      const normalized = normalizeRecord(record);
+      const score = creationTime(normalized);
+      const created = await runScript(redis, createScript, discussionKeys(record.id), encodeRecord(normalized));
+      if (created !== 1) throw new Error(`Discussion ${record.id} already exists`);
+      await redis.zadd(keys.ownerIndex(record.owner), score, record.id);
+    },
+
+    async get(id) {
+      const [record] = await getMany([id]);
+      return record;
+    },
+
+    async list(owner, { first, after, status }) {
+      const count = Math.max(0, first);
+      const wanted = count + 1;
+      const batchSize = status === undefined ? wanted : Math.max(wanted, FILTERED_LIST_BATCH);
+      const matches: DiscussionRecord[] = [];
+      const seen = new Set<string>();
+      let lastMember = after ?? '';
+      let lastScore = '';
+      while (matches.length < wanted) {
+        const batch = decodeScoredMembers(
+          await runScript(redis, listPageScript, [keys.ownerIndex(owner)], [lastMember, lastScore, batchSize]),
+        );
+        // Undefined: the previous page's last discussion is gone, there is no position to continue from.
+        if (batch === undefined) break;
+        const fresh = batch.filter(({ member }) => !seen.has(member)).map(({ member }) => member);
+        const records = await getMany(fresh);
+        for (const [index, id] of fresh.entries()) {
+          seen.add(id);
+          const record = records[index];
+          // No record: an index entry whose discussion was deleted between two steps.
+          if (record !== undefined && (status === undefined || record.status === status)) matches.push(record);
+        }
+        const last = batch.at(-1);
+        if (last === undefined || batch.length < batchSize) break;
+        lastMember = last.member;
+        lastScore = last.score;
+      }
+      return { items: matches.slice(0, count), hasMore: matches.length > count };
+    },
+
+    async listActive() {
+      return redis.smembers(keys.active());
+    },
+
+    async delete(id) {
+      const owner = await runScript(redis, deleteScript, discussionKeys(id), []);
+      if (typeof owner !== 'string') return false;
+      await Promise.all([redis.zrem(keys.ownerIndex(owner), id), redis.srem(keys.active(), id)]);
+      return true;
+    },
+
+    async transition(id, { from, to, patch }) {
+      const change = buildStatusChange(to, patch, new Date().toISOString());
+      const reply = decodeCursorAndHash(
+        await runScript(
+          redis,
+          transitionScript,
+          [keys.discussion(id), keys.log(id)],
+          [to, JSON.stringify(change), from.length, ...from, ...encodeStatePatch(patch)],
+        ),
+      );
+      if (reply === undefined) return undefined;
+      // The set lives outside the discussion's slot, so it follows the script; recovery tolerates a stale member.
+      if (isActive(to)) await redis.sadd(keys.active(), id);
+      else await redis.srem(keys.active(), id);
+      return { entry: { type: 'status', cursor: reply.cursor, change }, record: decodeRecord(id, reply.fields) };
+    },
+
+    async appendMessage(id, message, commit) {
+      assertTokenCounts(message.usage);
+      const data = JSON.stringify(message);
+      const [inputTokens, outputTokens] = encodeUsageArguments(message.usage);
+      const reply = decodeCursorAndHash(
+        await runScript(redis, appendMessageScript, discussionKeys(id), [
+          data,
+          message.author,
+          inputTokens,
+          outputTokens,
+          commit === undefined ? '0' : '1',
+          commit?.fenceTurn ?? '',
+          commit?.round ?? '',
+          commit?.consecutiveFailures ?? '',
+        ]),
+      );
+      if (reply === undefined) return undefined;
+      const stored = JSON.parse(data) as MessageRecord;
+      return { entry: { type: 'message', cursor: reply.cursor, message: stored }, record: decodeRecord(id, reply.fields) };
+    },
+
+    async appendSelection(id, selection) {
+      assertTokenCounts(selection.usage);
+      const data = JSON.stringify(selection);
+      const cursor = await runScript(redis, appendSelectionScript, [keys.discussion(id), keys.log(id)], [
+        data,
+        selection.speaker,
+        ...encodeUsageArguments(selection.usage),
+      ]);
+      if (cursor === null) return undefined;
+      if (typeof cursor !== 'string') throw new Error('Unexpected script reply: cursor');
+      return { type: 'speaker_selected', cursor, selection: JSON.parse(data) as SpeakerSelection };
+    },
+
+    async readLog(id, { after, limit }) {
+      assertCursor(after, 'after');
+      if (limit <= 0) return [];
+      return readRange(id, 'forward', after === undefined ? '-' : `(${after}`, '+', limit);
+    },
+
+    async readMessages(id, { after, before, limit, direction }) {
+      assertCursor(after, 'after');
+      assertCursor(before, 'before');
+      const count = Math.max(0, limit);
+      const wanted = count + 1;
+      // Nothing lies before the smallest id; Redis refuses `(0-0` as an exclusive end.
+      if (before !== undefined && compareCursors(before, '0-1') < 0) return { items: [], hasMore: false };
+      const batchSize = wanted + OTHER_ENTRY_SLACK;
+      let start = after === undefined ? '-' : `(${after}`;
+      let end = before === undefined ? '+' : `(${before}`;
+      const found: MessageEntry[] = [];
+      // Other entries are few: keep reading until one more message than asked shows whether more exist.
+      while (found.length < wanted) {
+        const entries = await readRange(id, direction, start, end, batchSize);
+        for (const entry of entries) if (entry.type === 'message') found.push(entry);
+        const last = entries.at(-1);
+        if (last === undefined || entries.length < batchSize) break;
+        if (direction === 'forward') start = `(${last.cursor}`;
+        else end = `(${last.cursor}`;
+      }
+      const page = found.slice(0, count);
+      if (direction === 'backward') page.reverse();
+      return {
+        items: page.map(({ cursor, message }) => ({ cursor, message })),
+        hasMore: found.length > count,
+      } satisfies Page<{ cursor: string; message: MessageRecord }>;
+    },
+
+    async beginInFlight(id, inFlight) {
+      await runScript(
+        redis,
+        beginInFlightScript,
+        [keys.discussion(id), keys.inFlight(id), keys.inFlightText(id)],
+        encodeInFlight(inFlight),
+      );
+    },
+
+    async appendInFlight(id, delta) {
+      // The hot path: one command per token. A delta arriving after the turn
+      // was cleared lands in a text key without metadata, which reads ignore
+      // and the next begin (or delete) resets.
+      await redis.append(keys.inFlightText(id), delta);
+    },
+
+    async getInFlight(id) {
+      return decodeInFlightReply(await runScript(redis, getInFlightScript, [keys.inFlight(id), keys.inFlightText(id)], []));
+    },
+
+    async clearInFlight(id) {
+      await redis.del(keys.inFlight(id), keys.inFlightText(id));
+    },
+
+    async close() {
+      // Deliberately does not quit `redis`: the client belongs to the caller.
+    },
+  };
+}
+
+function isHashFields(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && Object.values(value).every((field) => typeof field === 'string');
+}

@@ -1,0 +1,219 @@
+import type { DiscussionStatus, MessageRole, Protocol, ProviderName, Stance, Usage } from '../domain.js';
+import type { FinishReason } from '../providers/types.js';
+
+export interface AgentConfig {
+  name: string;
+  /** The template name or free-text role the caller gave, for display. */
+  persona?: string;
+  /** The resolved system prompt: the caller's, else the template's, else one built from the persona. */
+  systemPrompt: string;
+  provider: ProviderName;
+  model: string;
+  temperature?: number;
+  maxTokens?: number;
+  /** The context window the transcript must fit; a default per provider when unset. */
+  maxContextTokens?: number;
+  stance: Stance;
+}
+
+export interface HumanConfig {
+  name: string;
+  speaksInTurn: boolean;
+  waitSeconds: number;
+}
+
+export interface TerminationConfig {
+  maxMessages?: number;
+  maxTotalTokens?: number;
+  stopPhrases: string[];
+}
+
+export interface SelectorConfig {
+  provider: ProviderName;
+  model: string;
+}
+
+/** What a discussion is, fixed at creation. */
+export interface DiscussionConfig {
+  topic: string;
+  protocol: Protocol;
+  maxRounds: number;
+  agents: AgentConfig[];
+  humans: HumanConfig[];
+  termination: TerminationConfig;
+  selector?: SelectorConfig;
+}
+
+/** Where a discussion is: changed by transitions and by message commits. */
+export interface DiscussionState {
+  status: DiscussionStatus;
+  /** The number of turns taken so far; the next turn to run has this number. */
+  turn: number;
+  currentRound: number;
+  messageCount: number;
+  /** Summed over every message that reported usage; a count never reported stays undefined. */
+  usage: Usage;
+  /** Per agent name, the same sums. */
+  agentUsage: Record<string, Usage>;
+  /** Failed turns in a row; a successful agent turn resets it. */
+  consecutiveFailures: number;
+  stopReason?: string;
+  error?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Who speaks next, when known: the picked speaker, or the human being waited for. Cleared by each turn's commit. */
+  nextSpeaker?: string;
+}
+
+export interface DiscussionRecord extends DiscussionConfig, DiscussionState {
+  id: string;
+  owner: string;
+  createdAt: string;
+}
+
+export interface MessageRecord {
+  id: string;
+  discussionId: string;
+  author: string;
+  role: MessageRole;
+  provider?: ProviderName;
+  model?: string;
+  content: string;
+  round: number;
+  turn: number;
+  createdAt: string;
+  usage?: Usage;
+  finishReason?: FinishReason;
+  timeToFirstTokenMs?: number;
+  durationMs?: number;
+}
+
+/** A pick of the next speaker by the OPEN selector or the moderator. */
+export interface SpeakerSelection {
+  speaker: string;
+  reason: string;
+  candidates: string[];
+  /** Answers asked of the selector: 1, or 2 after a correction. */
+  attempts: number;
+  /** No usable answer: turn order decided. */
+  fellBack: boolean;
+  at: string;
+  /** What the selector's calls cost; added to the discussion's usage. */
+  usage?: Usage;
+}
+
+export interface StatusChange {
+  status: DiscussionStatus;
+  stopReason?: string;
+  error?: string;
+  at: string;
+}
+
+/** A persisted event of a discussion's log. Its cursor is the log entry id: ordered, unique, opaque to clients. */
+export type LogEntry =
+  | { type: 'message'; cursor: string; message: MessageRecord }
+  | { type: 'status'; cursor: string; change: StatusChange }
+  | { type: 'speaker_selected'; cursor: string; selection: SpeakerSelection };
+
+/** The message being streamed now: who speaks and the text so far. */
+export interface InFlightRecord {
+  messageId: string;
+  author: string;
+  provider?: ProviderName;
+  model?: string;
+  round: number;
+  turn: number;
+  startedAt: string;
+  text: string;
+}
+
+/** Fields a transition may set besides the status; undefined leaves a field as it is, null removes it. */
+export type StatePatch = {
+  [Field in 'stopReason' | 'error' | 'startedAt' | 'finishedAt' | 'nextSpeaker']?: DiscussionState[Field] | null;
+};
+
+export interface TurnCommit {
+  /** The commit only lands when the discussion's `turn` still equals this; then `turn` becomes fenceTurn + 1. */
+  fenceTurn: number;
+  /** The round the committed turn belongs to; becomes `currentRound`. */
+  round: number;
+  /** 0 after a successful agent turn, previous + 1 after a failed one. */
+  consecutiveFailures: number;
+}
+
+export type Committed = { entry: Extract<LogEntry, { type: 'message' }>; record: DiscussionRecord };
+
+export interface Page<T> {
+  items: T[];
+  /** More items exist beyond this page in the direction of reading. */
+  hasMore: boolean;
+}
+
+export interface DiscussionStore {
+  create(record: DiscussionRecord): Promise<void>;
+  get(id: string): Promise<DiscussionRecord | undefined>;
+  /** Newest first; `after` is the id of the last discussion of the previous page. */
+  list(owner: string, options: { first: number; after?: string; status?: DiscussionStatus }): Promise<Page<DiscussionRecord>>;
+  /** Ids of the discussions that have begun and not ended (RUNNING, PAUSED, WAITING_FOR_HUMAN), for recovery after a crash. */
+  listActive(): Promise<string[]>;
+  /** Removes every key of the discussion; false when it did not exist. */
+  delete(id: string): Promise<boolean>;
+
+  /**
+   * Compare-and-set of the status: when the current status is one of `from`, sets `to`
+   * and the patch and appends a status entry to the log, all at once. Returns undefined
+   * (and changes nothing) when the discussion is missing or its status is not in `from`.
+   */
+  transition(
+    id: string,
+    change: { from: readonly DiscussionStatus[]; to: DiscussionStatus; patch?: StatePatch },
+  ): Promise<{ entry: Extract<LogEntry, { type: 'status' }>; record: DiscussionRecord } | undefined>;
+
+  /**
+   * Appends a message to the log and adds its usage, atomically. Without `commit` it is an
+   * injected message: the turn does not move. With `commit` it ends a turn: fenced by the
+   * turn number (undefined when the fence fails: nothing is written), advances the turn,
+   * sets the round and the failure count, and clears the in-flight message and `nextSpeaker`.
+   * Undefined too when the discussion does not exist.
+   */
+  appendMessage(id: string, message: MessageRecord, commit?: TurnCommit): Promise<Committed | undefined>;
+
+  /**
+   * Appends a speaker selection to the log, sets `nextSpeaker` to its speaker and adds
+   * its usage to the discussion's (not to any agent's), atomically. Undefined when the
+   * discussion does not exist.
+   */
+  appendSelection(id: string, selection: SpeakerSelection): Promise<Extract<LogEntry, { type: 'speaker_selected' }> | undefined>;
+
+  /** Log entries strictly after `after` (from the start when undefined), oldest first, at most `limit`. */
+  readLog(id: string, options: { after?: string; limit: number }): Promise<LogEntry[]>;
+
+  /**
+   * Messages only, for connections. `forward`: oldest first, strictly after `after` and
+   * strictly before `before`. `backward`: the newest such messages, returned oldest first.
+   */
+  readMessages(
+    id: string,
+    options: { after?: string; before?: string; limit: number; direction: 'forward' | 'backward' },
+  ): Promise<Page<{ cursor: string; message: MessageRecord }>>;
+
+  /** Starts the in-flight message of a turn (text empty). */
+  beginInFlight(id: string, inFlight: Omit<InFlightRecord, 'text'>): Promise<void>;
+  appendInFlight(id: string, delta: string): Promise<void>;
+  getInFlight(id: string): Promise<InFlightRecord | undefined>;
+  clearInFlight(id: string): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+/** Orders two cursors: negative when a is older than b. Cursors are `<milliseconds>-<sequence>`. */
+export function compareCursors(a: string, b: string): number {
+  const [aTime = 0, aSequence = 0] = a.split('-').map(Number);
+  const [bTime = 0, bSequence = 0] = b.split('-').map(Number);
+  return aTime - bTime || aSequence - bSequence;
+}
+
+const CURSOR_PATTERN = /^\d{1,16}-\d{1,16}$/;
+
+/** Whether a client-supplied string has the shape of a log cursor. */
+export const isCursor = (value: string): boolean => CURSOR_PATTERN.test(value);

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { compareCursors } from '../../src/store/types.js';
+import { createWsClient, mustGraphQL, subscribeWs } from '../support/clients.js';
+import { createDiscussion, type MessageView, MESSAGE_ADDED, mockAgents, START } from '../support/documents.js';
+import { duplicates, EVENTS, type EventView, injectMessage, isTurnStarted, readTranscript, STOP, type TokenEventView, useProcesses } from '../support/distributed.js';
+import { httpStatus } from '../support/processes.js';
+
+/** How long a stop waits for the process running the turn before ending the turn itself (discussion-service.ts). */
+const REMOTE_CANCEL_TIMEOUT_MS = 5_000;
+
+describe('two API replicas and a worker, as separate processes on one Redis', () => {
+  const context = useProcesses();
+
+  it('serves a discussion started on one replica to subscribers of the other, and stops it across processes', async () => {
+    const { group, redisUrl } = context;
+    const env = { REDIS_URL: redisUrl, TURN_LOCK_MS: '2000', MOCK_TOKEN_DELAY_MS: '20', LOG_LEVEL: 'debug' };
+    const replicaA = group.spawnService('api-a', { ...env, ROLE: 'api' });
+    const replicaB = group.spawnService('api-b', { ...env, ROLE: 'api' });
+    const worker = group.spawnService('worker', { ...env, ROLE: 'worker' });
+    const [urlA, urlB] = await Promise.all([replicaA.url, replicaB.url, worker.url]);
+
+    // Liveness and readiness answer on both roles (a worker serves only these two).
+    for (const service of [replicaA, replicaB, worker]) {
+      const origin = await service.origin;
+      expect(await httpStatus(origin, '/health'), `${service.name} /health`).toBe(200);
+      expect(await httpStatus(origin, '/ready'), `${service.name} /ready`).toBe(200);
+    }
+    expect(await httpStatus(await worker.origin, '/graphql'), 'a worker serves no GraphQL').toBe(404);
+
+    const id = await createDiscussion(urlA, { topic: 'Scaling out the orchestrator', agents: mockAgents(2), maxRounds: 10 });
+    const wsB = createWsClient(urlB);
+    try {
+      const messages = await subscribeWs<MessageView>(wsB, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded');
+      const events = await subscribeWs<EventView>(wsB, EVENTS, { id, after: '0-0' }, 'discussionEvents');
+      // Replay runs after the live subscription is set up on B: once both replayed this message, no live event can be missed.
+      const probe = await injectMessage(urlB, id, 'An observer joins before the start.');
+      await messages.collector.waitFor((values) => values.some((message) => message.id === probe.id), { what: 'the probe on messageAdded' });
+      await events.collector.waitFor((values) => values.some((event) => event.__typename === 'MessageEvent' && event.message.id === probe.id), {
+        what: 'the probe on discussionEvents',
+      });
+
+      await mustGraphQL(urlA, START, { id });
+      await messages.collector.waitFor((values) => values.some((message) => message.role === 'AGENT'), { timeoutMs: 20_000, what: 'the first agent message' });
+      const injected = await injectMessage(urlB, id, 'Injected on replica B while the agents talk.');
+
+      // Stop on B while a turn streams on the worker: a few tokens in, long before the message's end.
+      const committedIds = () => new Set(events.collector.values.flatMap((event) => (event.__typename === 'MessageEvent' ? [event.message.id] : [])));
+      const injectedAt = () => events.collector.values.findIndex((event) => event.__typename === 'MessageEvent' && event.message.id === injected.id);
+      const streamingToken = (values: EventView[]): TokenEventView | undefined => {
+        const from = injectedAt();
+        if (from < 0) return undefined;
+        const committed = committedIds();
+        return values
+          .slice(from)
+          .find((event): event is TokenEventView => event.__typename === 'TokenEvent' && event.index >= 3 && !committed.has(event.messageId));
+      };
+      await events.collector.waitFor((values) => streamingToken(values) !== undefined, { timeoutMs: 20_000, what: 'tokens of a turn after the injection' });
+      const streaming = streamingToken(events.collector.values);
+      const stopStartedAt = performance.now();
+      const stopped = await mustGraphQL<{ stopDiscussion: { status: string; stopReason: string } }>(urlB, STOP, { id });
+      const stopMs = performance.now() - stopStartedAt;
+      expect(stopped.stopDiscussion).toEqual({ status: 'STOPPED', stopReason: 'stopped_by_user' });
+      // The worker answered the cancel command: B did not have to wait it out and abandon the turn.
+      expect(stopMs, 'stopDiscussion on an API replica waited for the cancel timeout').toBeLessThan(REMOTE_CANCEL_TIMEOUT_MS);
+
+      const received = await messages.collector.waitForCompletion({ timeoutMs: 15_000 });
+      const allEvents = await events.collector.waitForCompletion({ timeoutMs: 15_000 });
+      expect(messages.collector.errors).toEqual([]);
+      expect(events.collector.errors).toEqual([]);
+
+      // messageAdded: every message once, cursors strictly increasing.
+      expect(duplicates(received.map((message) => message.id)), 'duplicate message ids on messageAdded').toEqual([]);
+      expect(duplicates(received.map((message) => message.cursor)), 'duplicate cursors on messageAdded').toEqual([]);
+      const cursors = received.map((message) => message.cursor);
+      expect(cursors).toEqual([...cursors].sort(compareCursors));
+      expect(received.filter((message) => message.id === injected.id)).toHaveLength(1);
+
+      // discussionEvents: every persisted event once, every token once.
+      const persisted = allEvents.filter((event) => event.__typename === 'MessageEvent' || event.__typename === 'StatusEvent');
+      expect(duplicates(persisted.map((event) => event.cursor)), 'duplicate cursors on discussionEvents').toEqual([]);
+      const tokens = allEvents.filter((event): event is TokenEventView => event.__typename === 'TokenEvent');
+      expect(duplicates(tokens.map((token) => `${token.messageId}#${token.index}`)), 'duplicate tokens').toEqual([]);
+      const eventMessages = persisted.flatMap((event) => (event.__typename === 'MessageEvent' ? [event.message] : []));
+      expect(eventMessages.map((message) => message.id)).toEqual(received.map((message) => message.id));
+
+      // The cancelled partial message is committed, then the final STOPPED status ends the stream.
+      const last = allEvents.at(-1);
+      expect(last?.__typename === 'StatusEvent' && last.status).toBe('STOPPED');
+      const cancelled = received.at(-1);
+      expect(cancelled?.role).toBe('AGENT');
+      expect(cancelled?.finishReason).toBe('cancelled');
+      expect(cancelled?.id).toBe(streaming?.messageId);
+      const cancelledAt = allEvents.findIndex((event) => event.__typename === 'MessageEvent' && event.message.id === cancelled?.id);
+      const stoppedAt = allEvents.findIndex((event) => event.__typename === 'StatusEvent' && event.status === 'STOPPED');
+      expect(cancelledAt).toBeGreaterThanOrEqual(0);
+      expect(cancelledAt).toBeLessThan(stoppedAt);
+      // Its partial text is exactly what B's subscriber saw streamed, and every committed agent message matches its tokens.
+      for (const message of received.filter((candidate) => candidate.role === 'AGENT')) {
+        const deltas = tokens.filter((token) => token.messageId === message.id);
+        expect(deltas.map((token) => token.index)).toEqual(deltas.map((_, index) => index));
+        expect(deltas.map((token) => token.delta).join(''), `tokens of ${message.id}`).toBe(message.content);
+      }
+      expect(cancelled?.content.length).toBeGreaterThan(0);
+
+      // The transcript read through A is what B's subscriber saw.
+      const transcript = await readTranscript(urlA, id);
+      expect(transcript.status).toBe('STOPPED');
+      expect(transcript.inFlight).toBeNull();
+      expect(transcript.messages.map(({ id: messageId, cursor, author, role, content, turn, finishReason }) => ({ messageId, cursor, author, role, content, turn, finishReason }))).toEqual(
+        received.map(({ id: messageId, cursor, author, role, content, turn, finishReason }) => ({ messageId, cursor, author, role, content, turn, finishReason })),
+      );
+
+      // Only the worker ran turns (every process logs at debug, where a turn's start is logged).
+      const starters = new Set(group.log.values.filter(isTurnStarted(id)).map((line) => line.process));
+      expect([...starters]).toEqual(['worker']);
+    } finally {
+      await wsB.dispose();
+    }
+  }, 90_000);
+});

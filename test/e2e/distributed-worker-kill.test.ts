@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import { createWsClient, mustGraphQL, subscribeWs } from '../support/clients.js';
+import { createDiscussion, mockAgents, START } from '../support/documents.js';
+import {
+  duplicates,
+  EVENTS,
+  type EventView,
+  injectMessage,
+  isTurnStarted,
+  readTranscript,
+  ReconnectingMessages,
+  STOP,
+  type TokenEventView,
+  turnProblems,
+  useProcesses,
+} from '../support/distributed.js';
+import type { ServiceProcess } from '../support/processes.js';
+
+const KILLS = 20;
+
+describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () => {
+  const context = useProcesses();
+
+  /**
+   * An API and two workers; one discussion whose first turn is streaming (its tokens reach index 2)
+   * with a discussionEvents subscriber that has been live since before the start.
+   */
+  async function streamOnTwoWorkers(settings: Record<string, string>, input: Record<string, unknown>) {
+    const { group, redisUrl } = context;
+    const env = { REDIS_URL: redisUrl, ...settings };
+    const api = group.spawnService('api', { ...env, ROLE: 'api', LOG_LEVEL: 'info' });
+    const workers = [1, 2].map((number) => group.spawnService(`worker-${number}`, { ...env, ROLE: 'worker', LOG_LEVEL: 'debug' }));
+    const [url] = await Promise.all([api.url, ...workers.map((worker) => worker.url)]);
+    const id = await createDiscussion(url, input);
+    const ws = createWsClient(url);
+    const events = await subscribeWs<EventView>(ws, EVENTS, { id, after: '0-0' }, 'discussionEvents');
+    // Once the replay carried this message, the live subscription is set up: no token is missed from here on.
+    const probe = await injectMessage(url, id, 'Kick-off from an observer.');
+    await events.collector.waitFor((values) => values.some((event) => event.__typename === 'MessageEvent' && event.message.id === probe.id), { what: 'the probe' });
+    await mustGraphQL(url, START, { id });
+    const started = await group.waitForLine(isTurnStarted(id), { what: 'the first turn' });
+    await events.collector.waitFor((values) => values.some((event) => event.__typename === 'TokenEvent' && event.index >= 2), { what: 'the first tokens' });
+    const firstToken = events.collector.values.find((event): event is TokenEventView => event.__typename === 'TokenEvent');
+    return { url, id, ws, events, workers, running: workers.find((worker) => worker.pid === started.pid), firstToken };
+  }
+
+  it(`loses no turn and commits none twice over ${KILLS} kills`, async () => {
+    const { group, redisUrl } = context;
+    const env = { REDIS_URL: redisUrl, TURN_LOCK_MS: '2000', MOCK_TOKEN_DELAY_MS: '10' };
+    const api = group.spawnService('api', { ...env, ROLE: 'api', LOG_LEVEL: 'info' });
+    let generation = 0;
+    const spawnWorker = () => group.spawnService(`worker-${++generation}`, { ...env, ROLE: 'worker', LOG_LEVEL: 'debug' });
+    const workers: ServiceProcess[] = [spawnWorker(), spawnWorker()];
+    const [url] = await Promise.all([api.url, ...workers.map((worker) => worker.url)]);
+
+    const id = await createDiscussion(url, { topic: 'Surviving crashes', agents: mockAgents(3), maxRounds: 50 });
+    const ws = createWsClient(url);
+    const subscriber = new ReconnectingMessages(ws, id);
+    try {
+      const events = await subscribeWs<EventView>(ws, EVENTS, { id, after: '0-0' }, 'discussionEvents');
+      await subscriber.open('0-0');
+      // Once the replay carried this message, the live subscription is set up: no token is missed from here on.
+      const probe = await injectMessage(url, id, 'Kick-off from an observer.');
+      await events.collector.waitFor((values) => values.some((event) => event.__typename === 'MessageEvent' && event.message.id === probe.id), { what: 'the probe' });
+      await mustGraphQL(url, START, { id });
+
+      const committed = () => new Set(events.collector.values.flatMap((event) => (event.__typename === 'MessageEvent' ? [event.message.id] : [])));
+      /** A message streaming now: its first token arrived after `mark`, it is two tokens in, and it is not committed. */
+      const streamingAfter = (values: EventView[], mark: number): TokenEventView | undefined => {
+        const fresh = values.slice(mark).filter((event): event is TokenEventView => event.__typename === 'TokenEvent');
+        const begun = new Set(fresh.filter((token) => token.index === 0).map((token) => token.messageId));
+        const done = committed();
+        return fresh.find((token) => token.index >= 2 && begun.has(token.messageId) && !done.has(token.messageId));
+      };
+      const kills: { turn: number; pid: number; messageId: string; atMs: number }[] = [];
+      const startedAt = performance.now();
+      let lastTurn = -1;
+      // Where to look for the next turn's start and first token: from the last kill on.
+      let logMark = 0;
+      let eventsMark = 0;
+      for (let kill = 1; kill <= KILLS; kill += 1) {
+        // Every other kill hits the restarted attempt of the turn just killed; the others wait for the next turn.
+        const minimumTurn = kill % 2 === 0 ? lastTurn : lastTurn + 1;
+        const started = await group.waitForLine(
+          (line) => isTurnStarted(id)(line) && (line.entry.turn ?? -1) >= minimumTurn && workers.some((worker) => worker.pid === line.pid && worker.alive),
+          { fromSeq: logMark, timeoutMs: 30_000, what: `a turn >= ${minimumTurn} starting on a live worker (kill ${kill})` },
+        );
+        await events.collector.waitFor((values) => streamingAfter(values, eventsMark) !== undefined, { timeoutMs: 20_000, what: `tokens of turn ${started.entry.turn} (kill ${kill})` });
+        const token = streamingAfter(events.collector.values, eventsMark);
+        const victim = workers.find((worker) => worker.pid === started.pid);
+        if (!token || !victim) throw new Error(`kill ${kill}: lost track of the streaming turn`);
+
+        await victim.kill('SIGKILL');
+        logMark = group.log.values.length;
+        eventsMark = events.collector.values.length;
+        kills.push({ turn: started.entry.turn ?? -1, pid: victim.pid, messageId: token.messageId, atMs: performance.now() - startedAt });
+        lastTurn = started.entry.turn ?? -1;
+        const replacement = spawnWorker();
+        workers.splice(workers.indexOf(victim), 1, replacement);
+        // The subscriber drops and comes back with the last cursor it had.
+        await subscriber.reconnect();
+        await replacement.url;
+      }
+      const killsMs = performance.now() - startedAt;
+
+      // Let the turn after the last kill be taken over and stream, then stop the discussion and let it settle.
+      await events.collector.waitFor((values) => streamingAfter(values, eventsMark) !== undefined, { timeoutMs: 30_000, what: 'tokens after the last kill' });
+      await mustGraphQL(url, STOP, { id });
+      const received = await subscriber.waitForEnd(20_000);
+      const allEvents = await events.collector.waitForCompletion({ timeoutMs: 20_000 });
+      const transcript = await readTranscript(url, id);
+
+      expect(transcript.status).toBe('STOPPED');
+      expect(transcript.inFlight).toBeNull();
+      // Every turn is committed exactly once: agent turns run 0..N-1 with no gap and no repeat.
+      const agentTurns = transcript.messages.filter((message) => message.role !== 'HUMAN').map((message) => message.turn);
+      expect(turnProblems(agentTurns), 'agent turns missing or committed twice').toEqual({ missing: [], repeated: [] });
+      expect(transcript.messages.filter((message) => message.role === 'SYSTEM'), 'failed turns').toEqual([]);
+      // The last turn was stopped while it streamed: it is there too, as a cancelled partial message.
+      expect(agentTurns.length).toBeGreaterThan(Math.max(...kills.map((entry) => entry.turn)));
+      expect(transcript.messages.at(-1)?.finishReason).toBe('cancelled');
+      // What the reconnecting subscriber saw, across its subscriptions, is the transcript with every message once.
+      expect(subscriber.reconnects).toBe(KILLS);
+      expect(duplicates(received.map((message) => message.id)), 'messages delivered twice across reconnects').toEqual([]);
+      expect(received.map((message) => [message.id, message.cursor])).toEqual(transcript.messages.map((message) => [message.id, message.cursor]));
+
+      // A killed attempt is never committed; the attempt that takes over announces the restart, and its tokens start at index 0.
+      const messageIds = new Set(transcript.messages.map((message) => message.id));
+      const restarts = allEvents.filter((event): event is Extract<EventView, { __typename: 'TurnRestartedEvent' }> => event.__typename === 'TurnRestartedEvent');
+      for (const { turn, messageId } of kills) {
+        expect(messageIds.has(messageId), `the killed attempt ${messageId} of turn ${turn} was committed`).toBe(false);
+        expect(restarts.filter((event) => event.discardedMessageId === messageId), `TurnRestartedEvent for turn ${turn}`).toEqual([
+          { __typename: 'TurnRestartedEvent', turn, discardedMessageId: messageId },
+        ]);
+      }
+      const tokens = allEvents.filter((event): event is TokenEventView => event.__typename === 'TokenEvent');
+      for (const message of transcript.messages.filter((candidate) => candidate.role === 'AGENT')) {
+        const deltas = tokens.filter((token) => token.messageId === message.id);
+        expect(deltas.map((token) => token.index)).toEqual(deltas.map((_, index) => index));
+        expect(deltas.map((token) => token.delta).join(''), `tokens of turn ${message.turn}`).toBe(message.content);
+      }
+
+      const distinctTurns = new Set(kills.map((entry) => entry.turn)).size;
+      console.info(
+        `${KILLS} SIGKILLs in ${(killsMs / 1000).toFixed(1)} s over ${distinctTurns} distinct turns; ${agentTurns.length} turns committed, ` +
+          `${restarts.length} TurnRestartedEvents, workers spawned: ${generation}`,
+      );
+    } finally {
+      subscriber.close();
+      await ws.dispose();
+    }
+  }, 240_000);
+
+  it('a stop while a killed worker\'s turn is being taken over cancels the attempt that took over, not the discarded one', async () => {
+    // Slow tokens: the attempt that takes over is still streaming when the stop gives up waiting for the dead worker (5 s).
+    const { url, id, ws, events, running, firstToken: killed } = await streamOnTwoWorkers(
+      { TURN_LOCK_MS: '2000', MOCK_TOKEN_DELAY_MS: '100' },
+      { topic: 'Stopping during a takeover', agents: mockAgents(2), maxRounds: 3 },
+    );
+    try {
+      await running?.kill('SIGKILL');
+
+      // No process answers the stop's cancel; while it waits, the other worker takes the turn over.
+      const stopped = await mustGraphQL<{ stopDiscussion: { status: string } }>(url, STOP, { id });
+      expect(stopped.stopDiscussion.status).toBe('STOPPED');
+      const allEvents = await events.collector.waitForCompletion({ timeoutMs: 20_000 });
+      const transcript = await readTranscript(url, id);
+
+      const discarded = allEvents.flatMap((event) => (event.__typename === 'TurnRestartedEvent' ? [event.discardedMessageId] : []));
+      const agentMessages = transcript.messages.filter((message) => message.role === 'AGENT');
+      expect(agentMessages).toHaveLength(1);
+      const [cancelled] = agentMessages;
+      expect(cancelled?.finishReason).toBe('cancelled');
+      expect(transcript.inFlight).toBeNull();
+      // Whether or not the takeover began before the stop gave up on the dead worker, a message subscribers were told to discard is never committed.
+      expect(discarded.filter((messageId) => messageId === cancelled?.id), 'a discarded attempt was committed').toEqual([]);
+      if (discarded.length > 0) {
+        expect(discarded).toEqual([killed?.messageId]);
+        // The attempt that took over is the one cancelled, and its partial text is what it streamed.
+        const deltas = allEvents.filter((event): event is TokenEventView => event.__typename === 'TokenEvent' && event.messageId === cancelled?.id);
+        expect(deltas.map((token) => token.delta).join('')).toBe(cancelled?.content);
+      } else {
+        expect(cancelled?.id).toBe(killed?.messageId);
+      }
+      expect(allEvents.at(-1)).toMatchObject({ __typename: 'StatusEvent', status: 'STOPPED' });
+    } finally {
+      await ws.dispose();
+    }
+  }, 60_000);
+
+  it('a worker stopped with SIGTERM mid-turn hands the turn to another worker at once, without waiting for its lock', async () => {
+    // A long lock: a takeover that waited for it to lapse would take 30 s.
+    const { group } = context;
+    const { url, id, ws, events, workers, running: leaving, firstToken: interrupted } = await streamOnTwoWorkers(
+      { TURN_LOCK_MS: '30000', MOCK_TOKEN_DELAY_MS: '50', SHUTDOWN_GRACE_MS: '0' },
+      { topic: 'Rolling restarts', agents: mockAgents(2), maxRounds: 1 },
+    );
+    try {
+      const stoppingAt = performance.now();
+      await leaving?.kill('SIGTERM');
+      expect(leaving?.child.exitCode, 'the worker exits cleanly').toBe(0);
+
+      const restart = await events.collector.waitFor((values) => values.some((event) => event.__typename === 'TurnRestartedEvent'), { timeoutMs: 20_000, what: 'the takeover' });
+      const takeoverMs = performance.now() - stoppingAt;
+      expect(takeoverMs, 'the takeover waited for the lock to lapse').toBeLessThan(10_000);
+      expect(restart.find((event) => event.__typename === 'TurnRestartedEvent')).toEqual({ __typename: 'TurnRestartedEvent', turn: 0, discardedMessageId: interrupted?.messageId });
+
+      await events.collector.waitForCompletion({ timeoutMs: 30_000 });
+      const transcript = await readTranscript(url, id);
+      expect(transcript.status).toBe('COMPLETED');
+      const agentMessages = transcript.messages.filter((message) => message.role === 'AGENT');
+      expect(agentMessages.map((message) => message.turn)).toEqual([0, 1]);
+      expect(agentMessages.map((message) => message.id)).not.toContain(interrupted?.messageId);
+      const otherWorker = workers.find((worker) => worker !== leaving);
+      expect(group.log.values.filter(isTurnStarted(id)).filter((line) => line.entry.turn === 0).map((line) => line.pid)).toEqual([leaving?.pid, otherWorker?.pid]);
+    } finally {
+      await ws.dispose();
+    }
+  }, 60_000);
+});

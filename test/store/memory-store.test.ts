@@ -1,0 +1,9 @@
+import { createMemoryStore } from '../../src/store/memory-store.js';
+import { describeStoreContract } from './store-contract.js';
+
+describeStoreContract('memory store', async () => ({
+  store: createMemoryStore(),
+  cleanup: async () => {
+    // Nothing outlives the store object.
+  },
+}));

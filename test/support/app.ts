@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { buildApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestApp {
+  app: App;
+  url: string;
+  keyPrefix: string;
+  close(): Promise<void>;
+}
+
+/** Deletes every key under a prefix (tests share one Redis and clean up after themselves). */
+export async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
+  }
+}
+
+/**
+ * The real app on a free port: memory mode, or Redis mode against the real
+ * server with its own key prefix. MOCK tokens stream with no delay unless the
+ * test asks for one.
+ */
+export async function startTestApp({
+  redis = false,
+  env = {},
+  keyPrefix = `test:${randomUUID()}:`,
+  keepKeys = false,
+}: { redis?: boolean; env?: Record<string, string>; keyPrefix?: string; keepKeys?: boolean } = {}): Promise<TestApp> {
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    MOCK_TOKEN_DELAY_MS: '0',
+    SHUTDOWN_GRACE_MS: '0',
+    ...(redis ? { REDIS_URL: TEST_REDIS_URL } : {}),
+    ...env,
+  });
+  const app = await buildApp(config, { keyPrefix, logger: pino({ level: config.logLevel }) });
+  const { url } = await app.start(0, '127.0.0.1');
+  return {
+    app,
+    url,
+    keyPrefix,
+    async close() {
+      await app.stop();
+      if (redis && !keepKeys) await deleteKeys(TEST_REDIS_URL, keyPrefix);
+    },
+  };
+}
+
+/** The two modes every end-to-end behaviour is checked in. */
+export const BOTH_MODES = [
+  { mode: 'memory', redis: false },
+  { mode: 'redis', redis: true },
+] as const;

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from 'graphql-ws';
+import { afterAll, afterEach, beforeEach } from 'vitest';
+import { deleteKeys, TEST_REDIS_URL } from './app.js';
+import { mustGraphQL, subscribeWs, type Subscription } from './clients.js';
+import { type MessageView, MESSAGE_ADDED, MESSAGE_FIELDS } from './documents.js';
+import { createProcessGroup, type LogLine, type ProcessGroup } from './processes.js';
+
+/** Every kind of discussionEvents payload, with what the distributed tests compare. */
+export const EVENTS = `subscription($id: ID!, $after: String) { discussionEvents(discussionId: $id, after: $after) {
+  __typename
+  ... on MessageEvent { cursor message { id cursor author role content turn finishReason } }
+  ... on TokenEvent { messageId author delta index }
+  ... on StatusEvent { cursor status stopReason }
+  ... on TurnRestartedEvent { turn discardedMessageId }
+} }`;
+
+export type EventView =
+  | { __typename: 'MessageEvent'; cursor: string; message: Pick<MessageView, 'id' | 'cursor' | 'author' | 'role' | 'content' | 'turn' | 'finishReason'> }
+  | { __typename: 'TokenEvent'; messageId: string; author: string; delta: string; index: number }
+  | { __typename: 'StatusEvent'; cursor: string; status: string; stopReason: string | null }
+  | { __typename: 'TurnRestartedEvent'; turn: number; discardedMessageId: string }
+  | { __typename: 'SpeakerSelectedEvent' };
+
+export type TokenEventView = Extract<EventView, { __typename: 'TokenEvent' }>;
+
+export const INJECT = `mutation($id: ID!, $content: String!, $author: String) {
+  injectMessage(discussionId: $id, content: $content, author: $author) { id cursor } }`;
+export const STOP = `mutation($id: ID!) { stopDiscussion(id: $id) { status stopReason } }`;
+const TRANSCRIPT = `query($id: ID!, $after: String) { discussion(id: $id) {
+  status stopReason error turn inFlight { messageId text }
+  messages(first: 500, after: $after) { edges { node { ${MESSAGE_FIELDS} } } pageInfo { hasNextPage endCursor } } } }`;
+
+export interface Transcript {
+  status: string;
+  stopReason: string | null;
+  error: string | null;
+  turn: number;
+  inFlight: { messageId: string; text: string } | null;
+  messages: MessageView[];
+}
+
+/** The whole transcript, page by page, and the discussion's state. */
+export async function readTranscript(url: string, id: string): Promise<Transcript> {
+  const messages: MessageView[] = [];
+  let after: string | undefined;
+  for (;;) {
+    type Page = { discussion: (Omit<Transcript, 'messages'> & { messages: { edges: { node: MessageView }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }) | null };
+    const { discussion } = await mustGraphQL<Page>(url, TRANSCRIPT, { id, after });
+    if (!discussion) throw new Error(`discussion ${id} not found`);
+    messages.push(...discussion.messages.edges.map((edge) => edge.node));
+    const { hasNextPage, endCursor } = discussion.messages.pageInfo;
+    if (!hasNextPage || endCursor === null) {
+      const { status, stopReason, error, turn, inFlight } = discussion;
+      return { status, stopReason, error, turn, inFlight, messages };
+    }
+    after = endCursor;
+  }
+}
+
+export async function injectMessage(url: string, id: string, content: string, author = 'observer'): Promise<{ id: string; cursor: string }> {
+  const data = await mustGraphQL<{ injectMessage: { id: string; cursor: string } }>(url, INJECT, { id, content, author });
+  return data.injectMessage;
+}
+
+/** Values that occur more than once. */
+export function duplicates<T>(values: readonly T[]): T[] {
+  const seen = new Set<T>();
+  const repeated = new Set<T>();
+  for (const value of values) (seen.has(value) ? repeated : seen).add(value);
+  return [...repeated];
+}
+
+/** Turn numbers that are missing from, or repeated in, 0..n-1. */
+export function turnProblems(turns: readonly number[]): { missing: number[]; repeated: number[] } {
+  const present = new Set(turns);
+  const missing = Array.from({ length: turns.length }, (_, turn) => turn).filter((turn) => !present.has(turn));
+  return { missing, repeated: duplicates(turns) };
+}
+
+/**
+ * A messageAdded subscriber that "reconnects": it drops its subscription and
+ * opens a new one with `after` = the last cursor it had, keeping everything
+ * each subscription delivered, in arrival order.
+ */
+export class ReconnectingMessages {
+  readonly received: MessageView[] = [];
+  reconnects = 0;
+  private current: Subscription<MessageView> | undefined;
+  private delivered = 0;
+
+  constructor(
+    private readonly client: Client,
+    private readonly discussionId: string,
+  ) {}
+
+  get lastCursor(): string | undefined {
+    return this.received.at(-1)?.cursor;
+  }
+
+  /** Opens the first subscription (replaying from `after`). */
+  async open(after = '0-0'): Promise<void> {
+    await this.subscribe(after);
+  }
+
+  async reconnect(): Promise<void> {
+    this.absorb();
+    this.current?.close();
+    this.reconnects += 1;
+    await this.subscribe(this.lastCursor ?? '0-0');
+  }
+
+  /** Waits for the current subscription to complete (the discussion ended) and keeps what it delivered. */
+  async waitForEnd(timeoutMs: number): Promise<MessageView[]> {
+    if (!this.current) throw new Error('not subscribed');
+    await this.current.collector.waitForCompletion({ timeoutMs });
+    this.absorb();
+    if (this.current.collector.errors.length > 0) throw new Error(`messageAdded failed: ${JSON.stringify(this.current.collector.errors)}`);
+    return this.received;
+  }
+
+  close(): void {
+    this.current?.close();
+  }
+
+  private absorb(): void {
+    if (!this.current) return;
+    const values = this.current.collector.values;
+    this.received.push(...values.slice(this.delivered));
+    this.delivered = values.length;
+  }
+
+  private async subscribe(after: string): Promise<void> {
+    this.current = await subscribeWs<MessageView>(this.client, MESSAGE_ADDED, { id: this.discussionId, after }, 'messageAdded');
+    this.delivered = 0;
+  }
+}
+
+export const isTurnStarted =
+  (discussionId: string) =>
+  (line: LogLine): boolean =>
+    line.entry.msg === 'turn started' && line.entry.discussionId === discussionId;
+
+/**
+ * One process group and Redis key prefix per test: every process is SIGKILLed
+ * after the test (pass or fail) and the prefix's keys are deleted from the
+ * shared test Redis. With `ownRedis`, the test starts its own redis-server in
+ * the group, and its keys go with that server's directory.
+ */
+export function useProcesses({ ownRedis = false }: { ownRedis?: boolean } = {}) {
+  const redisUrl = TEST_REDIS_URL;
+  let group: ProcessGroup | undefined;
+  let keyPrefix = '';
+  const cleanup = async () => {
+    await group?.killAll();
+    if (keyPrefix && !ownRedis) await deleteKeys(redisUrl, keyPrefix);
+    keyPrefix = '';
+  };
+  beforeEach(() => {
+    keyPrefix = `test:dist:${randomUUID()}:`;
+    group = createProcessGroup({ REDIS_KEY_PREFIX: keyPrefix });
+  });
+  afterEach(cleanup, 30_000);
+  afterAll(cleanup, 30_000);
+  return {
+    get group(): ProcessGroup {
+      if (!group) throw new Error('no process group outside a test');
+      return group;
+    },
+    get keyPrefix(): string {
+      return keyPrefix;
+    },
+    redisUrl,
+  };
+}

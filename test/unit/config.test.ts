@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('runs in memory mode with the MOCK provider when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 4000, host: '0.0.0.0', role: 'all', redisUrl: undefined, logLevel: 'info' });
+    expect(config.providers.mock.tokenDelayMs).toBe(30);
+    expect(config.providers.anthropic.apiKey).toBeUndefined();
+  });
+
+  it('reads every provider setting, with the agent SDK on the Anthropic key and base URL', () => {
+    const config = loadConfig({
+      ANTHROPIC_API_KEY: 'a-key',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:9999',
+      OPENAI_MODEL: 'gpt-test',
+      OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      ROLE: 'worker',
+    });
+    expect(config.providers.claudeAgent).toMatchObject({ apiKey: 'a-key', baseUrl: 'http://127.0.0.1:9999' });
+    expect(config.providers.openai.model).toBe('gpt-test');
+    expect(config.providers.openaiCompatible.baseUrl).toBe('http://127.0.0.1:11434/v1');
+    expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.role).toBe('worker');
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['REDIS_URL', 'http://not-redis'],
+    ['ROLE', 'boss'],
+    ['LOG_LEVEL', 'loud'],
+    ['OPENAI_BASE_URL', 'not a url'],
+    ['MOCK_TOKEN_DELAY_MS', '-1'],
+  ])('refuses %s=%s and names the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid environment: ${name}:`));
+  });
+
+  it('treats an empty variable as unset', () => {
+    const config = loadConfig({ PORT: '', HOST: ' ', MOCK_TOKEN_DELAY_MS: '', OPENAI_MODEL: '', REDIS_URL: '' });
+    expect(config).toMatchObject({ port: 4000, host: '0.0.0.0', redisUrl: undefined });
+    expect(config.providers.mock.tokenDelayMs).toBe(30);
+    expect(config.providers.openai.model).toBe('gpt-4.1-mini');
+  });
+
+  it('refuses a split role without Redis', () => {
+    expect(() => loadConfig({ ROLE: 'worker' })).toThrow(/^Invalid environment: ROLE: "worker" needs REDIS_URL/);
+  });
+
+  it('never puts a key in its error message', () => {
+    try {
+      loadConfig({ ANTHROPIC_API_KEY: 'sk-secret-value', PORT: 'x' });
+      expect.unreachable();
+    } catch (error) {
+      expect(String(error)).not.toContain('sk-secret-value');
+    }
+  });
+});
