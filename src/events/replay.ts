@@ -3,41 +3,78 @@ import type { DiscussionStore } from '../store/types.js';
 import { compareCursors } from '../store/types.js';
 import { createAsyncQueue } from './async-queue.js';
 import type { EventBus } from './bus.js';
-import type { LiveEvent } from './types.js';
+import type { LiveEvent, PersistedEvent } from './types.js';
 
 const REPLAY_PAGE = 500;
 
 export interface DiscussionStreamOptions {
-  /** Replay persisted events strictly after this cursor first; without it, only live events. */
+  /** Replay persisted events strictly after this cursor first; without it, start with what is committed from now on. */
   after?: string;
-  /** With `after` undefined, replay nothing; with `replay: true` and no `after`, replay from the start. */
-  replay?: boolean;
 }
 
 /**
- * Every event of one discussion: the persisted ones after the cursor, then live
- * ones, with no gap and no duplicate however commits race the subscription.
+ * Every event of one discussion: the persisted ones after the cursor (or from
+ * now on, without one), then live ones, with no gap and no duplicate however
+ * commits race the subscription.
  *
  * It subscribes first and buffers, then reads the log, then drains the buffer
  * dropping what replay already delivered (by cursor), then goes live. An event
  * committed before the read is in the log; one committed after is published
- * after the subscription was live, so it is in the buffer. Tokens of a message
- * that was already delivered are dropped. The stream ends after the discussion's
- * final status, or when it is deleted.
+ * after the subscription was live, so it is in the buffer.
+ *
+ * Processes publish what they commit after the commit, so events written by
+ * two processes can arrive in the other order. Each live entry names the entry
+ * before it in the log; one that follows an entry not yet delivered starts the
+ * same catch-up again (buffer, read the log after the last cursor, drain), so
+ * the later event never ends the stream or overtakes the earlier one.
+ *
+ * Tokens of a message that was already delivered are dropped. The stream ends
+ * after the discussion's final status, or when it is deleted.
  */
 export async function openDiscussionStream(
   { bus, store }: { bus: EventBus; store: DiscussionStore },
   discussionId: string,
-  { after, replay = after !== undefined }: DiscussionStreamOptions = {},
+  { after }: DiscussionStreamOptions = {},
 ): Promise<AsyncIterableIterator<LiveEvent>> {
-  let lastCursor = after;
-  let replaying = true;
+  // Without a cursor, start from the log's newest entry, read before subscribing: whatever is committed after it arrives.
+  let lastCursor = after ?? (await store.lastCursor(discussionId));
+  /** While the log is being read, live events wait here. */
+  let catchingUp = true;
   const buffered: LiveEvent[] = [];
   const committedMessageIds = new Set<string>();
   let unsubscribe: (() => void) | undefined;
   const queue = createAsyncQueue<LiveEvent>(() => unsubscribe?.());
 
-  const deliver = (event: LiveEvent): void => {
+  /** Delivers the log entries after the last cursor; a failed read fails the stream. */
+  const readLogAfterLastCursor = async (): Promise<void> => {
+    try {
+      while (!queue.ended) {
+        const entries = await store.readLog(discussionId, { after: lastCursor, limit: REPLAY_PAGE });
+        for (const entry of entries) deliver({ ...entry, discussionId });
+        if (entries.length < REPLAY_PAGE) return;
+      }
+    } catch (error) {
+      queue.end(error);
+    }
+  };
+
+  /** Delivers what arrived while the log was read, until another catch-up begins. */
+  const drainBuffer = (): void => {
+    catchingUp = false;
+    while (!catchingUp && buffered.length > 0) deliver(buffered.shift() as LiveEvent);
+  };
+
+  const catchUp = async (): Promise<void> => {
+    catchingUp = true;
+    await readLogAfterLastCursor();
+    drainBuffer();
+  };
+
+  /** A live entry whose predecessor in the log has not been delivered yet. */
+  const missesEarlierEntry = (event: PersistedEvent): boolean =>
+    event.previousCursor !== undefined && lastCursor !== undefined && compareCursors(event.previousCursor, lastCursor) > 0;
+
+  function deliver(event: LiveEvent): void {
     if (queue.ended) return;
     switch (event.type) {
       case 'token':
@@ -48,6 +85,12 @@ export async function openDiscussionStream(
       case 'status':
       case 'speaker_selected':
         if (lastCursor !== undefined && compareCursors(event.cursor, lastCursor) <= 0) return;
+        if (missesEarlierEntry(event)) {
+          // Read it from the log; this event and those after it wait their turn.
+          buffered.unshift(event);
+          void catchUp();
+          return;
+        }
         lastCursor = event.cursor;
         if (event.type === 'message') committedMessageIds.add(event.message.id);
         queue.push(event);
@@ -66,28 +109,20 @@ export async function openDiscussionStream(
         throw new Error(`unknown event ${JSON.stringify(unexpected)}`);
       }
     }
-  };
+  }
 
-  unsubscribe = await bus.subscribe(discussionId, (event) => (replaying ? buffered.push(event) : deliver(event)));
+  unsubscribe = await bus.subscribe(discussionId, (event) => (catchingUp ? buffered.push(event) : deliver(event)));
+  await readLogAfterLastCursor();
   try {
-    if (replay) {
-      for (;;) {
-        const entries = await store.readLog(discussionId, { after: lastCursor, limit: REPLAY_PAGE });
-        for (const entry of entries) deliver({ ...entry, discussionId });
-        if (entries.length < REPLAY_PAGE || queue.ended) break;
-      }
-    }
-    // A discussion that ended before the cursor has no final status left to replay.
+    // An ended discussion publishes nothing more, and its final events may have been
+    // committed after the read but published after this check: read the log once more.
+    // Its final status ends the stream; one that ended before the cursor has none left.
     const record = await store.get(discussionId);
-    if (!record || isTerminal(record.status)) {
-      const finalEventPending = buffered.some((event) => event.type === 'deleted' || (event.type === 'status' && isTerminal(event.change.status)));
-      if (!finalEventPending) queue.end();
-    }
+    if (record && isTerminal(record.status)) await readLogAfterLastCursor();
+    if (!record || isTerminal(record.status)) queue.end();
   } catch (error) {
     queue.end(error);
   }
-  replaying = false;
-  for (const event of buffered.splice(0)) deliver(event);
+  drainBuffer();
   return queue.iterator;
 }
-

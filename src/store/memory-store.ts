@@ -47,6 +47,13 @@ export function createMemoryStore(): DiscussionStore {
     return `${stored.lastTime}-${stored.lastSequence}`;
   };
 
+  /** Appends an entry to the log; returns a copy that names the entry before it. */
+  const appendToLog = <Entry extends LogEntry>(stored: StoredDiscussion, entry: Entry): Entry => {
+    const previousCursor = stored.log.at(-1)?.cursor;
+    stored.log.push(entry);
+    return { ...cloneJson(entry), ...(previousCursor === undefined ? {} : { previousCursor }) };
+  };
+
   return {
     async create(record) {
       creationTime(record);
@@ -109,8 +116,7 @@ export function createMemoryStore(): DiscussionStore {
         cursor: nextCursor(stored),
         change: buildStatusChange(to, patch, new Date().toISOString()),
       };
-      stored.log.push(entry);
-      return { entry: cloneJson(entry), record: cloneJson(record) };
+      return { entry: appendToLog(stored, entry), record: cloneJson(record) };
     },
 
     async appendMessage(id, message, commit) {
@@ -119,8 +125,7 @@ export function createMemoryStore(): DiscussionStore {
       if (stored === undefined) return undefined;
       const { record } = stored;
       if (commit !== undefined && record.turn !== commit.fenceTurn) return undefined;
-      const entry: MessageEntry = { type: 'message', cursor: nextCursor(stored), message: cloneJson(message) };
-      stored.log.push(entry);
+      const entry = appendToLog<MessageEntry>(stored, { type: 'message', cursor: nextCursor(stored), message: cloneJson(message) });
       record.messageCount += 1;
       addUsage(record.usage, message.usage);
       // Like Redis, an agent appears in `agentUsage` only once one of its counts is reported.
@@ -132,7 +137,7 @@ export function createMemoryStore(): DiscussionStore {
         delete record.nextSpeaker;
         delete stored.inFlight;
       }
-      return { entry: cloneJson(entry), record: cloneJson(record) };
+      return { entry, record: cloneJson(record) };
     },
 
     async appendSelection(id, selection) {
@@ -140,12 +145,11 @@ export function createMemoryStore(): DiscussionStore {
       const stored = discussions.get(id);
       if (stored === undefined) return undefined;
       const { record } = stored;
-      const entry: SelectionEntry = { type: 'speaker_selected', cursor: nextCursor(stored), selection: cloneJson(selection) };
-      stored.log.push(entry);
+      const entry = appendToLog<SelectionEntry>(stored, { type: 'speaker_selected', cursor: nextCursor(stored), selection: cloneJson(selection) });
       record.nextSpeaker = selection.speaker;
       // The selector is no agent of the discussion: its cost counts in the totals only.
       addUsage(record.usage, selection.usage);
-      return cloneJson(entry);
+      return entry;
     },
 
     async readLog(id, { after, limit }) {
@@ -154,6 +158,10 @@ export function createMemoryStore(): DiscussionStore {
       if (stored === undefined || limit <= 0) return [];
       const start = after === undefined ? 0 : firstIndexAfter(stored.log, after);
       return stored.log.slice(start, start + limit).map((entry) => cloneJson(entry));
+    },
+
+    async lastCursor(id) {
+      return discussions.get(id)?.log.at(-1)?.cursor;
     },
 
     async readMessages(id, { after, before, limit, direction }) {

@@ -153,13 +153,24 @@ export function decodeInFlight(fields: HashFields, text: string): InFlightRecord
   return inFlight;
 }
 
-/** The `{ cursor, HGETALL }` reply of the transition and append scripts, or undefined for a nil reply. */
-export function decodeCursorAndHash(reply: unknown): { cursor: string; fields: HashFields } | undefined {
+/** The cursor a log-writing script returned, and the one before it when there was one. */
+export type AppendedPosition = { cursor: string; previousCursor?: string };
+
+/** The `{ cursor, previous cursor }` reply of the selection script, or undefined for a nil reply. */
+export function decodePosition(reply: unknown): AppendedPosition | undefined {
   if (reply === null) return undefined;
-  if (!Array.isArray(reply) || reply.length !== 2) throw new Error('Unexpected script reply');
-  const [cursor, hash]: unknown[] = reply;
-  if (typeof cursor !== 'string') throw new Error('Unexpected script reply: cursor');
-  return { cursor, fields: pairsToObject(asStrings(hash)) };
+  if (!Array.isArray(reply) || reply.length < 2) throw new Error('Unexpected script reply');
+  const [cursor, previous]: unknown[] = reply;
+  if (typeof cursor !== 'string' || typeof previous !== 'string') throw new Error('Unexpected script reply: cursor');
+  return previous === '' ? { cursor } : { cursor, previousCursor: previous };
+}
+
+/** The `{ cursor, previous cursor, HGETALL }` reply of the transition and append scripts, or undefined for a nil reply. */
+export function decodePositionAndHash(reply: unknown): { position: AppendedPosition; fields: HashFields } | undefined {
+  const position = decodePosition(reply);
+  if (position === undefined) return undefined;
+  if (!Array.isArray(reply) || reply.length !== 3) throw new Error('Unexpected script reply');
+  return { position, fields: pairsToObject(asStrings(reply[2])) };
 }
 
 /** The `{ HGETALL, GET }` reply of the in-flight read. */

@@ -34,6 +34,19 @@ export async function runScript(
 }
 
 /**
+ * Lua, for the scripts that write the log (KEYS[2]): appends an entry and
+ * returns its id and the id of the entry before it ('' when it is the first).
+ */
+const APPEND_TO_LOG = `
+local function appendToLog(entryType, data)
+  local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+  local previous = ''
+  if last[1] then previous = last[1][1] end
+  return redis.call('XADD', KEYS[2], '*', 'type', entryType, 'data', data), previous
+end
+`;
+
+/**
  * KEYS: discussion hash, log, in-flight hash, in-flight text.
  * ARGV: field, value, field, value… of the new hash.
  * Returns 1, or 0 when the discussion exists already. Leftovers of an earlier
@@ -67,11 +80,11 @@ return owner
  * KEYS: discussion hash, log.
  * ARGV: new status, status entry JSON, n, n allowed statuses, m, m pairs of
  * field, value to set, then the fields to remove.
- * Compare-and-set of the status. Returns { cursor, HGETALL } or false.
+ * Compare-and-set of the status. Returns { cursor, previous cursor, HGETALL } or false.
  */
 export const transitionScript = defineScript(
   'transition',
-  `
+  `${APPEND_TO_LOG}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return false end
 local fromCount = tonumber(ARGV[3])
@@ -87,8 +100,8 @@ local setFirst = 5 + fromCount
 local removeFirst = setFirst + 2 * tonumber(ARGV[4 + fromCount])
 redis.call('HSET', KEYS[1], 'status', ARGV[1], unpack(ARGV, setFirst, removeFirst - 1))
 if removeFirst <= #ARGV then redis.call('HDEL', KEYS[1], unpack(ARGV, removeFirst, #ARGV)) end
-local cursor = redis.call('XADD', KEYS[2], '*', 'type', 'status', 'data', ARGV[2])
-return { cursor, redis.call('HGETALL', KEYS[1]) }
+local cursor, previous = appendToLog('status', ARGV[2])
+return { cursor, previous, redis.call('HGETALL', KEYS[1]) }
 `,
 );
 
@@ -97,16 +110,16 @@ return { cursor, redis.call('HGETALL', KEYS[1]) }
  * ARGV: message JSON, author, input tokens or '', output tokens or '',
  * '1' with a commit else '0', fence turn, round, consecutive failures.
  * A commit also advances the turn, clears the in-flight message and the next speaker.
- * Returns { cursor, HGETALL }, or false when the discussion is missing or the
- * fence fails (then nothing is written).
+ * Returns { cursor, previous cursor, HGETALL }, or false when the discussion is
+ * missing or the fence fails (then nothing is written).
  */
 export const appendMessageScript = defineScript(
   'append-message',
-  `
+  `${APPEND_TO_LOG}
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local commit = ARGV[5] == '1'
 if commit and tonumber(redis.call('HGET', KEYS[1], 'turn')) ~= tonumber(ARGV[6]) then return false end
-local cursor = redis.call('XADD', KEYS[2], '*', 'type', 'message', 'data', ARGV[1])
+local cursor, previous = appendToLog('message', ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'messageCount', 1)
 if ARGV[3] ~= '' then
   redis.call('HINCRBY', KEYS[1], 'inputTokens', ARGV[3])
@@ -122,7 +135,7 @@ if commit then
   redis.call('HDEL', KEYS[1], 'nextSpeaker')
   redis.call('DEL', KEYS[3], KEYS[4])
 end
-return { cursor, redis.call('HGETALL', KEYS[1]) }
+return { cursor, previous, redis.call('HGETALL', KEYS[1]) }
 `,
 );
 
@@ -131,17 +144,17 @@ return { cursor, redis.call('HGETALL', KEYS[1]) }
  * ARGV: selection JSON, speaker, input tokens or '', output tokens or ''.
  * Logs the selection, sets the next speaker and adds the usage to the
  * discussion's totals (the selector is no agent: no per-agent field).
- * Returns the cursor, or false when the discussion is missing (nothing written).
+ * Returns { cursor, previous cursor }, or false when the discussion is missing (nothing written).
  */
 export const appendSelectionScript = defineScript(
   'append-selection',
-  `
+  `${APPEND_TO_LOG}
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local cursor = redis.call('XADD', KEYS[2], '*', 'type', 'speaker_selected', 'data', ARGV[1])
+local cursor, previous = appendToLog('speaker_selected', ARGV[1])
 redis.call('HSET', KEYS[1], 'nextSpeaker', ARGV[2])
 if ARGV[3] ~= '' then redis.call('HINCRBY', KEYS[1], 'inputTokens', ARGV[3]) end
 if ARGV[4] ~= '' then redis.call('HINCRBY', KEYS[1], 'outputTokens', ARGV[4]) end
-return cursor
+return { cursor, previous }
 `,
 );
 

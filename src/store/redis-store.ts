@@ -27,9 +27,10 @@ import {
   normalizeRecord,
 } from './records.js';
 import {
-  decodeCursorAndHash,
   decodeInFlightReply,
   decodeLogEntry,
+  decodePosition,
+  decodePositionAndHash,
   decodeRecord,
   decodeScoredMembers,
   encodeInFlight,
@@ -172,7 +173,7 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
 
     async transition(id, { from, to, patch }) {
       const change = buildStatusChange(to, patch, new Date().toISOString());
-      const reply = decodeCursorAndHash(
+      const reply = decodePositionAndHash(
         await runScript(
           redis,
           transitionScript,
@@ -184,14 +185,14 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
       // The set lives outside the discussion's slot, so it follows the script; recovery tolerates a stale member.
       if (isActive(to)) await redis.sadd(keys.active(), id);
       else await redis.srem(keys.active(), id);
-      return { entry: { type: 'status', cursor: reply.cursor, change }, record: decodeRecord(id, reply.fields) };
+      return { entry: { type: 'status', ...reply.position, change }, record: decodeRecord(id, reply.fields) };
     },
 
     async appendMessage(id, message, commit) {
       assertTokenCounts(message.usage);
       const data = JSON.stringify(message);
       const [inputTokens, outputTokens] = encodeUsageArguments(message.usage);
-      const reply = decodeCursorAndHash(
+      const reply = decodePositionAndHash(
         await runScript(redis, appendMessageScript, discussionKeys(id), [
           data,
           message.author,
@@ -205,26 +206,28 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
       );
       if (reply === undefined) return undefined;
       const stored = JSON.parse(data) as MessageRecord;
-      return { entry: { type: 'message', cursor: reply.cursor, message: stored }, record: decodeRecord(id, reply.fields) };
+      return { entry: { type: 'message', ...reply.position, message: stored }, record: decodeRecord(id, reply.fields) };
     },
 
     async appendSelection(id, selection) {
       assertTokenCounts(selection.usage);
       const data = JSON.stringify(selection);
-      const cursor = await runScript(redis, appendSelectionScript, [keys.discussion(id), keys.log(id)], [
-        data,
-        selection.speaker,
-        ...encodeUsageArguments(selection.usage),
-      ]);
-      if (cursor === null) return undefined;
-      if (typeof cursor !== 'string') throw new Error('Unexpected script reply: cursor');
-      return { type: 'speaker_selected', cursor, selection: JSON.parse(data) as SpeakerSelection };
+      const position = decodePosition(
+        await runScript(redis, appendSelectionScript, [keys.discussion(id), keys.log(id)], [data, selection.speaker, ...encodeUsageArguments(selection.usage)]),
+      );
+      if (position === undefined) return undefined;
+      return { type: 'speaker_selected', ...position, selection: JSON.parse(data) as SpeakerSelection };
     },
 
     async readLog(id, { after, limit }) {
       assertCursor(after, 'after');
       if (limit <= 0) return [];
       return readRange(id, 'forward', after === undefined ? '-' : `(${after}`, '+', limit);
+    },
+
+    async lastCursor(id) {
+      const [newest] = await redis.xrevrange(keys.log(id), '+', '-', 'COUNT', 1);
+      return newest?.[0];
     },
 
     async readMessages(id, { after, before, limit, direction }) {

@@ -109,11 +109,24 @@ export interface StatusChange {
   at: string;
 }
 
-/** A persisted event of a discussion's log. Its cursor is the log entry id: ordered, unique, opaque to clients. */
+/** Where an entry sits in its discussion's log. */
+interface LogPosition {
+  /** The log entry id: ordered, unique, opaque to clients. */
+  cursor: string;
+  /**
+   * Set on the entry a write returns: the cursor of the entry just before it
+   * (absent when it is the first). Events from several processes may reach a
+   * subscriber out of order; this tells it that it missed one. Entries read
+   * back from the log do not carry it.
+   */
+  previousCursor?: string;
+}
+
+/** A persisted event of a discussion's log. */
 export type LogEntry =
-  | { type: 'message'; cursor: string; message: MessageRecord }
-  | { type: 'status'; cursor: string; change: StatusChange }
-  | { type: 'speaker_selected'; cursor: string; selection: SpeakerSelection };
+  | (LogPosition & { type: 'message'; message: MessageRecord })
+  | (LogPosition & { type: 'status'; change: StatusChange })
+  | (LogPosition & { type: 'speaker_selected'; selection: SpeakerSelection });
 
 /** The message being streamed now: who speaks and the text so far. */
 export interface InFlightRecord {
@@ -187,6 +200,8 @@ export interface DiscussionStore {
 
   /** Log entries strictly after `after` (from the start when undefined), oldest first, at most `limit`. */
   readLog(id: string, options: { after?: string; limit: number }): Promise<LogEntry[]>;
+  /** The cursor of the log's newest entry; undefined when the log is empty or the discussion missing. */
+  lastCursor(id: string): Promise<string | undefined>;
 
   /**
    * Messages only, for connections. `forward`: oldest first, strictly after `after` and

@@ -56,7 +56,8 @@ describe('many discussions across two worker processes', () => {
         if (transcript.status !== 'COMPLETED') problems.push(`${id}: ${transcript.status} (${transcript.stopReason ?? transcript.error ?? ''})`);
         if (transcript.messages.length !== AGENTS * ROUNDS || agentTurns.length !== AGENTS * ROUNDS) problems.push(`${id}: ${transcript.messages.length} messages`);
         if (missing.length > 0 || repeated.length > 0) problems.push(`${id}: turns missing ${missing.join(',')}, repeated ${repeated.join(',')}`);
-        if (received.map((message) => message.id).join() !== transcript.messages.map((message) => message.id).join()) problems.push(`${id}: messageAdded differs from the transcript`);
+        const outline = (messages: readonly { turn: number; cursor: string }[]) => messages.map((message) => `${message.turn}@${message.cursor}`).join(' ');
+        if (outline(received) !== outline(transcript.messages)) problems.push(`${id}: messageAdded gave ${outline(received)}; the transcript is ${outline(transcript.messages)}`);
         if (subscriptions[index]?.collector.errors.length) problems.push(`${id}: ${JSON.stringify(subscriptions[index]?.collector.errors)}`);
       });
       expect(problems.slice(0, 10), `${problems.length} discussion(s) went wrong`).toEqual([]);

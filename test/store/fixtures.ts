@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { initialState } from '../../src/store/records.js';
-import type { DiscussionRecord, DiscussionStore, MessageRecord } from '../../src/store/types.js';
+import type { DiscussionRecord, DiscussionStore, MessageRecord, SpeakerSelection } from '../../src/store/types.js';
 
 export function makeRecord(overrides: Partial<DiscussionRecord> = {}): DiscussionRecord {
   return {
@@ -41,6 +41,18 @@ export function makeMessage(discussionId: string, overrides: Partial<MessageReco
     round: 0,
     turn: 0,
     createdAt: '2025-03-01T10:01:00.000Z',
+    ...overrides,
+  };
+}
+
+export function makeSelection(overrides: Partial<SpeakerSelection> = {}): SpeakerSelection {
+  return {
+    speaker: 'Grace',
+    reason: 'Grace has not answered the last point yet.',
+    candidates: ['Ada', 'Grace'],
+    attempts: 1,
+    fellBack: false,
+    at: '2025-03-01T10:02:00.000Z',
     ...overrides,
   };
 }

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { compareCursors, isCursor } from '../../src/store/types.js';
 import type { DiscussionStore } from '../../src/store/types.js';
-import { createDiscussion, expectTwoMessagesAmongOtherEntries, inject, makeMessage, toggleStatus } from './fixtures.js';
+import { createDiscussion, expectTwoMessagesAmongOtherEntries, inject, makeMessage, makeSelection, toggleStatus } from './fixtures.js';
 
 export function describeLogContract(store: () => DiscussionStore): void {
   describe('readLog', () => {
@@ -173,6 +173,33 @@ export function describeLogContract(store: () => DiscussionStore): void {
       expect(logged).toEqual(cursors);
       const shuffled = [...cursors].reverse();
       expect(shuffled.sort(compareCursors)).toEqual(cursors);
+    });
+
+    it('each write names the entry before it, so a subscriber can tell it missed one', async () => {
+      const record = await createDiscussion(store());
+      const written = [
+        (await store().transition(record.id, { from: ['CREATED'], to: 'RUNNING' }))?.entry,
+        (await store().appendMessage(record.id, makeMessage(record.id)))?.entry,
+        await store().appendSelection(record.id, makeSelection()),
+        (await store().appendMessage(record.id, makeMessage(record.id), { fenceTurn: 0, round: 0, consecutiveFailures: 0 }))?.entry,
+        (await store().transition(record.id, { from: ['RUNNING'], to: 'COMPLETED' }))?.entry,
+      ];
+      const cursors = written.map((entry) => entry?.cursor);
+      expect(written.map((entry) => entry?.previousCursor)).toEqual([undefined, ...cursors.slice(0, -1)]);
+      expect(written[0]).not.toHaveProperty('previousCursor');
+      // Read back, entries do not carry it.
+      const logged = await store().readLog(record.id, { limit: 10 });
+      expect(logged.map((entry) => entry.cursor)).toEqual(cursors);
+      for (const entry of logged) expect(entry).not.toHaveProperty('previousCursor');
+    });
+
+    it('lastCursor is the newest entry\'s, and undefined for an empty log or a missing discussion', async () => {
+      const record = await createDiscussion(store());
+      expect(await store().lastCursor(record.id)).toBeUndefined();
+      await inject(store(), record.id, 'one');
+      const newest = await toggleStatus(store(), record.id);
+      expect(await store().lastCursor(record.id)).toBe(newest);
+      expect(await store().lastCursor(randomUUID())).toBeUndefined();
     });
 
     it('compares numerically, not as text', () => {

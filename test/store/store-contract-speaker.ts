@@ -3,20 +3,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { DiscussionStore, SpeakerSelection } from '../../src/store/types.js';
-import { createDiscussion, expectTwoMessagesAmongOtherEntries, inject, makeMessage, toggleStatus } from './fixtures.js';
-
-function makeSelection(overrides: Partial<SpeakerSelection> = {}): SpeakerSelection {
-  return {
-    speaker: 'Grace',
-    reason: 'Grace has not answered the last point yet.',
-    candidates: ['Ada', 'Grace'],
-    attempts: 1,
-    fellBack: false,
-    at: '2025-03-01T10:02:00.000Z',
-    ...overrides,
-  };
-}
+import type { DiscussionStore } from '../../src/store/types.js';
+import { createDiscussion, expectTwoMessagesAmongOtherEntries, inject, makeMessage, makeSelection, toggleStatus } from './fixtures.js';
 
 /** Appends a selection and returns its cursor. */
 async function select(store: DiscussionStore, discussionId: string, speaker: string): Promise<string> {
@@ -119,14 +107,14 @@ export function describeSpeakerContract(store: () => DiscussionStore): void {
   describe('appendSelection', () => {
     it('logs the selection, sets nextSpeaker and adds its usage to the totals only', async () => {
       const record = await createDiscussion(store(), { status: 'RUNNING' });
-      await store().appendMessage(record.id, makeMessage(record.id, { usage: { inputTokens: 10, outputTokens: 4 } }), {
+      const committed = await store().appendMessage(record.id, makeMessage(record.id, { usage: { inputTokens: 10, outputTokens: 4 } }), {
         fenceTurn: 0,
         round: 0,
         consecutiveFailures: 0,
       });
       const selection = makeSelection({ attempts: 2, usage: { inputTokens: 30, outputTokens: 5 } });
       const entry = await store().appendSelection(record.id, selection);
-      expect(entry).toStrictEqual({ type: 'speaker_selected', cursor: entry?.cursor, selection });
+      expect(entry).toStrictEqual({ type: 'speaker_selected', cursor: entry?.cursor, previousCursor: committed?.entry.cursor, selection });
 
       const stored = await store().get(record.id);
       expect(stored?.nextSpeaker).toBe('Grace');
@@ -137,7 +125,7 @@ export function describeSpeakerContract(store: () => DiscussionStore): void {
 
       const log = await store().readLog(record.id, { limit: 10 });
       expect(log.map((logged) => logged.type)).toEqual(['message', 'speaker_selected']);
-      expect(log[1]).toStrictEqual(entry);
+      expect(log[1]).toStrictEqual({ type: entry?.type, cursor: entry?.cursor, selection });
     });
 
     it('adds only the counts reported, and leaves totals undefined without usage', async () => {

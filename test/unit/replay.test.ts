@@ -1,0 +1,157 @@
+// The discussion event stream when live events arrive in another order than
+// their log: processes publish what they commit after the commit, so a stop
+// committed by the API can reach a subscriber before the worker's last message.
+// Runs on the memory store and bus, and on a real Redis store with RedisPubSub.
+
+import { randomUUID } from 'node:crypto';
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import { PubSub } from 'graphql-subscriptions';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createEventBus, type EventBus } from '../../src/events/bus.js';
+import { openDiscussionStream } from '../../src/events/replay.js';
+import type { LiveEvent, PersistedEvent } from '../../src/events/types.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
+import { createRedisStore } from '../../src/store/redis-store.js';
+import type { DiscussionStore, LogEntry } from '../../src/store/types.js';
+import { createDiscussion, makeMessage } from '../store/fixtures.js';
+
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const keyPrefix = `test:${randomUUID()}:`;
+const redisClients: Redis[] = [];
+
+function redisParts(): { store: DiscussionStore; bus: EventBus } {
+  const [commands, publisher, subscriber] = [0, 1, 2].map(() => new Redis(redisUrl, { maxRetriesPerRequest: 1 }));
+  if (!commands || !publisher || !subscriber) throw new Error('unreachable');
+  redisClients.push(commands, publisher, subscriber);
+  return {
+    store: createRedisStore({ redis: commands, keyPrefix }),
+    bus: createEventBus({ pubsub: new RedisPubSub({ publisher, subscriber }), channelPrefix: keyPrefix }),
+  };
+}
+
+afterAll(async () => {
+  const cleaner = redisClients[0];
+  if (cleaner) {
+    const keys = await cleaner.keys(`${keyPrefix}*`);
+    if (keys.length > 0) await cleaner.del(...keys);
+  }
+  await Promise.all(redisClients.map((client) => client.quit()));
+});
+
+const MODES = [
+  { mode: 'memory', parts: () => ({ store: createMemoryStore(), bus: createEventBus({ pubsub: new PubSub() }) }) },
+  { mode: 'redis', parts: redisParts },
+];
+
+/** Reads the stream to its end. */
+async function drain(stream: AsyncIterableIterator<LiveEvent>): Promise<LiveEvent[]> {
+  const events: LiveEvent[] = [];
+  for await (const event of stream) events.push(event);
+  return events;
+}
+
+const describeEvent = (event: LiveEvent): string => {
+  switch (event.type) {
+    case 'message':
+      return `message:${event.message.content}`;
+    case 'status':
+      return `status:${event.change.status}`;
+    case 'token':
+      return `token:${event.delta}`;
+    default:
+      return event.type;
+  }
+};
+
+describe.each(MODES)('a discussion stream whose live events arrive out of log order ($mode)', ({ parts }) => {
+  const { store, bus } = parts();
+  const publish = (discussionId: string, entry: LogEntry | undefined) => {
+    if (!entry) throw new Error('the write failed');
+    return bus.publish(discussionId, { ...entry, discussionId } satisfies PersistedEvent);
+  };
+
+  async function running() {
+    const record = await createDiscussion(store, { status: 'RUNNING' });
+    return record.id;
+  }
+
+  it('delivers a message whose event comes after the final status, then ends', async () => {
+    const id = await running();
+    const opening = await store.appendMessage(id, makeMessage(id, { content: 'opening' }));
+    await publish(id, opening?.entry);
+    const stream = await openDiscussionStream({ bus, store }, id, { after: '0-0' });
+    const events = drain(stream);
+
+    // The worker commits its cancelled message; the API commits STOPPED and publishes first.
+    const cancelled = await store.appendMessage(id, makeMessage(id, { content: 'cancelled' }), { fenceTurn: 0, round: 0, consecutiveFailures: 0 });
+    const stopped = await store.transition(id, { from: ['RUNNING'], to: 'STOPPED' });
+    await publish(id, stopped?.entry);
+    await publish(id, cancelled?.entry);
+
+    expect((await events).map(describeEvent)).toEqual(['message:opening', 'message:cancelled', 'status:STOPPED']);
+  });
+
+  it('puts two messages published in reverse order back in log order, each once, and stays live', async () => {
+    const id = await running();
+    const stream = await openDiscussionStream({ bus, store }, id, { after: '0-0' });
+    const events = drain(stream);
+
+    const first = await store.appendMessage(id, makeMessage(id, { content: 'first' }));
+    await publish(id, first?.entry);
+    const second = await store.appendMessage(id, makeMessage(id, { content: 'second' }));
+    const third = await store.appendMessage(id, makeMessage(id, { content: 'third' }));
+    await publish(id, third?.entry);
+    await bus.publish(id, { type: 'token', discussionId: id, messageId: 'streaming', author: 'Ada', delta: 'live', index: 0 });
+    await publish(id, second?.entry);
+    const fourth = await store.appendMessage(id, makeMessage(id, { content: 'fourth' }));
+    await publish(id, fourth?.entry);
+    await publish(id, (await store.transition(id, { from: ['RUNNING'], to: 'COMPLETED' }))?.entry);
+
+    expect((await events).map(describeEvent)).toEqual([
+      'message:first',
+      'message:second',
+      'message:third',
+      'token:live',
+      'message:fourth',
+      'status:COMPLETED',
+    ]);
+  });
+
+  it('gets the final events committed while it opened, though they are published after it opened', async () => {
+    const id = await running();
+    const opening = await store.appendMessage(id, makeMessage(id, { content: 'opening' }));
+    const late: LogEntry[] = [];
+    // The log is read, then the last turn and the final status are committed, then the status is checked.
+    const racingStore: DiscussionStore = {
+      ...store,
+      async get(discussionId) {
+        if (late.length === 0) {
+          const last = await store.appendMessage(id, makeMessage(id, { content: 'last' }), { fenceTurn: 0, round: 0, consecutiveFailures: 0 });
+          const finished = await store.transition(id, { from: ['RUNNING'], to: 'COMPLETED' });
+          if (!last || !finished) throw new Error('the write failed');
+          late.push(last.entry, finished.entry);
+        }
+        return store.get(discussionId);
+      },
+    };
+    const stream = await openDiscussionStream({ bus, store: racingStore }, id, { after: opening?.entry.cursor });
+    for (const entry of late) await publish(id, entry);
+
+    expect((await drain(stream)).map(describeEvent)).toEqual(['message:last', 'status:COMPLETED']);
+  });
+
+  it('without a cursor, starts at the newest entry and still gets a message that comes after the final status', async () => {
+    const id = await running();
+    await store.appendMessage(id, makeMessage(id, { content: 'before the subscription' }));
+    const stream = await openDiscussionStream({ bus, store }, id, {});
+    const events = drain(stream);
+
+    const last = await store.appendMessage(id, makeMessage(id, { content: 'last' }));
+    const finished = await store.transition(id, { from: ['RUNNING'], to: 'COMPLETED' });
+    await publish(id, finished?.entry);
+    await publish(id, last?.entry);
+
+    expect((await events).map(describeEvent)).toEqual(['message:last', 'status:COMPLETED']);
+  });
+});
