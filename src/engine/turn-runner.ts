@@ -182,6 +182,7 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
       turn: record.turn,
       startedAt: new Date(startedAt).toISOString(),
     });
+    logger.debug({ discussionId: record.id, turn: record.turn, messageId, pid: process.pid }, 'message streaming');
     try {
       await finishReply(record, speaker, plan, await streamReply(model, record, speaker, plan.purpose, history, messageId, controller.signal), messageId, startedAt, controller);
     } finally {

@@ -46,7 +46,7 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
 
   it(`loses no turn and commits none twice over ${KILLS} kills`, async () => {
     const { group, redisUrl } = context;
-    const env = { REDIS_URL: redisUrl, TURN_LOCK_MS: '2000', MOCK_TOKEN_DELAY_MS: '10' };
+    const env = { REDIS_URL: redisUrl, TURN_LOCK_MS: '2000', MOCK_TOKEN_DELAY_MS: '20' };
     const api = group.spawnService('api', { ...env, ROLE: 'api', LOG_LEVEL: 'info' });
     let generation = 0;
     const spawnWorker = () => group.spawnService(`worker-${++generation}`, { ...env, ROLE: 'worker', LOG_LEVEL: 'debug' });
@@ -65,36 +65,45 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
       await mustGraphQL(url, START, { id });
 
       const committed = () => new Set(events.collector.values.flatMap((event) => (event.__typename === 'MessageEvent' ? [event.message.id] : [])));
-      /** A message streaming now: its first token arrived after `mark`, it is two tokens in, and it is not committed. */
-      const streamingAfter = (values: EventView[], mark: number): TokenEventView | undefined => {
-        const fresh = values.slice(mark).filter((event): event is TokenEventView => event.__typename === 'TokenEvent');
+      /**
+       * A message streaming now on a live worker, for a turn >= `minimumTurn`: its first token arrived
+       * after `mark`, it is two tokens in, it is not committed, and its worker logged which turn it is.
+       */
+      const streamingAfter = (mark: number, minimumTurn: number) => {
+        const fresh = events.collector.values.slice(mark).filter((event): event is TokenEventView => event.__typename === 'TokenEvent');
         const begun = new Set(fresh.filter((token) => token.index === 0).map((token) => token.messageId));
         const done = committed();
-        return fresh.find((token) => token.index >= 2 && begun.has(token.messageId) && !done.has(token.messageId));
+        for (const token of fresh) {
+          if (token.index < 2 || !begun.has(token.messageId) || done.has(token.messageId)) continue;
+          const [line] = group.linesSince(logMark, (candidate) => candidate.entry.msg === 'message streaming' && candidate.entry.messageId === token.messageId);
+          const worker = workers.find((candidate) => candidate.pid === line?.pid && candidate.alive);
+          const turn = line?.entry.turn ?? -1;
+          if (worker && turn >= minimumTurn) return { token, worker, turn };
+        }
+        return undefined;
       };
       const kills: { turn: number; pid: number; messageId: string; atMs: number }[] = [];
       const startedAt = performance.now();
       let lastTurn = -1;
-      // Where to look for the next turn's start and first token: from the last kill on.
+      // Where to look for the next streaming message and its log line: from the last kill on.
       let logMark = 0;
       let eventsMark = 0;
       for (let kill = 1; kill <= KILLS; kill += 1) {
-        // Every other kill hits the restarted attempt of the turn just killed; the others wait for the next turn.
+        // Every other kill hits the restarted attempt of the turn just killed; the others wait for a later turn.
         const minimumTurn = kill % 2 === 0 ? lastTurn : lastTurn + 1;
-        const started = await group.waitForLine(
-          (line) => isTurnStarted(id)(line) && (line.entry.turn ?? -1) >= minimumTurn && workers.some((worker) => worker.pid === line.pid && worker.alive),
-          { fromSeq: logMark, timeoutMs: 30_000, what: `a turn >= ${minimumTurn} starting on a live worker (kill ${kill})` },
-        );
-        await events.collector.waitFor((values) => streamingAfter(values, eventsMark) !== undefined, { timeoutMs: 20_000, what: `tokens of turn ${started.entry.turn} (kill ${kill})` });
-        const token = streamingAfter(events.collector.values, eventsMark);
-        const victim = workers.find((worker) => worker.pid === started.pid);
-        if (!token || !victim) throw new Error(`kill ${kill}: lost track of the streaming turn`);
+        await events.collector.waitFor(() => streamingAfter(eventsMark, minimumTurn) !== undefined, {
+          timeoutMs: 30_000,
+          what: `a turn >= ${minimumTurn} streaming on a live worker (kill ${kill})`,
+        });
+        const streaming = streamingAfter(eventsMark, minimumTurn);
+        if (!streaming) throw new Error(`kill ${kill}: lost track of the streaming turn`);
+        const { token, worker: victim, turn } = streaming;
 
         await victim.kill('SIGKILL');
         logMark = group.log.values.length;
         eventsMark = events.collector.values.length;
-        kills.push({ turn: started.entry.turn ?? -1, pid: victim.pid, messageId: token.messageId, atMs: performance.now() - startedAt });
-        lastTurn = started.entry.turn ?? -1;
+        kills.push({ turn, pid: victim.pid, messageId: token.messageId, atMs: performance.now() - startedAt });
+        lastTurn = turn;
         const replacement = spawnWorker();
         workers.splice(workers.indexOf(victim), 1, replacement);
         // The subscriber drops and comes back with the last cursor it had.
@@ -104,7 +113,8 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
       const killsMs = performance.now() - startedAt;
 
       // Let the turn after the last kill be taken over and stream, then stop the discussion and let it settle.
-      await events.collector.waitFor((values) => streamingAfter(values, eventsMark) !== undefined, { timeoutMs: 30_000, what: 'tokens after the last kill' });
+      await events.collector.waitFor(() => streamingAfter(eventsMark, lastTurn) !== undefined, { timeoutMs: 30_000, what: 'a turn streaming after the last kill' });
+      const streamingAtStop = streamingAfter(eventsMark, lastTurn);
       await mustGraphQL(url, STOP, { id });
       const received = await subscriber.waitForEnd(20_000);
       const allEvents = await events.collector.waitForCompletion({ timeoutMs: 20_000 });
@@ -116,9 +126,10 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
       const agentTurns = transcript.messages.filter((message) => message.role !== 'HUMAN').map((message) => message.turn);
       expect(turnProblems(agentTurns), 'agent turns missing or committed twice').toEqual({ missing: [], repeated: [] });
       expect(transcript.messages.filter((message) => message.role === 'SYSTEM'), 'failed turns').toEqual([]);
-      // The last turn was stopped while it streamed: it is there too, as a cancelled partial message.
       expect(agentTurns.length).toBeGreaterThan(Math.max(...kills.map((entry) => entry.turn)));
-      expect(transcript.messages.at(-1)?.finishReason).toBe('cancelled');
+      // The message streaming when the stop was sent is committed: cancelled with its partial text, or whole if it finished first.
+      const lastStreamed = transcript.messages.find((message) => message.id === streamingAtStop?.token.messageId);
+      expect(lastStreamed?.finishReason, 'the message streaming at the stop').toMatch(/^(cancelled|stop)$/);
       // What the reconnecting subscriber saw, across its subscriptions, is the transcript with every message once.
       expect(subscriber.reconnects).toBe(KILLS);
       expect(duplicates(received.map((message) => message.id)), 'messages delivered twice across reconnects').toEqual([]);
