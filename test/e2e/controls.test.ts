@@ -12,7 +12,7 @@ const DELETE = 'mutation($id: ID!) { deleteDiscussion(id: $id) }';
 const INJECT = 'mutation($id: ID!, $content: String!, $author: String) { injectMessage(discussionId: $id, content: $content, author: $author) { id cursor author role content } }';
 
 describe.each(BOTH_MODES)('controlling a discussion ($mode mode)', ({ redis }) => {
-  const context = useTestServer({ redis, env: { MOCK_TOKEN_DELAY_MS: '15' } });
+  const context = useTestServer({ redis, env: { MOCK_TOKEN_DELAY_MS: '30' } });
 
   async function startWatched(input: Record<string, unknown>) {
     const id = await createDiscussion(context.server.url, input);

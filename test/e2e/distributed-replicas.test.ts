@@ -13,7 +13,7 @@ describe('two API replicas and a worker, as separate processes on one Redis', ()
 
   it('serves a discussion started on one replica to subscribers of the other, and stops it across processes', async () => {
     const { group, redisUrl } = context;
-    const env = { REDIS_URL: redisUrl, TURN_LOCK_MS: '2000', MOCK_TOKEN_DELAY_MS: '20', LOG_LEVEL: 'debug' };
+    const env = { REDIS_URL: redisUrl, TURN_LOCK_MS: '2000', MOCK_TOKEN_DELAY_MS: '60', LOG_LEVEL: 'debug' };
     const replicaA = group.spawnService('api-a', { ...env, ROLE: 'api' });
     const replicaB = group.spawnService('api-b', { ...env, ROLE: 'api' });
     const worker = group.spawnService('worker', { ...env, ROLE: 'worker' });
