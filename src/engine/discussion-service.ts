@@ -188,19 +188,15 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
   async function cancelTurn(id: string): Promise<void> {
     if (runner.isRunning(id)) return runner.cancel(id, 'stop');
     let inFlight = await store.getInFlight(id);
-    for (let attempt = 1; inFlight; attempt += 1) {
+    for (let attempt = 1; inFlight && attempt <= MAX_CANCEL_ATTEMPTS; attempt += 1) {
       const { messageId } = inFlight;
       const settled = await waitForTurnEnd(id, messageId, () => bus.sendCommand({ type: 'cancel_turn', discussionId: id, reason: 'stop' }));
       if (settled) return;
-      const current = await store.getInFlight(id);
-      // No process answered: the one running the turn is gone. End its turn here,
-      // unless another worker took the turn over meanwhile (its attempt replaced the
-      // in-flight message and told subscribers to discard this one): cancel that attempt instead.
-      if (current?.messageId === messageId || attempt === MAX_CANCEL_ATTEMPTS) {
-        if (current) await runner.abandonTurn(id, current);
-        return;
-      }
-      inFlight = current;
+      // No process answered: the one running the turn is gone. End its turn here. If another
+      // worker took the turn over meanwhile, its attempt replaced the in-flight message (and
+      // told subscribers to discard this one): this does nothing, and the loop cancels that attempt.
+      await runner.abandonTurn(id, messageId);
+      inFlight = await store.getInFlight(id);
     }
   }
 

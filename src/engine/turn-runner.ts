@@ -3,7 +3,7 @@ import { ACTIVE_STATUSES, STOP_REASONS, type Usage } from '../domain.js';
 import { ProviderError } from '../providers/errors.js';
 import type { ChatModel, FinishReason, StreamPart } from '../providers/types.js';
 import { type TurnJob, TurnInterruptedError } from '../queue/types.js';
-import type { AgentConfig, DiscussionRecord, HumanConfig, InFlightRecord, MessageRecord } from '../store/types.js';
+import type { AgentConfig, DiscussionRecord, HumanConfig, MessageRecord } from '../store/types.js';
 import { DEFAULT_CONTEXT_TOKENS, DEFAULT_REPLY_RESERVE, fitTranscript } from './context-budget.js';
 import { type EngineDependencies, publishEntry, transitionAndPublish } from './dependencies.js';
 import { buildModeratorPickPrompt, buildSelectorPrompt, buildSystemPrompt, buildTranscript } from './prompt.js';
@@ -42,8 +42,12 @@ export interface TurnRunner {
   cancel(discussionId: string, reason: AbortReason): Promise<void>;
   /** Whether this process runs a turn of the discussion now. */
   isRunning(discussionId: string): boolean;
-  /** Ends a turn whose process is gone: its partial text is committed as cancelled (fenced), or the in-flight message dropped. */
-  abandonTurn(discussionId: string, inFlight: InFlightRecord): Promise<void>;
+  /**
+   * Ends a turn whose process is gone, if `messageId` is still its in-flight message: the
+   * partial text is committed as cancelled, or the empty in-flight message dropped. Does
+   * nothing once another attempt has replaced that message or the turn was committed.
+   */
+  abandonTurn(discussionId: string, messageId: string): Promise<void>;
   /** Aborts every running turn in this process. */
   cancelAll(reason: AbortReason): Promise<void>;
 }
@@ -77,10 +81,11 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
     }
   }
 
-  async function commitTurn(record: DiscussionRecord, message: MessageRecord, consecutiveFailures: number) {
-    const committed = await store.appendMessage(record.id, message, { fenceTurn: record.turn, round: message.round, consecutiveFailures });
+  /** Commits the turn, fenced by its number and, for an agent's attempt, by its in-flight message. */
+  async function commitTurn(record: DiscussionRecord, message: MessageRecord, consecutiveFailures: number, inFlightMessageId?: string) {
+    const committed = await store.appendMessage(record.id, message, { fenceTurn: record.turn, round: message.round, consecutiveFailures, inFlightMessageId });
     if (!committed) {
-      logger.warn({ discussionId: record.id, turn: record.turn }, 'turn already committed elsewhere; dropping this attempt');
+      logger.warn({ discussionId: record.id, turn: record.turn }, 'turn committed or taken over elsewhere; dropping this attempt');
       return undefined;
     }
     await publishEntry(bus, record.id, committed.entry);
@@ -102,11 +107,11 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
     createdAt: now().toISOString(),
   });
 
-  async function recordFailure(record: DiscussionRecord, speaker: AgentConfig, round: number, error: ProviderError) {
+  async function recordFailure(record: DiscussionRecord, speaker: AgentConfig, round: number, error: ProviderError, inFlightMessageId?: string) {
     const failures = record.consecutiveFailures + 1;
     logger.warn({ discussionId: record.id, agent: speaker.name, provider: speaker.provider, kind: error.kind }, 'turn failed');
     const note = systemNote(record, round, `${speaker.name}'s turn failed (${speaker.provider}: ${error.kind.replace('_', ' ')}); the discussion goes on.`);
-    const committed = await commitTurn(record, note, failures);
+    const committed = await commitTurn(record, note, failures, inFlightMessageId);
     if (!committed) return;
     if (failures >= MAX_CONSECUTIVE_FAILURES) {
       const reason = `${MAX_CONSECUTIVE_FAILURES} turns failed in a row; the last was ${speaker.name}'s (${speaker.provider}: ${error.kind})`;
@@ -168,12 +173,7 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
     }
     const messageId = randomUUID();
     const startedAt = Date.now();
-    // A message left in flight for this turn belongs to an attempt whose process died: tell subscribers to drop its tokens.
-    const abandoned = await store.getInFlight(record.id);
-    if (abandoned && abandoned.turn === record.turn) {
-      await bus.publish(record.id, { type: 'turn_restarted', discussionId: record.id, turn: record.turn, discardedMessageId: abandoned.messageId });
-    }
-    await store.beginInFlight(record.id, {
+    const begun = await store.beginInFlight(record.id, {
       messageId,
       author: speaker.name,
       provider: speaker.provider,
@@ -182,6 +182,16 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
       turn: record.turn,
       startedAt: new Date(startedAt).toISOString(),
     });
+    if (!begun) {
+      logger.warn({ discussionId: record.id, turn: record.turn }, 'turn committed or taken over elsewhere; dropping this attempt');
+      return;
+    }
+    // The message this one replaced belongs to an attempt whose process died: it can no longer
+    // commit, and subscribers drop its tokens.
+    const { replaced } = begun;
+    if (replaced?.turn === record.turn) {
+      await bus.publish(record.id, { type: 'turn_restarted', discussionId: record.id, turn: record.turn, discardedMessageId: replaced.messageId });
+    }
     logger.debug({ discussionId: record.id, turn: record.turn, messageId, pid: process.pid }, 'message streaming');
     try {
       await finishReply(record, speaker, plan, await streamReply(model, record, speaker, plan.purpose, history, messageId, controller.signal), messageId, startedAt, controller);
@@ -195,12 +205,11 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
     if (controller.signal.aborted && abortReason === 'shutdown') return;
     const cancelled = controller.signal.aborted;
     if (!cancelled && (outcome.failure || !outcome.finish)) {
-      await store.clearInFlight(record.id);
-      await recordFailure(record, speaker, plan.round, outcome.failure ?? new ProviderError('unknown', 'the stream ended without finishing'));
+      await recordFailure(record, speaker, plan.round, outcome.failure ?? new ProviderError('unknown', 'the stream ended without finishing'), messageId);
       return;
     }
     if (cancelled && outcome.text.length === 0) {
-      await store.clearInFlight(record.id);
+      await store.clearInFlight(record.id, messageId);
       return;
     }
     const finishReason: FinishReason = cancelled ? 'cancelled' : (outcome.finish?.finishReason ?? 'other');
@@ -221,7 +230,7 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
       timeToFirstTokenMs: outcome.firstTokenAt === undefined ? undefined : outcome.firstTokenAt - startedAt,
       durationMs: Date.now() - startedAt,
     };
-    const committed = await commitTurn(record, message, 0);
+    const committed = await commitTurn(record, message, 0, messageId);
     if (!committed || cancelled) return;
     const stopReason = plan.final ?? (findStopPhrase(outcome.text, record.termination.stopPhrases) === undefined ? undefined : STOP_REASONS.stopPhrase);
     if (stopReason !== undefined) {
@@ -334,11 +343,12 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
     await turn.settled;
   }
 
-  async function abandonTurn(discussionId: string, inFlight: InFlightRecord): Promise<void> {
+  async function abandonTurn(discussionId: string, messageId: string): Promise<void> {
+    const inFlight = await store.getInFlight(discussionId);
+    if (inFlight?.messageId !== messageId) return;
     const record = await store.get(discussionId);
-    if (!record || record.turn !== inFlight.turn) return;
-    if (inFlight.text.length === 0) {
-      await store.clearInFlight(discussionId);
+    if (!record || record.turn !== inFlight.turn || inFlight.text.length === 0) {
+      await store.clearInFlight(discussionId, messageId);
       return;
     }
     await commitTurn(record, {
@@ -353,7 +363,7 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
       turn: inFlight.turn,
       createdAt: now().toISOString(),
       finishReason: 'cancelled',
-    }, 0);
+    }, 0, messageId);
   }
 
   return {

@@ -125,6 +125,7 @@ export function createMemoryStore(): DiscussionStore {
       if (stored === undefined) return undefined;
       const { record } = stored;
       if (commit !== undefined && record.turn !== commit.fenceTurn) return undefined;
+      if (commit?.inFlightMessageId !== undefined && stored.inFlight?.messageId !== commit.inFlightMessageId) return undefined;
       const entry = appendToLog<MessageEntry>(stored, { type: 'message', cursor: nextCursor(stored), message: cloneJson(message) });
       record.messageCount += 1;
       addUsage(record.usage, message.usage);
@@ -182,8 +183,10 @@ export function createMemoryStore(): DiscussionStore {
 
     async beginInFlight(id, inFlight) {
       const stored = discussions.get(id);
-      if (stored === undefined) return;
+      if (stored === undefined || stored.record.turn !== inFlight.turn) return undefined;
+      const replaced = stored.inFlight;
       stored.inFlight = { ...cloneJson(inFlight), text: '' };
+      return replaced === undefined ? {} : { replaced: { messageId: replaced.messageId, turn: replaced.turn } };
     },
 
     async appendInFlight(id, delta) {
@@ -196,9 +199,11 @@ export function createMemoryStore(): DiscussionStore {
       return inFlight === undefined ? undefined : cloneJson(inFlight);
     },
 
-    async clearInFlight(id) {
+    async clearInFlight(id, messageId) {
       const stored = discussions.get(id);
-      if (stored !== undefined) delete stored.inFlight;
+      if (stored?.inFlight?.messageId !== messageId) return false;
+      delete stored.inFlight;
+      return true;
     },
 
     async close() {

@@ -9,6 +9,7 @@ import type {
   DiscussionConfig,
   DiscussionRecord,
   InFlightRecord,
+  InFlightStart,
   LogEntry,
   MessageRecord,
   SpeakerSelection,
@@ -171,6 +172,15 @@ export function decodePositionAndHash(reply: unknown): { position: AppendedPosit
   if (position === undefined) return undefined;
   if (!Array.isArray(reply) || reply.length !== 3) throw new Error('Unexpected script reply');
   return { position, fields: pairsToObject(asStrings(reply[2])) };
+}
+
+/** The `{ replaced message id, its turn }` reply of the begin script, or undefined for a nil reply. */
+export function decodeInFlightStart(reply: unknown): InFlightStart | undefined {
+  if (reply === null) return undefined;
+  if (!Array.isArray(reply) || reply.length !== 2) throw new Error('Unexpected script reply');
+  const [messageId, turn]: unknown[] = reply;
+  if (typeof messageId !== 'string' || typeof turn !== 'string') throw new Error('Unexpected script reply: replaced in-flight message');
+  return messageId === '' ? {} : { replaced: { messageId, turn: Number(turn) } };
 }
 
 /** The `{ HGETALL, GET }` reply of the in-flight read. */

@@ -108,7 +108,8 @@ return { cursor, previous, redis.call('HGETALL', KEYS[1]) }
 /**
  * KEYS: discussion hash, log, in-flight hash, in-flight text.
  * ARGV: message JSON, author, input tokens or '', output tokens or '',
- * '1' with a commit else '0', fence turn, round, consecutive failures.
+ * '1' with a commit else '0', fence turn, round, consecutive failures,
+ * the in-flight message id the commit requires or ''.
  * A commit also advances the turn, clears the in-flight message and the next speaker.
  * Returns { cursor, previous cursor, HGETALL }, or false when the discussion is
  * missing or the fence fails (then nothing is written).
@@ -119,6 +120,7 @@ export const appendMessageScript = defineScript(
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local commit = ARGV[5] == '1'
 if commit and tonumber(redis.call('HGET', KEYS[1], 'turn')) ~= tonumber(ARGV[6]) then return false end
+if commit and ARGV[9] ~= '' and redis.call('HGET', KEYS[3], 'messageId') ~= ARGV[9] then return false end
 local cursor, previous = appendToLog('message', ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'messageCount', 1)
 if ARGV[3] ~= '' then
@@ -160,16 +162,33 @@ return { cursor, previous }
 
 /**
  * KEYS: discussion hash, in-flight hash, in-flight text.
- * ARGV: field, value… of the in-flight metadata.
- * Replaces the in-flight message with an empty one; nothing when the discussion is missing.
+ * ARGV: the turn, then field, value… of the in-flight metadata.
+ * Replaces the in-flight message with an empty one when the discussion is at
+ * that turn. Returns { replaced message id, its turn } ('' for none), or false
+ * when the discussion is missing or at another turn (nothing written).
  */
 export const beginInFlightScript = defineScript(
   'begin-in-flight',
   `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local turn = redis.call('HGET', KEYS[1], 'turn')
+if not turn or tonumber(turn) ~= tonumber(ARGV[1]) then return false end
+local replaced = redis.call('HMGET', KEYS[2], 'messageId', 'turn')
 redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[2], unpack(ARGV))
+redis.call('HSET', KEYS[2], unpack(ARGV, 2))
 redis.call('SET', KEYS[3], '')
+return { replaced[1] or '', replaced[2] or '' }
+`,
+);
+
+/**
+ * KEYS: in-flight hash, in-flight text. ARGV: message id.
+ * Removes the in-flight message if it is that one. Returns 1 when it did, else 0.
+ */
+export const clearInFlightScript = defineScript(
+  'clear-in-flight',
+  `
+if redis.call('HGET', KEYS[1], 'messageId') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
 return 1
 `,
 );

@@ -28,6 +28,7 @@ import {
 } from './records.js';
 import {
   decodeInFlightReply,
+  decodeInFlightStart,
   decodeLogEntry,
   decodePosition,
   decodePositionAndHash,
@@ -42,6 +43,7 @@ import {
   appendMessageScript,
   appendSelectionScript,
   beginInFlightScript,
+  clearInFlightScript,
   createScript,
   deleteScript,
   getInFlightScript,
@@ -202,6 +204,7 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
           commit?.fenceTurn ?? '',
           commit?.round ?? '',
           commit?.consecutiveFailures ?? '',
+          commit?.inFlightMessageId ?? '',
         ]),
       );
       if (reply === undefined) return undefined;
@@ -259,12 +262,13 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
     },
 
     async beginInFlight(id, inFlight) {
-      await runScript(
+      const reply = await runScript(
         redis,
         beginInFlightScript,
         [keys.discussion(id), keys.inFlight(id), keys.inFlightText(id)],
-        encodeInFlight(inFlight),
+        [inFlight.turn, ...encodeInFlight(inFlight)],
       );
+      return decodeInFlightStart(reply);
     },
 
     async appendInFlight(id, delta) {
@@ -278,8 +282,8 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
       return decodeInFlightReply(await runScript(redis, getInFlightScript, [keys.inFlight(id), keys.inFlightText(id)], []));
     },
 
-    async clearInFlight(id) {
-      await redis.del(keys.inFlight(id), keys.inFlightText(id));
+    async clearInFlight(id, messageId) {
+      return (await runScript(redis, clearInFlightScript, [keys.inFlight(id), keys.inFlightText(id)], [messageId])) === 1;
     },
 
     async close() {

@@ -152,7 +152,15 @@ export interface TurnCommit {
   round: number;
   /** 0 after a successful agent turn, previous + 1 after a failed one. */
   consecutiveFailures: number;
+  /**
+   * The commit only lands while this message is the turn's in-flight one: an attempt
+   * that another worker took over (and told subscribers to discard) never commits.
+   */
+  inFlightMessageId?: string;
 }
+
+/** Which message a begun in-flight message replaced. */
+export type InFlightStart = { replaced?: Pick<InFlightRecord, 'messageId' | 'turn'> };
 
 export type Committed = { entry: Extract<LogEntry, { type: 'message' }>; record: DiscussionRecord };
 
@@ -212,11 +220,16 @@ export interface DiscussionStore {
     options: { after?: string; before?: string; limit: number; direction: 'forward' | 'backward' },
   ): Promise<Page<{ cursor: string; message: MessageRecord }>>;
 
-  /** Starts the in-flight message of a turn (text empty). */
-  beginInFlight(id: string, inFlight: Omit<InFlightRecord, 'text'>): Promise<void>;
+  /**
+   * Starts the in-flight message of the discussion's current turn (text empty), replacing
+   * any other, and tells which one it replaced, atomically. Undefined (nothing written)
+   * when the discussion is missing or its turn is no longer `inFlight.turn`.
+   */
+  beginInFlight(id: string, inFlight: Omit<InFlightRecord, 'text'>): Promise<InFlightStart | undefined>;
   appendInFlight(id: string, delta: string): Promise<void>;
   getInFlight(id: string): Promise<InFlightRecord | undefined>;
-  clearInFlight(id: string): Promise<void>;
+  /** Removes the in-flight message if it is still `messageId`; true when it did. */
+  clearInFlight(id: string, messageId: string): Promise<boolean>;
 
   close(): Promise<void>;
 }

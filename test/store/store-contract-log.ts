@@ -113,7 +113,7 @@ export function describeLogContract(store: () => DiscussionStore): void {
 
   describe('in-flight message', () => {
     it('begins empty, grows by deltas, and clears', async () => {
-      const record = await createDiscussion(store());
+      const record = await createDiscussion(store(), { turn: 2 });
       expect(await store().getInFlight(record.id)).toBeUndefined();
       const metadata = {
         messageId: 'm-1',
@@ -124,29 +124,39 @@ export function describeLogContract(store: () => DiscussionStore): void {
         turn: 2,
         startedAt: '2025-03-01T10:04:00.000Z',
       };
-      await store().beginInFlight(record.id, metadata);
+      expect(await store().beginInFlight(record.id, metadata)).toStrictEqual({});
       expect(await store().getInFlight(record.id)).toStrictEqual({ ...metadata, text: '' });
       const deltas = ['Tabs', ' are', ' fine', ', ', 'honestly ✨', ''];
       for (const delta of deltas) await store().appendInFlight(record.id, delta);
       expect(await store().getInFlight(record.id)).toStrictEqual({ ...metadata, text: deltas.join('') });
 
-      await store().clearInFlight(record.id);
+      expect(await store().clearInFlight(record.id, 'm-1')).toBe(true);
       expect(await store().getInFlight(record.id)).toBeUndefined();
+      expect(await store().clearInFlight(record.id, 'm-1')).toBe(false);
     });
 
-    it('starts over on the next begin, optional fields absent staying absent', async () => {
+    it('starts over when an attempt takes the turn over, naming the message it replaced', async () => {
       const record = await createDiscussion(store());
       await store().beginInFlight(record.id, { messageId: 'm-1', author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:04:00.000Z' });
       await store().appendInFlight(record.id, 'old text');
-      const next = { messageId: 'm-2', author: 'Lin', round: 0, turn: 1, startedAt: '2025-03-01T10:05:00.000Z' };
-      await store().beginInFlight(record.id, next);
+      const next = { messageId: 'm-2', author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:05:00.000Z' };
+      expect(await store().beginInFlight(record.id, next)).toStrictEqual({ replaced: { messageId: 'm-1', turn: 0 } });
       await store().appendInFlight(record.id, 'new');
+      // Optional fields left out stay absent.
       expect(await store().getInFlight(record.id)).toStrictEqual({ ...next, text: 'new' });
+      // The replaced attempt can no longer clear the new one.
+      expect(await store().clearInFlight(record.id, 'm-1')).toBe(false);
+      expect((await store().getInFlight(record.id))?.messageId).toBe('m-2');
     });
 
-    it('has no in-flight message for a missing discussion', async () => {
+    it('begins nothing for a turn the discussion is not at, or for a missing discussion', async () => {
+      const record = await createDiscussion(store(), { turn: 3 });
+      for (const turn of [2, 4]) {
+        expect(await store().beginInFlight(record.id, { messageId: `m-${turn}`, author: 'Ada', round: 0, turn, startedAt: '2025-03-01T10:04:00.000Z' })).toBeUndefined();
+      }
+      expect(await store().getInFlight(record.id)).toBeUndefined();
       const id = randomUUID();
-      await store().beginInFlight(id, { messageId: 'm-1', author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:04:00.000Z' });
+      expect(await store().beginInFlight(id, { messageId: 'm-1', author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:04:00.000Z' })).toBeUndefined();
       expect(await store().getInFlight(id)).toBeUndefined();
     });
   });

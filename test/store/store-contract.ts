@@ -362,6 +362,23 @@ function describeAppendContract(store: () => DiscussionStore): void {
       expect(ahead).toBeUndefined();
     });
 
+    it('commits an attempt only while its message is the one in flight', async () => {
+      const record = await createDiscussion(store(), { status: 'RUNNING' });
+      const inFlight = { author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:03:00.000Z' };
+      await store().beginInFlight(record.id, { ...inFlight, messageId: 'dead' });
+      await store().appendInFlight(record.id, 'half a sentence');
+      // Another worker takes the turn over: the first attempt must not commit any more.
+      await store().beginInFlight(record.id, { ...inFlight, messageId: 'taken-over' });
+      const commit = { fenceTurn: 0, round: 0, consecutiveFailures: 0 };
+      expect(await store().appendMessage(record.id, makeMessage(record.id, { id: 'dead' }), { ...commit, inFlightMessageId: 'dead' })).toBeUndefined();
+      expect(await store().readLog(record.id, { limit: 10 })).toEqual([]);
+      expect((await store().getInFlight(record.id))?.messageId).toBe('taken-over');
+
+      const landed = await store().appendMessage(record.id, makeMessage(record.id, { id: 'taken-over' }), { ...commit, inFlightMessageId: 'taken-over' });
+      expect(landed?.record.turn).toBe(1);
+      expect(await store().getInFlight(record.id)).toBeUndefined();
+    });
+
     it('lets exactly one of ten racing commits with the same fence land', async () => {
       const record = await createDiscussion(store(), { turn: 3 });
       const results = await Promise.all(
