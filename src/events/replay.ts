@@ -6,6 +6,8 @@ import type { EventBus } from './bus.js';
 import type { LiveEvent, PersistedEvent } from './types.js';
 
 const REPLAY_PAGE = 500;
+/** A cursor before every log entry. */
+const LOG_START = '0-0';
 
 export interface DiscussionStreamOptions {
   /** Replay persisted events strictly after this cursor first; without it, start with what is committed from now on. */
@@ -37,7 +39,7 @@ export async function openDiscussionStream(
   { after }: DiscussionStreamOptions = {},
 ): Promise<AsyncIterableIterator<LiveEvent>> {
   // Without a cursor, start from the log's newest entry, read before subscribing: whatever is committed after it arrives.
-  let lastCursor = after ?? (await store.lastCursor(discussionId));
+  let lastCursor = after ?? (await store.lastCursor(discussionId)) ?? LOG_START;
   /** While the log is being read, live events wait here. */
   let catchingUp = true;
   const buffered: LiveEvent[] = [];
@@ -71,8 +73,7 @@ export async function openDiscussionStream(
   };
 
   /** A live entry whose predecessor in the log has not been delivered yet. */
-  const missesEarlierEntry = (event: PersistedEvent): boolean =>
-    event.previousCursor !== undefined && lastCursor !== undefined && compareCursors(event.previousCursor, lastCursor) > 0;
+  const missesEarlierEntry = (event: PersistedEvent): boolean => event.previousCursor !== undefined && compareCursors(event.previousCursor, lastCursor) > 0;
 
   function deliver(event: LiveEvent): void {
     if (queue.ended) return;
@@ -84,7 +85,7 @@ export async function openDiscussionStream(
       case 'message':
       case 'status':
       case 'speaker_selected':
-        if (lastCursor !== undefined && compareCursors(event.cursor, lastCursor) <= 0) return;
+        if (compareCursors(event.cursor, lastCursor) <= 0) return;
         if (missesEarlierEntry(event)) {
           // Read it from the log; this event and those after it wait their turn.
           buffered.unshift(event);

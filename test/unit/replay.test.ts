@@ -141,6 +141,20 @@ describe.each(MODES)('a discussion stream whose live events arrive out of log or
     expect((await drain(stream)).map(describeEvent)).toEqual(['message:last', 'status:COMPLETED']);
   });
 
+  it('without a cursor on an empty log, puts its first two entries back in order', async () => {
+    const id = (await createDiscussion(store)).id;
+    const stream = await openDiscussionStream({ bus, store }, id, {});
+    const events = drain(stream);
+
+    const started = await store.transition(id, { from: ['CREATED'], to: 'RUNNING' });
+    const first = await store.appendMessage(id, makeMessage(id, { content: 'first' }));
+    await publish(id, first?.entry);
+    await publish(id, started?.entry);
+    await publish(id, (await store.transition(id, { from: ['RUNNING'], to: 'STOPPED' }))?.entry);
+
+    expect((await events).map(describeEvent)).toEqual(['status:RUNNING', 'message:first', 'status:STOPPED']);
+  });
+
   it('without a cursor, starts at the newest entry and still gets a message that comes after the final status', async () => {
     const id = await running();
     await store.appendMessage(id, makeMessage(id, { content: 'before the subscription' }));
