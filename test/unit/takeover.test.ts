@@ -54,13 +54,19 @@ function setUp(model?: ChatModel) {
   return { store, bus, runner, scheduled };
 }
 
+/** A running discussion whose one agent speaks through the scripted model. */
+const RUNNING_WITH_ADA = {
+  status: 'RUNNING' as const,
+  agents: [{ name: 'Ada', systemPrompt: 'You are Ada.', provider: 'MOCK' as const, model: 'scripted', stance: 'NONE' as const }],
+};
+
 const inFlight = (messageId: string) => ({ messageId, author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:03:00.000Z' });
 
 describe('a turn taken over by another worker', () => {
   it('does not commit the attempt it replaced, nor move the discussion on for it', async () => {
     const { model, started, release } = gatedModel();
     const { store, bus, runner, scheduled } = setUp(model);
-    const record = await createDiscussion(store, { status: 'RUNNING', agents: [{ name: 'Ada', systemPrompt: 'You are Ada.', provider: 'MOCK', model: 'scripted', stance: 'NONE' }] });
+    const record = await createDiscussion(store, RUNNING_WITH_ADA);
     const events: LiveEvent[] = [];
     await bus.subscribe(record.id, (event) => events.push(event));
 
@@ -84,7 +90,7 @@ describe('a turn taken over by another worker', () => {
   it('announces the restart when it replaces a dead attempt of the same turn', async () => {
     const { model, started, release } = gatedModel();
     const { store, bus, runner } = setUp(model);
-    const record = await createDiscussion(store, { status: 'RUNNING', agents: [{ name: 'Ada', systemPrompt: 'You are Ada.', provider: 'MOCK', model: 'scripted', stance: 'NONE' }] });
+    const record = await createDiscussion(store, RUNNING_WITH_ADA);
     await store.beginInFlight(record.id, inFlight('dead'));
     const events: LiveEvent[] = [];
     await bus.subscribe(record.id, (event) => events.push(event));
