@@ -15,27 +15,26 @@ import { createMemoryStore } from '../../src/store/memory-store.js';
 import { createRedisStore } from '../../src/store/redis-store.js';
 import type { DiscussionStore, LogEntry } from '../../src/store/types.js';
 import { createDiscussion, makeMessage } from '../store/fixtures.js';
+import { deleteKeys, TEST_REDIS_URL } from '../support/app.js';
 
-const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const keyPrefix = `test:${randomUUID()}:`;
 const redisClients: Redis[] = [];
 
+function connect(): Redis {
+  const client = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+  redisClients.push(client);
+  return client;
+}
+
 function redisParts(): { store: DiscussionStore; bus: EventBus } {
-  const [commands, publisher, subscriber] = [0, 1, 2].map(() => new Redis(redisUrl, { maxRetriesPerRequest: 1 }));
-  if (!commands || !publisher || !subscriber) throw new Error('unreachable');
-  redisClients.push(commands, publisher, subscriber);
   return {
-    store: createRedisStore({ redis: commands, keyPrefix }),
-    bus: createEventBus({ pubsub: new RedisPubSub({ publisher, subscriber }), channelPrefix: keyPrefix }),
+    store: createRedisStore({ redis: connect(), keyPrefix }),
+    bus: createEventBus({ pubsub: new RedisPubSub({ publisher: connect(), subscriber: connect() }), channelPrefix: keyPrefix }),
   };
 }
 
 afterAll(async () => {
-  const cleaner = redisClients[0];
-  if (cleaner) {
-    const keys = await cleaner.keys(`${keyPrefix}*`);
-    if (keys.length > 0) await cleaner.del(...keys);
-  }
+  await deleteKeys(TEST_REDIS_URL, keyPrefix);
   await Promise.all(redisClients.map((client) => client.quit()));
 });
 
