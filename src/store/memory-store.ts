@@ -3,7 +3,7 @@
 // loop; everything goes in and out as a copy, so callers cannot reach the
 // stored state.
 
-import { addUsage, isActive } from '../domain.js';
+import { addUsage, isActive, isTerminal } from '../domain.js';
 import {
   applyStatePatch,
   assertCursor,
@@ -34,6 +34,7 @@ type SelectionEntry = Extract<LogEntry, { type: 'speaker_selected' }>;
 export function createMemoryStore(): DiscussionStore {
   const discussions = new Map<string, StoredDiscussion>();
   const idsByOwner = new Map<string, Set<string>>();
+  const runningByOwner = new Map<string, Set<string>>();
 
   // Like a Redis stream id: milliseconds, then a sequence within the millisecond.
   const nextCursor = (stored: StoredDiscussion): string => {
@@ -74,7 +75,7 @@ export function createMemoryStore(): DiscussionStore {
 
     async list(owner, { first, after, status }) {
       const records: DiscussionRecord[] = [];
-      for (const id of idsByOwner.get(owner) ?? []) {
+      for (const id of owner === undefined ? discussions.keys() : (idsByOwner.get(owner) ?? [])) {
         const stored = discussions.get(id);
         if (stored !== undefined) records.push(stored.record);
       }
@@ -89,6 +90,19 @@ export function createMemoryStore(): DiscussionStore {
       const matching = records.slice(start).filter((record) => status === undefined || record.status === status);
       const count = Math.max(0, first);
       return { items: matching.slice(0, count).map((record) => cloneJson(record)), hasMore: matching.length > count };
+    },
+
+    async admitRunning(owner, id, max) {
+      const running = runningByOwner.get(owner) ?? new Set<string>();
+      runningByOwner.set(owner, running);
+      for (const member of running) {
+        const stored = discussions.get(member);
+        if (stored === undefined || isTerminal(stored.record.status)) running.delete(member);
+      }
+      if (running.has(id)) return true;
+      if (running.size >= max) return false;
+      running.add(id);
+      return true;
     },
 
     async listActive() {

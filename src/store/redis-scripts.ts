@@ -226,3 +226,17 @@ end
 return redis.call('ZREVRANGE', KEYS[1], start, start + tonumber(ARGV[3]) - 1, 'WITHSCORES')
 `,
 );
+
+/**
+ * KEYS[1] the owner's running set; ARGV id, max. Adds the id unless the set
+ * already holds max others: 1 when the id is (now) a member, 0 when full.
+ */
+export const admitRunningScript = defineScript(
+  'admitRunning',
+  `
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('SADD', KEYS[1], ARGV[1])
+return 1
+`,
+);

@@ -9,6 +9,8 @@
 //   disc:{ID}:inflight        hash: the in-flight message's metadata
 //   disc:{ID}:inflight:text   string: its text so far, grown by APPEND
 //   owner:{OWNER}:discussions sorted set: member = id, score = createdAt in ms
+//   owner:{OWNER}:running     set: ids counted against the owner's running limit (see admitRunning)
+//   discussions:all           sorted set: every discussion, like the owner index (an admin's list)
 //   discussions:active        set: ids of discussions that have begun and not ended (for recovery)
 //
 // A discussion's keys share the `{ID}` hash tag, so its multi-key scripts stay
@@ -18,7 +20,7 @@
 // discussion is gone, so a crash between the two steps never shows a ghost.
 
 import type { Redis } from 'ioredis';
-import { isActive } from '../domain.js';
+import { ACTIVE_STATUSES, isActive } from '../domain.js';
 import {
   assertCursor,
   assertTokenCounts,
@@ -40,6 +42,7 @@ import {
   encodeUsageArguments,
 } from './redis-codec.js';
 import {
+  admitRunningScript,
   appendMessageScript,
   appendSelectionScript,
   beginInFlightScript,
@@ -67,6 +70,9 @@ export interface RedisKeys {
   inFlight(id: string): string;
   inFlightText(id: string): string;
   ownerIndex(owner: string): string;
+  /** Every discussion, newest last, for an admin's list; written like the owner index. */
+  allIndex(): string;
+  ownerRunning(owner: string): string;
   /** The set of discussions that have begun and not ended; in its own slot, written after each transition. */
   active(): string;
 }
@@ -78,6 +84,8 @@ export function createRedisKeys(keyPrefix = ''): RedisKeys {
     inFlight: (id) => `${keyPrefix}disc:{${id}}:inflight`,
     inFlightText: (id) => `${keyPrefix}disc:{${id}}:inflight:text`,
     ownerIndex: (owner) => `${keyPrefix}owner:{${owner}}:discussions`,
+    allIndex: () => `${keyPrefix}discussions:all`,
+    ownerRunning: (owner) => `${keyPrefix}owner:{${owner}}:running`,
     active: () => `${keyPrefix}discussions:active`,
   };
 }
@@ -124,7 +132,7 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
       const score = creationTime(normalized);
       const created = await runScript(redis, createScript, discussionKeys(record.id), encodeRecord(normalized));
       if (created !== 1) throw new Error(`Discussion ${record.id} already exists`);
-      await redis.zadd(keys.ownerIndex(record.owner), score, record.id);
+      await Promise.all([redis.zadd(keys.ownerIndex(record.owner), score, record.id), redis.zadd(keys.allIndex(), score, record.id)]);
     },
 
     async get(id) {
@@ -133,6 +141,7 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
     },
 
     async list(owner, { first, after, status }) {
+      const index = owner === undefined ? keys.allIndex() : keys.ownerIndex(owner);
       const count = Math.max(0, first);
       const wanted = count + 1;
       const batchSize = status === undefined ? wanted : Math.max(wanted, FILTERED_LIST_BATCH);
@@ -142,7 +151,7 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
       let lastScore = '';
       while (matches.length < wanted) {
         const batch = decodeScoredMembers(
-          await runScript(redis, listPageScript, [keys.ownerIndex(owner)], [lastMember, lastScore, batchSize]),
+          await runScript(redis, listPageScript, [index], [lastMember, lastScore, batchSize]),
         );
         // Undefined: the previous page's last discussion is gone, there is no position to continue from.
         if (batch === undefined) break;
@@ -162,6 +171,19 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
       return { items: matches.slice(0, count), hasMore: matches.length > count };
     },
 
+    async admitRunning(owner, id, max) {
+      const running = keys.ownerRunning(owner);
+      if ((await runScript(redis, admitRunningScript, [running], [id, max])) === 1) return true;
+      // Full: the set only gains members here, so drop the ones that have ended (or are gone) and try once more.
+      const members = await redis.smembers(running);
+      const statuses = await Promise.all(members.map((member) => redis.hget(keys.discussion(member), 'status')));
+      // Still counted: created (about to start) or active. Anything else, or a missing hash, has ended.
+      const ended = members.filter((_, position) => !['CREATED', ...ACTIVE_STATUSES].some((status) => status === statuses[position]));
+      if (ended.length === 0) return false;
+      await redis.srem(running, ...ended);
+      return (await runScript(redis, admitRunningScript, [running], [id, max])) === 1;
+    },
+
     async listActive() {
       return redis.smembers(keys.active());
     },
@@ -169,7 +191,12 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
     async delete(id) {
       const owner = await runScript(redis, deleteScript, discussionKeys(id), []);
       if (typeof owner !== 'string') return false;
-      await Promise.all([redis.zrem(keys.ownerIndex(owner), id), redis.srem(keys.active(), id)]);
+      await Promise.all([
+        redis.zrem(keys.ownerIndex(owner), id),
+        redis.zrem(keys.allIndex(), id),
+        redis.srem(keys.active(), id),
+        redis.srem(keys.ownerRunning(owner), id),
+      ]);
       return true;
     },
 

@@ -173,8 +173,14 @@ export interface Page<T> {
 export interface DiscussionStore {
   create(record: DiscussionRecord): Promise<void>;
   get(id: string): Promise<DiscussionRecord | undefined>;
-  /** Newest first; `after` is the id of the last discussion of the previous page. */
-  list(owner: string, options: { first: number; after?: string; status?: DiscussionStatus }): Promise<Page<DiscussionRecord>>;
+  /** Newest first; `after` is the id of the last discussion of the previous page. `owner` undefined: every owner's. */
+  list(owner: string | undefined, options: { first: number; after?: string; status?: DiscussionStatus }): Promise<Page<DiscussionRecord>>;
+  /**
+   * Counts the discussion among its owner's running ones (begun or about to begin, not
+   * ended) unless the owner already has `max` others, atomically across processes.
+   * True when it is counted (or already was). Ended and deleted discussions stop counting.
+   */
+  admitRunning(owner: string, id: string, max: number): Promise<boolean>;
   /** Ids of the discussions that have begun and not ended (RUNNING, PAUSED, WAITING_FOR_HUMAN), for recovery after a crash. */
   listActive(): Promise<string[]>;
   /** Removes every key of the discussion; false when it did not exist. */

@@ -7,6 +7,7 @@ import type { DiscussionStatus } from '../../src/domain.js';
 import type { DiscussionRecord, DiscussionStore } from '../../src/store/types.js';
 import { createDiscussion, makeMessage, makeRecord } from './fixtures.js';
 import { describeLogContract } from './store-contract-log.js';
+import { describeOwnerContract } from './store-contract-owners.js';
 import { describeSpeakerContract } from './store-contract-speaker.js';
 
 export interface StoreUnderTest {
@@ -37,6 +38,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeAppendContract(store);
     describeLogContract(store);
     describeSpeakerContract(store);
+    describeOwnerContract(store);
   });
 }
 
