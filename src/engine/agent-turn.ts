@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { STOP_REASONS } from '../domain.js';
+import { ProviderError } from '../providers/errors.js';
+import type { ChatModel, FinishReason, StreamPart } from '../providers/types.js';
+import type { AgentConfig, DiscussionRecord, MessageRecord } from '../store/types.js';
+import { DEFAULT_CONTEXT_TOKENS, DEFAULT_REPLY_RESERVE, fitTranscript } from './context-budget.js';
+import { createMessageRecord, createSystemNote } from './message-records.js';
+import { buildSystemPrompt, buildTranscript } from './prompt.js';
+import type { TurnPurpose } from './protocols.js';
+import { findStopPhrase } from './termination.js';
+import { createTokenSink } from './token-sink.js';
+import type { SpeakPlan, TurnContext } from './turn-context.js';
+
+/** Three failed turns in a row end the discussion as FAILED. */
+export const MAX_CONSECUTIVE_FAILURES = 3;
+
+interface TurnOutcome {
+  text: string;
+  finish?: Extract<StreamPart, { type: 'finish' }>;
+  failure?: ProviderError;
+  firstTokenAt?: number;
+}
+
+export interface AgentTurn {
+  /** Streams the agent's reply and commits it, its cancelled partial, or a note of its failure. */
+  speak(record: DiscussionRecord, speaker: AgentConfig, plan: SpeakPlan, history: MessageRecord[], controller: AbortController): Promise<void>;
+}
+
+export function createAgentTurn(context: TurnContext): AgentTurn {
+  const { store, bus, providers, logger, now, commitTurn, conclude, continueAfter } = context;
+
+  async function recordFailure(record: DiscussionRecord, speaker: AgentConfig, round: number, error: ProviderError, inFlightMessageId?: string) {
+    const failures = record.consecutiveFailures + 1;
+    logger.warn({ discussionId: record.id, agent: speaker.name, provider: speaker.provider, kind: error.kind }, 'turn failed');
+    const note = createSystemNote(record, round, `${speaker.name}'s turn failed (${speaker.provider}: ${error.kind.replace('_', ' ')}); the discussion goes on.`, now());
+    const committed = await commitTurn(record, note, failures, inFlightMessageId);
+    if (!committed) return;
+    if (failures >= MAX_CONSECUTIVE_FAILURES) {
+      const reason = `${MAX_CONSECUTIVE_FAILURES} turns failed in a row; the last was ${speaker.name}'s (${speaker.provider}: ${error.kind})`;
+      await conclude(committed.record, 'FAILED', STOP_REASONS.consecutiveFailures, reason);
+      return;
+    }
+    await continueAfter(committed.record);
+  }
+
+  async function streamReply(model: ChatModel, record: DiscussionRecord, speaker: AgentConfig, purpose: TurnPurpose, history: MessageRecord[], messageId: string, signal: AbortSignal) {
+    const outcome: TurnOutcome = { text: '' };
+    const tokens = createTokenSink(async (delta, index) => {
+      await Promise.all([
+        store.appendInFlight(record.id, delta),
+        bus.publish(record.id, { type: 'token', discussionId: record.id, messageId, author: speaker.name, delta, index }),
+      ]);
+    });
+    const system = buildSystemPrompt(record, speaker, purpose);
+    const budget = (speaker.maxContextTokens ?? DEFAULT_CONTEXT_TOKENS[speaker.provider]) - (speaker.maxTokens ?? DEFAULT_REPLY_RESERVE);
+    const parts = model.stream({
+      model: speaker.model,
+      system,
+      messages: fitTranscript(system, buildTranscript(history, speaker.name), budget),
+      temperature: speaker.temperature,
+      maxTokens: speaker.maxTokens,
+      signal,
+    });
+    for await (const part of parts) {
+      switch (part.type) {
+        case 'text-delta': {
+          if (signal.aborted || part.text.length === 0) break;
+          outcome.firstTokenAt ??= Date.now();
+          outcome.text += part.text;
+          tokens.push(part.text);
+          break;
+        }
+        case 'finish':
+          outcome.finish = part;
+          break;
+        case 'error':
+          outcome.failure = part.error;
+          break;
+        default: {
+          const unknown: never = part;
+          throw new Error(`unknown stream part ${JSON.stringify(unknown)}`);
+        }
+      }
+    }
+    // Every token event goes out before the message that joins them.
+    await tokens.flush();
+    return outcome;
+  }
+
+  async function speak(record: DiscussionRecord, speaker: AgentConfig, plan: SpeakPlan, history: MessageRecord[], controller: AbortController) {
+    const model = providers.get(speaker.provider);
+    if (!model) {
+      await recordFailure(record, speaker, plan.round, new ProviderError('authentication', `${speaker.provider} is not configured`));
+      return;
+    }
+    const messageId = randomUUID();
+    const startedAt = Date.now();
+    const begun = await store.beginInFlight(record.id, {
+      messageId,
+      author: speaker.name,
+      provider: speaker.provider,
+      model: speaker.model,
+      round: plan.round,
+      turn: record.turn,
+      startedAt: new Date(startedAt).toISOString(),
+    });
+    if (!begun) {
+      logger.warn({ discussionId: record.id, turn: record.turn }, 'turn committed or taken over elsewhere; dropping this attempt');
+      return;
+    }
+    // The message this one replaced belongs to an attempt whose process died: it can no longer
+    // commit, and subscribers drop its tokens.
+    const { replaced } = begun;
+    if (replaced?.turn === record.turn) {
+      await bus.publish(record.id, { type: 'turn_restarted', discussionId: record.id, turn: record.turn, discardedMessageId: replaced.messageId });
+    }
+    logger.debug({ discussionId: record.id, turn: record.turn, messageId, pid: process.pid }, 'message streaming');
+    try {
+      await finishReply(record, speaker, plan, await streamReply(model, record, speaker, plan.purpose, history, messageId, controller.signal), messageId, startedAt, controller);
+    } finally {
+      await bus.publish(record.id, { type: 'turn_ended', discussionId: record.id, messageId });
+    }
+  }
+
+  async function finishReply(record: DiscussionRecord, speaker: AgentConfig, plan: SpeakPlan, outcome: TurnOutcome, messageId: string, startedAt: number, controller: AbortController) {
+    const abortReason: unknown = controller.signal.reason;
+    if (controller.signal.aborted && abortReason === 'shutdown') return;
+    const cancelled = controller.signal.aborted;
+    if (!cancelled && (outcome.failure || !outcome.finish)) {
+      await recordFailure(record, speaker, plan.round, outcome.failure ?? new ProviderError('unknown', 'the stream ended without finishing'), messageId);
+      return;
+    }
+    if (cancelled && outcome.text.length === 0) {
+      await store.clearInFlight(record.id, messageId);
+      return;
+    }
+    const finishReason: FinishReason = cancelled ? 'cancelled' : (outcome.finish?.finishReason ?? 'other');
+    const message = createMessageRecord(record.id, {
+      id: messageId,
+      author: speaker.name,
+      role: 'AGENT',
+      provider: speaker.provider,
+      model: speaker.model,
+      content: outcome.text,
+      round: plan.round,
+      turn: record.turn,
+      usage: outcome.finish?.usage,
+      finishReason,
+      timeToFirstTokenMs: outcome.firstTokenAt === undefined ? undefined : outcome.firstTokenAt - startedAt,
+      durationMs: Date.now() - startedAt,
+    }, now());
+    const committed = await commitTurn(record, message, 0, messageId);
+    if (!committed || cancelled) return;
+    const stopReason = plan.final ?? (findStopPhrase(outcome.text, record.termination.stopPhrases) === undefined ? undefined : STOP_REASONS.stopPhrase);
+    if (stopReason !== undefined) {
+      await conclude(committed.record, 'COMPLETED', stopReason);
+      return;
+    }
+    await continueAfter(committed.record);
+  }
+
+  return { speak };
+}

@@ -1,0 +1,50 @@
+import { STOP_REASONS } from '../domain.js';
+import type { DiscussionRecord, MessageRecord } from '../store/types.js';
+import { DEFAULT_CONTEXT_TOKENS, fitTranscript } from './context-budget.js';
+import { publishEntry } from './dependencies.js';
+import { buildModeratorPickPrompt, buildSelectorPrompt, buildTranscript } from './prompt.js';
+import { moderatorOf, speakerName, turnOrder, type TurnPlan } from './protocols.js';
+import { CONCLUDE, selectSpeaker } from './selector.js';
+import type { SpeakPlan, TurnContext } from './turn-context.js';
+
+/** The selector reads this many of the latest messages. */
+const SELECTOR_TRANSCRIPT = 12;
+
+export type SelectPlan = Extract<TurnPlan, { kind: 'select' }>;
+
+/** Who took the last turn: the latest message by a participant who speaks in turn. */
+export function previousSpeaker(record: DiscussionRecord, history: readonly MessageRecord[]): string | undefined {
+  const inTurn = new Set(turnOrder(record).map(speakerName));
+  return history.findLast((message) => message.role !== 'SYSTEM' && inTurn.has(message.author))?.author;
+}
+
+export interface SpeakerSelector {
+  /** Asks the OPEN selector or the moderator who speaks next, and logs the pick. Undefined when aborted. */
+  select(record: DiscussionRecord, plan: SelectPlan, history: MessageRecord[], signal: AbortSignal): Promise<SpeakPlan | undefined>;
+}
+
+export function createSpeakerSelector({ store, bus, providers, now }: TurnContext): SpeakerSelector {
+  async function select(record: DiscussionRecord, plan: SelectPlan, history: MessageRecord[], signal: AbortSignal): Promise<SpeakPlan | undefined> {
+    const moderator = plan.selector === 'moderator' ? moderatorOf(record) : undefined;
+    const provider = moderator?.provider ?? record.selector?.provider ?? record.agents[0]?.provider ?? 'MOCK';
+    const modelName = moderator?.model ?? record.selector?.model ?? record.agents[0]?.model ?? providers.defaultModel(provider);
+    const model = providers.get(provider);
+    const names = plan.candidates.map(speakerName);
+    const system = moderator ? buildModeratorPickPrompt(record, moderator, names) : buildSelectorPrompt(record, names);
+    const transcript = buildTranscript(history.slice(-SELECTOR_TRANSCRIPT), moderator?.name ?? '');
+    const result = model
+      ? await selectSpeaker({ model, modelName, system, transcript: fitTranscript(system, transcript, DEFAULT_CONTEXT_TOKENS[provider] / 2), candidates: names, allowConclude: moderator !== undefined, fallback: speakerName(plan.fallback), signal })
+      : { choice: speakerName(plan.fallback), reason: `${provider} is not configured; turn order decided`, attempts: 0, fellBack: true, usage: {} };
+    if (signal.aborted) return undefined;
+    const entry = await store.appendSelection(record.id, { ...result, speaker: result.choice, candidates: names, at: now().toISOString() });
+    if (!entry) return undefined;
+    await publishEntry(bus, record.id, entry);
+    if (moderator && result.choice === CONCLUDE) {
+      return { kind: 'speak', speaker: { kind: 'agent', agent: moderator }, round: plan.round, purpose: 'summarize', final: STOP_REASONS.moderatorConcluded };
+    }
+    const speaker = plan.candidates.find((candidate) => speakerName(candidate) === result.choice) ?? plan.fallback;
+    return { kind: 'speak', speaker, round: plan.round, purpose: 'contribute' };
+  }
+
+  return { select };
+}

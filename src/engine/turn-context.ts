@@ -1,0 +1,49 @@
+import { ACTIVE_STATUSES } from '../domain.js';
+import type { Committed, DiscussionRecord, MessageRecord } from '../store/types.js';
+import { type EngineDependencies, publishEntry, transitionAndPublish } from './dependencies.js';
+import type { TurnPlan } from './protocols.js';
+
+/** A turn whose speaker is known: an agent to stream, or a human to wait for. */
+export type SpeakPlan = Extract<TurnPlan, { kind: 'speak' }>;
+
+/**
+ * What every kind of turn works with: the engine's dependencies and clock, the
+ * fenced commit that ends a turn, and what follows it (the next turn or the end).
+ */
+export interface TurnContext extends EngineDependencies {
+  now: () => Date;
+  /** Commits the turn, fenced by its number and, for an agent's attempt, by its in-flight message. Undefined when fenced off. */
+  commitTurn(record: DiscussionRecord, message: MessageRecord, consecutiveFailures: number, inFlightMessageId?: string): Promise<Committed | undefined>;
+  /** Ends an active discussion as COMPLETED or FAILED. */
+  conclude(record: DiscussionRecord, status: 'COMPLETED' | 'FAILED', stopReason: string, error?: string): Promise<DiscussionRecord | undefined>;
+  /** Schedules the next turn while the discussion runs. */
+  continueAfter(updated: DiscussionRecord): Promise<void>;
+}
+
+export function createTurnContext(dependencies: EngineDependencies): TurnContext {
+  const { store, bus, scheduler, logger } = dependencies;
+  const now = dependencies.now ?? (() => new Date());
+
+  async function commitTurn(record: DiscussionRecord, message: MessageRecord, consecutiveFailures: number, inFlightMessageId?: string) {
+    const committed = await store.appendMessage(record.id, message, { fenceTurn: record.turn, round: message.round, consecutiveFailures, inFlightMessageId });
+    if (!committed) {
+      logger.warn({ discussionId: record.id, turn: record.turn }, 'turn committed or taken over elsewhere; dropping this attempt');
+      return undefined;
+    }
+    await publishEntry(bus, record.id, committed.entry);
+    return committed;
+  }
+
+  const conclude = (record: DiscussionRecord, status: 'COMPLETED' | 'FAILED', stopReason: string, error?: string) =>
+    transitionAndPublish(dependencies, record.id, {
+      from: ACTIVE_STATUSES,
+      to: status,
+      patch: { stopReason, error, finishedAt: now().toISOString(), nextSpeaker: null },
+    });
+
+  async function continueAfter(updated: DiscussionRecord): Promise<void> {
+    if (updated.status === 'RUNNING') await scheduler.schedule({ discussionId: updated.id, turn: updated.turn });
+  }
+
+  return { ...dependencies, now, commitTurn, conclude, continueAfter };
+}
