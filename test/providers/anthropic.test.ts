@@ -1,5 +1,5 @@
 import { APIConnectionError, APIError, AuthenticationError, OverloadedError, RateLimitError } from '@anthropic-ai/sdk';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   convertAnthropicMessages,
   convertAnthropicUsage,
@@ -8,15 +8,8 @@ import {
   mapAnthropicStopReason,
 } from '../../src/providers/anthropic.js';
 import { CONTINUE_TURN, OPENING_TURN } from '../../src/providers/transcript.js';
-import { startFakeVendor, type FakeVendor } from '../fake-vendor/server.js';
-import {
-  abortAfterFirstDelta,
-  collectParts,
-  createChatRequest,
-  errorOf,
-  finishOf,
-  textOf,
-} from '../fake-vendor/stream-parts.js';
+import { collectParts, createChatRequest } from '../fake-vendor/stream-parts.js';
+import { describeChatModelContract, useFakeVendor } from './chat-model-contract.js';
 
 const API_KEY = 'sk-ant-test-secret-0123456789';
 
@@ -125,128 +118,47 @@ describe('mapAnthropicError', () => {
 });
 
 describe('Anthropic adapter against the fake vendor', () => {
-  let fake: FakeVendor;
+  const fake = useFakeVendor();
   const model = (maxRetries = 0) =>
-    createAnthropicModel({ apiKey: API_KEY, baseUrl: fake.anthropicBaseUrl, maxRetries, timeoutMs: 10_000 });
+    createAnthropicModel({ apiKey: API_KEY, baseUrl: fake().anthropicBaseUrl, maxRetries, timeoutMs: 10_000 });
 
-  beforeAll(async () => {
-    fake = await startFakeVendor();
-  });
-  afterAll(async () => {
-    await fake.close();
-  });
-  beforeEach(() => {
-    fake.reset();
-  });
-
-  it('sends the transcript in Anthropic’s shape and streams the reply back', async () => {
-    fake.script('anthropic', { chunks: ['Because', ' columns', ' line up.'], usage: { inputTokens: 42, outputTokens: 9 } });
-    const parts = await collectParts(model().stream(createChatRequest({ model: 'claude-test' })));
-
-    expect(textOf(parts)).toBe('Because columns line up.');
-    expect(parts.filter((part) => part.type === 'text-delta')).toHaveLength(3);
-    expect(finishOf(parts)).toEqual({ finishReason: 'stop', usage: { inputTokens: 42, outputTokens: 9 } });
-
-    const [request] = fake.requestsFor('anthropic');
-    expect(request?.method).toBe('POST');
-    expect(request?.path).toBe('/v1/messages');
-    expect(request?.headers.authorization).toBe(`Bearer ${API_KEY}`);
-    expect(request?.headers['anthropic-version']).toBeDefined();
-    expect(request?.body).toEqual({
+  describeChatModelContract('anthropic', {
+    fake,
+    createModel: model,
+    apiKey: API_KEY,
+    reply: {
       model: 'claude-test',
-      system: 'You are Ada, a careful engineer. This is a discussion about: tabs or spaces',
-      messages: [
-        { role: 'user', content: 'Moderator: Welcome. Tabs or spaces?\n\nBob: Tabs, obviously.' },
-        { role: 'assistant', content: 'Spaces, for alignment.' },
-        { role: 'user', content: 'Bob: Why alignment?' },
-      ],
-      max_tokens: 256,
-      temperature: 0.4,
-      stream: true,
-    });
+      checkRequest: (request) => {
+        expect(request.method).toBe('POST');
+        expect(request.path).toBe('/v1/messages');
+        expect(request.headers.authorization).toBe(`Bearer ${API_KEY}`);
+        expect(request.headers['anthropic-version']).toBeDefined();
+        expect(request.body).toEqual({
+          model: 'claude-test',
+          system: 'You are Ada, a careful engineer. This is a discussion about: tabs or spaces',
+          messages: [
+            { role: 'user', content: 'Moderator: Welcome. Tabs or spaces?\n\nBob: Tabs, obviously.' },
+            { role: 'assistant', content: 'Spaces, for alignment.' },
+            { role: 'user', content: 'Bob: Why alignment?' },
+          ],
+          max_tokens: 256,
+          temperature: 0.4,
+          stream: true,
+        });
+      },
+    },
+    lengthStopReason: 'max_tokens',
+    retryDelayCarrier: 'a retry-after header',
+    overloaded: { status: 529, message: 'Anthropic is overloaded (HTTP 529, overloaded_error)' },
+    unauthorized: { message: `invalid x-api-key ${API_KEY}`, vendorText: 'invalid x-api-key' },
+    inBandError: { type: 'overloaded_error', kind: 'overloaded' },
+    inputTokensKnownBeforeEnd: true,
   });
 
-  it('uses a default max_tokens, omits temperature when unset and maps max_tokens to length', async () => {
-    fake.script('anthropic', { stopReason: 'max_tokens' });
-    const parts = await collectParts(model().stream(createChatRequest({ maxTokens: undefined, temperature: undefined })));
-    expect(finishOf(parts).finishReason).toBe('length');
-    const body = fake.requestsFor('anthropic')[0]?.body;
+  it('uses a default max_tokens and omits temperature when unset', async () => {
+    await collectParts(model().stream(createChatRequest({ maxTokens: undefined, temperature: undefined })));
+    const body = fake().requestsFor('anthropic')[0]?.body;
     expect(body).toMatchObject({ max_tokens: 1024 });
     expect(body).not.toHaveProperty('temperature');
-  });
-
-  it('leaves usage undefined when the vendor reports none', async () => {
-    fake.script('anthropic', { usage: null });
-    const parts = await collectParts(model().stream(createChatRequest()));
-    expect(finishOf(parts).usage).toEqual({ inputTokens: undefined, outputTokens: undefined });
-  });
-
-  it('lets the SDK retry a 429 after retry-after, then succeeds', async () => {
-    fake.script('anthropic', { status: 429, retryAfter: 1 }, { chunks: ['Second', ' try'] });
-    const parts = await collectParts(model(1).stream(createChatRequest()));
-
-    expect(textOf(parts)).toBe('Second try');
-    expect(finishOf(parts).finishReason).toBe('stop');
-    const [first, second] = fake.requestsFor('anthropic');
-    expect(second).toBeDefined();
-    expect((second?.receivedAt ?? 0) - (first?.receivedAt ?? 0)).toBeGreaterThanOrEqual(900);
-  });
-
-  it('reports 529 as overloaded once retries are used up', async () => {
-    fake.script('anthropic', { status: 529 });
-    const error = errorOf(await collectParts(model().stream(createChatRequest())));
-    expect(error).toMatchObject({ kind: 'overloaded', retryable: true, status: 529 });
-    expect(error.message).toBe('Anthropic is overloaded (HTTP 529, overloaded_error)');
-  });
-
-  it('does not retry a 401 and keeps the key out of the message', async () => {
-    fake.script('anthropic', { status: 401, message: `invalid x-api-key ${API_KEY}` });
-    const error = errorOf(await collectParts(model(2).stream(createChatRequest())));
-    expect(error).toMatchObject({ kind: 'authentication', retryable: false, status: 401 });
-    expect(fake.requestsFor('anthropic')).toHaveLength(1);
-    expect(error.message).not.toContain(API_KEY);
-    expect(error.message).not.toContain('invalid x-api-key');
-  });
-
-  it('reports a 500 as a server error', async () => {
-    fake.script('anthropic', { status: 500 });
-    const error = errorOf(await collectParts(model().stream(createChatRequest())));
-    expect(error).toMatchObject({ kind: 'server', retryable: true, status: 500 });
-  });
-
-  it('ends with an error part when the stream is cut after some text', async () => {
-    fake.script('anthropic', { chunks: ['One', ' two', ' three'], cutAfter: 2 });
-    const parts = await collectParts(model().stream(createChatRequest()));
-    expect(textOf(parts)).toBe('One two');
-    expect(errorOf(parts)).toMatchObject({ kind: 'network', retryable: true });
-  });
-
-  it('ends with an error part on an in-band error event', async () => {
-    fake.script('anthropic', { chunks: ['Partial'], inBandError: 'overloaded_error', message: `Overloaded ${API_KEY}` });
-    const parts = await collectParts(model().stream(createChatRequest()));
-    expect(textOf(parts)).toBe('Partial');
-    const error = errorOf(parts);
-    expect(error.kind).toBe('overloaded');
-    expect(error.message).not.toContain(API_KEY);
-  });
-
-  it('cancels a hanging stream at once when the signal aborts', async () => {
-    fake.script('anthropic', { chunks: ['Partial'], hang: true, usage: { inputTokens: 30, outputTokens: 99 } });
-    const { parts, millisecondsAfterAbort } = await abortAfterFirstDelta((signal) =>
-      model().stream(createChatRequest({ signal })),
-    );
-
-    expect(textOf(parts)).toBe('Partial');
-    // input is known from message_start; output never arrived
-    expect(finishOf(parts)).toEqual({ finishReason: 'cancelled', usage: { inputTokens: 30, outputTokens: undefined } });
-    expect(millisecondsAfterAbort).toBeLessThan(1_000);
-    await expect(fake.requestsFor('anthropic')[0]?.closed).resolves.toEqual({ completed: false });
-  });
-
-  it('ends with finish cancelled when the signal is already aborted', async () => {
-    const controller = new AbortController();
-    controller.abort();
-    const parts = await collectParts(model().stream(createChatRequest({ signal: controller.signal })));
-    expect(finishOf(parts).finishReason).toBe('cancelled');
   });
 });

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   buildClaudeAgentEnvironment,
   buildClaudeAgentOptions,
@@ -13,15 +13,9 @@ import {
 import { mapClaudeAgentError, mapClaudeAgentStopReason, reconcileFinalText } from '../../src/providers/claude-agent-run.js';
 import { OPENING_TURN } from '../../src/providers/transcript.js';
 import type { StreamPart } from '../../src/providers/types.js';
-import { startFakeVendor, type FakeVendor, type RecordedRequest } from '../fake-vendor/server.js';
-import {
-  abortAfterFirstDelta,
-  collectParts,
-  createChatRequest,
-  errorOf,
-  finishOf,
-  textOf,
-} from '../fake-vendor/stream-parts.js';
+import type { RecordedRequest } from '../fake-vendor/server.js';
+import { collectParts, createChatRequest, errorOf, finishOf, textOf } from '../fake-vendor/stream-parts.js';
+import { describeChatModelContract, useFakeVendor } from './chat-model-contract.js';
 
 const API_KEY = 'sk-ant-agent-test-secret-0123456789';
 
@@ -155,12 +149,14 @@ describe('Claude Agent error and stop reason mapping', () => {
 const binary = findClaudeBinary();
 
 describe.skipIf(binary === undefined)('Claude Agent adapter running the real binary against the fake vendor', () => {
-  let fake: FakeVendor;
   let home: string;
   const unexpectedPaths: string[] = [];
+  // a fresh server per test: a run killed early (max_tokens, restarts) may still have a request in flight
+  const fake = useFakeVendor({ freshPerTest: true, log: (line) => unexpectedPaths.push(line) });
   const model = (maxRetries = 0) =>
-    createClaudeAgentModel({ apiKey: API_KEY, baseUrl: fake.anthropicBaseUrl, maxRetries, timeoutMs: 20_000, home });
-  const messagesRequests = (): RecordedRequest[] => fake.requestsFor('anthropic').filter((request) => request.path === '/v1/messages');
+    createClaudeAgentModel({ apiKey: API_KEY, baseUrl: fake().anthropicBaseUrl, maxRetries, timeoutMs: 20_000, home });
+  // the binary may also count tokens or list models; only its Messages requests are generation requests
+  const messagesRequests = (): RecordedRequest[] => fake().requestsFor('anthropic').filter((request) => request.path === '/v1/messages');
 
   beforeAll(async () => {
     home = await mkdtemp(path.join(tmpdir(), 'claude-agent-home-'));
@@ -168,34 +164,44 @@ describe.skipIf(binary === undefined)('Claude Agent adapter running the real bin
   afterAll(async () => {
     await rm(home, { recursive: true, force: true });
   });
-  // a fresh server per test: a run killed early (max_tokens, restarts) may still have a request in flight
-  beforeEach(async () => {
+  beforeEach(() => {
     unexpectedPaths.length = 0;
-    fake = await startFakeVendor({ log: (line) => unexpectedPaths.push(line) });
-  });
-  afterEach(async () => {
-    await fake.close();
   });
 
-  it('streams a reply through the binary, with our system prompt and transcript in the request', async () => {
-    fake.script('anthropic', { chunks: ['Because', ' columns', ' line up.'], usage: { inputTokens: 42, outputTokens: 9 } });
-    const parts = await collectParts(model().stream(createChatRequest({ model: 'claude-sonnet-4-5' })));
-
-    expect(textOf(parts)).toBe('Because columns line up.');
-    expect(finishOf(parts)).toEqual({ finishReason: 'stop', usage: { inputTokens: 42, outputTokens: 9 } });
-
-    const [request] = messagesRequests();
-    expect(request?.query).toEqual({ beta: 'true' });
-    expect(request?.headers['x-api-key']).toBe(API_KEY);
-    expect(request?.body).toMatchObject({ model: 'claude-sonnet-4-5', stream: true, tools: [], max_tokens: 256 });
-    const serialized = JSON.stringify(request?.body);
-    expect(serialized).toContain('You are Ada, a careful engineer.');
-    expect(serialized).toContain('Bob: Why alignment?');
-    expect(serialized).toContain('Ada (you): Spaces, for alignment.');
-    expect(fake.unexpected).toEqual([]);
-    expect(unexpectedPaths).toEqual([]);
-    // the run's own TMPDIR (the binary leaves a probe directory in it) is gone once the child has exited
-    await vi.waitFor(async () => expect((await readdir(home)).filter((entry) => entry.startsWith('run-'))).toEqual([]));
+  describeChatModelContract('anthropic', {
+    fake,
+    createModel: model,
+    apiKey: API_KEY,
+    generationRequests: messagesRequests,
+    reply: {
+      model: 'claude-sonnet-4-5',
+      checkRequest: async (request) => {
+        expect(request.query).toEqual({ beta: 'true' });
+        expect(request.headers['x-api-key']).toBe(API_KEY);
+        expect(request.body).toMatchObject({ model: 'claude-sonnet-4-5', stream: true, tools: [], max_tokens: 256 });
+        const serialized = JSON.stringify(request.body);
+        expect(serialized).toContain('You are Ada, a careful engineer.');
+        expect(serialized).toContain('Bob: Why alignment?');
+        expect(serialized).toContain('Ada (you): Spaces, for alignment.');
+        expect(fake().unexpected).toEqual([]);
+        expect(unexpectedPaths).toEqual([]);
+        // the run's own TMPDIR (the binary leaves a probe directory in it) is gone once the child has exited
+        await vi.waitFor(async () => expect((await readdir(home)).filter((entry) => entry.startsWith('run-'))).toEqual([]));
+      },
+    },
+    lengthStopReason: 'max_tokens',
+    retryDelayCarrier: 'a retry-after header',
+    overloaded: { status: 529, message: 'Claude Agent is overloaded (HTTP 529, server_error)' },
+    unauthorized: { message: `invalid x-api-key ${API_KEY}`, vendorText: 'invalid x-api-key', retriedByVendor: true },
+    inBandError: { type: 'overloaded_error', kind: 'overloaded' },
+    inputTokensKnownBeforeEnd: true,
+    exceptions: {
+      // a known gap: the adapter passes on the zeros the binary's result reports, where usage should stay undefined
+      missingUsage: 'the binary reports 0 tokens where the vendor reported none',
+      // with retries it starts over (seamlessly if nothing was passed on yet; else see the restart test below);
+      // without, it labels the cut server_error after passing on however much it had read
+      streamCutAfterText: 'the binary handles a cut stream itself',
+    },
   });
 
   it('does not let a participant’s @path mention make the binary read a server file into the prompt', async () => {
@@ -208,15 +214,8 @@ describe.skipIf(binary === undefined)('Claude Agent adapter running the real bin
     expect(serialized).not.toContain('TOP-SECRET-FILE-CONTENT');
   });
 
-  it('ends with length at max_tokens instead of letting the binary continue the reply', async () => {
-    fake.script('anthropic', { chunks: ['Cut', ' short'], stopReason: 'max_tokens', usage: { inputTokens: 20, outputTokens: 2 } });
-    const parts = await collectParts(model().stream(createChatRequest()));
-    expect(textOf(parts)).toBe('Cut short');
-    expect(finishOf(parts)).toEqual({ finishReason: 'length', usage: { inputTokens: 20, outputTokens: 2 } });
-  });
-
   it('ends with an error part when the binary restarts a reply it had begun streaming', async () => {
-    fake.script('anthropic', { chunks: ['One', ' two'], hang: true });
+    fake().script('anthropic', { chunks: ['One', ' two'], hang: true });
     const parts: StreamPart[] = [];
     for await (const part of model(1).stream(createChatRequest())) {
       parts.push(part);
@@ -226,53 +225,5 @@ describe.skipIf(binary === undefined)('Claude Agent adapter running the real bin
     expect(textOf(parts).startsWith('One')).toBe(true);
     expect(errorOf(parts)).toMatchObject({ kind: 'network', retryable: true });
     expect(messagesRequests().length).toBeGreaterThanOrEqual(2);
-  });
-
-  it('ends with an error part on an in-band error event', async () => {
-    fake.script('anthropic', { chunks: ['Partial'], inBandError: 'overloaded_error', message: `Overloaded ${API_KEY}` });
-    const error = errorOf(await collectParts(model().stream(createChatRequest())));
-    expect(error).toMatchObject({ kind: 'overloaded', retryable: true });
-    expect(error.message).not.toContain(API_KEY);
-    expect(messagesRequests()).toHaveLength(1);
-  });
-
-  it('lets the binary retry a 429 after retry-after, then succeeds', async () => {
-    fake.script('anthropic', { status: 429, retryAfter: 1 }, { chunks: ['Second', ' try'] });
-    const parts = await collectParts(model(1).stream(createChatRequest()));
-    expect(textOf(parts)).toBe('Second try');
-    expect(finishOf(parts).finishReason).toBe('stop');
-    const [first, second] = messagesRequests();
-    expect(second).toBeDefined();
-    // the binary honours Retry-After (its own backoff would be ~0.5 s)
-    expect((second?.receivedAt ?? 0) - (first?.receivedAt ?? 0)).toBeGreaterThanOrEqual(900);
-  });
-
-  it('reports 529 as overloaded', async () => {
-    fake.script('anthropic', { status: 529 });
-    const error = errorOf(await collectParts(model().stream(createChatRequest())));
-    expect(error).toMatchObject({ kind: 'overloaded', retryable: true });
-  });
-
-  it('reports a 401 as authentication with one request and no key or vendor text in the message', async () => {
-    fake.script('anthropic', { status: 401, message: `invalid x-api-key ${API_KEY}` });
-    const error = errorOf(await collectParts(model().stream(createChatRequest())));
-    expect(error).toMatchObject({ kind: 'authentication', retryable: false, status: 401 });
-    expect(messagesRequests()).toHaveLength(1);
-    expect(error.message).not.toContain(API_KEY);
-    expect(error.message).not.toContain('invalid x-api-key');
-  });
-
-  it('reports a 500 as a server error', async () => {
-    fake.script('anthropic', { status: 500 });
-    expect(errorOf(await collectParts(model().stream(createChatRequest())))).toMatchObject({ kind: 'server' });
-  });
-
-  it('cancels a hanging stream at once and the vendor sees the connection close', async () => {
-    fake.script('anthropic', { chunks: ['Partial'], hang: true, usage: { inputTokens: 30, outputTokens: 99 } });
-    const { parts, millisecondsAfterAbort } = await abortAfterFirstDelta((signal) => model().stream(createChatRequest({ signal })));
-    expect(textOf(parts)).toBe('Partial');
-    expect(finishOf(parts)).toEqual({ finishReason: 'cancelled', usage: { inputTokens: 30, outputTokens: undefined } });
-    expect(millisecondsAfterAbort).toBeLessThan(1_000);
-    await expect(messagesRequests()[0]?.closed).resolves.toEqual({ completed: false });
   });
 });

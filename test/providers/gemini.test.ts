@@ -1,5 +1,5 @@
 import { ApiError, FinishReason } from '@google/genai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   convertGeminiContents,
   convertGeminiUsage,
@@ -11,15 +11,8 @@ import {
   readGeminiRetryDelayMs,
 } from '../../src/providers/gemini.js';
 import { OPENING_TURN } from '../../src/providers/transcript.js';
-import { startFakeVendor, type FakeVendor } from '../fake-vendor/server.js';
-import {
-  abortAfterFirstDelta,
-  collectParts,
-  createChatRequest,
-  errorOf,
-  finishOf,
-  textOf,
-} from '../fake-vendor/stream-parts.js';
+import { collectParts, createChatRequest, errorOf, finishOf, textOf } from '../fake-vendor/stream-parts.js';
+import { describeChatModelContract, useFakeVendor } from './chat-model-contract.js';
 
 const API_KEY = 'AIzaTestSecret0123456789';
 
@@ -102,145 +95,65 @@ describe('Gemini pure helpers', () => {
 });
 
 describe('Gemini adapter against the fake vendor', () => {
-  let fake: FakeVendor;
+  const fake = useFakeVendor();
   // random() = 1 takes the full 25 % jitter off the backoff, so waits are short and fixed
   const model = (maxRetries = 0) =>
-    createGeminiModel({ apiKey: API_KEY, baseUrl: fake.geminiBaseUrl, maxRetries, timeoutMs: 10_000, random: () => 1 });
+    createGeminiModel({ apiKey: API_KEY, baseUrl: fake().geminiBaseUrl, maxRetries, timeoutMs: 10_000, random: () => 1 });
 
-  beforeAll(async () => {
-    fake = await startFakeVendor();
-  });
-  afterAll(async () => {
-    await fake.close();
-  });
-  beforeEach(() => {
-    fake.reset();
-  });
-
-  it('sends contents, system instruction and generation config, and streams the reply back', async () => {
-    fake.script('gemini', { chunks: ['Because', ' columns', ' line up.'], usage: { inputTokens: 44, outputTokens: 7 } });
-    const parts = await collectParts(model().stream(createChatRequest({ model: 'gemini-test' })));
-
-    expect(textOf(parts)).toBe('Because columns line up.');
-    expect(finishOf(parts)).toEqual({ finishReason: 'stop', usage: { inputTokens: 44, outputTokens: 7 } });
-    const [request] = fake.requestsFor('gemini');
-    expect(request?.path).toBe('/v1beta/models/gemini-test:streamGenerateContent');
-    expect(request?.query).toEqual({ alt: 'sse' });
-    expect(request?.headers['x-goog-api-key']).toBe(API_KEY);
-    expect(request?.body).toEqual({
-      contents: [
-        { role: 'user', parts: [{ text: 'Moderator: Welcome. Tabs or spaces?\n\nBob: Tabs, obviously.' }] },
-        { role: 'model', parts: [{ text: 'Spaces, for alignment.' }] },
-        { role: 'user', parts: [{ text: 'Bob: Why alignment?' }] },
-      ],
-      systemInstruction: { role: 'user', parts: [{ text: 'You are Ada, a careful engineer. This is a discussion about: tabs or spaces' }] },
-      generationConfig: { temperature: 0.4, maxOutputTokens: 256 },
-    });
+  describeChatModelContract('gemini', {
+    fake,
+    createModel: model,
+    apiKey: API_KEY,
+    reply: {
+      model: 'gemini-test',
+      checkRequest: (request) => {
+        expect(request.path).toBe('/v1beta/models/gemini-test:streamGenerateContent');
+        expect(request.query).toEqual({ alt: 'sse' });
+        expect(request.headers['x-goog-api-key']).toBe(API_KEY);
+        expect(request.body).toEqual({
+          contents: [
+            { role: 'user', parts: [{ text: 'Moderator: Welcome. Tabs or spaces?\n\nBob: Tabs, obviously.' }] },
+            { role: 'model', parts: [{ text: 'Spaces, for alignment.' }] },
+            { role: 'user', parts: [{ text: 'Bob: Why alignment?' }] },
+          ],
+          systemInstruction: { role: 'user', parts: [{ text: 'You are Ada, a careful engineer. This is a discussion about: tabs or spaces' }] },
+          generationConfig: { temperature: 0.4, maxOutputTokens: 256 },
+        });
+      },
+    },
+    lengthStopReason: 'MAX_TOKENS',
+    retryDelayCarrier: 'the body’s RetryInfo',
+    overloaded: { status: 503, message: 'Gemini is overloaded (HTTP 503, UNAVAILABLE)' },
+    unauthorized: { message: `Request had invalid authentication credentials: ${API_KEY}`, vendorText: 'invalid authentication credentials' },
+    inBandError: { type: 'UNAVAILABLE', kind: 'overloaded' },
+    // usageMetadata comes with the last chunk only
+    inputTokensKnownBeforeEnd: false,
   });
 
   it('asks for a JSON response when the caller wants a JSON object', async () => {
     await collectParts(model().stream(createChatRequest({ responseFormat: 'json' })));
-    expect(fake.requestsFor('gemini')[0]?.body).toMatchObject({ generationConfig: { responseMimeType: 'application/json' } });
+    expect(fake().requestsFor('gemini')[0]?.body).toMatchObject({ generationConfig: { responseMimeType: 'application/json' } });
   });
 
-  it.each([
-    ['MAX_TOKENS', 'length'],
-    ['SAFETY', 'content_filter'],
-  ] as const)('maps finishReason %s to %s', async (stopReason, expected) => {
-    fake.script('gemini', { stopReason });
-    expect(finishOf(await collectParts(model().stream(createChatRequest()))).finishReason).toBe(expected);
+  it('maps finishReason SAFETY to content_filter', async () => {
+    fake().script('gemini', { stopReason: 'SAFETY' });
+    expect(finishOf(await collectParts(model().stream(createChatRequest()))).finishReason).toBe('content_filter');
   });
 
-  it('leaves usage undefined when the vendor reports none', async () => {
-    fake.script('gemini', { usage: null });
-    expect(finishOf(await collectParts(model().stream(createChatRequest()))).usage).toEqual({
-      inputTokens: undefined,
-      outputTokens: undefined,
-    });
-  });
-
-  it('retries a 429 after the RetryInfo delay, then succeeds', async () => {
-    fake.script('gemini', { status: 429, retryAfter: 1 }, { chunks: ['Second', ' try'] });
-    const parts = await collectParts(model(1).stream(createChatRequest()));
-    expect(textOf(parts)).toBe('Second try');
-    expect(finishOf(parts).finishReason).toBe('stop');
-    const [first, second] = fake.requestsFor('gemini');
-    expect((second?.receivedAt ?? 0) - (first?.receivedAt ?? 0)).toBeGreaterThanOrEqual(900);
-  });
-
-  it('gives up on a 429 when retries are used up', async () => {
-    fake.script('gemini', { status: 429, retryAfter: 1 }, { status: 429, retryAfter: 1 });
-    const error = errorOf(await collectParts(model(0).stream(createChatRequest())));
-    expect(error).toMatchObject({ kind: 'rate_limited', retryable: true, status: 429 });
-    expect(fake.requestsFor('gemini')).toHaveLength(1);
-  });
-
-  it('reports 503 UNAVAILABLE as overloaded', async () => {
-    fake.script('gemini', { status: 503 });
-    expect(errorOf(await collectParts(model().stream(createChatRequest())))).toMatchObject({ kind: 'overloaded', status: 503 });
-  });
-
-  it('does not retry an invalid key and keeps the key out of the message', async () => {
-    fake.script('gemini', { status: 400, errorType: 'API_KEY_INVALID', message: `API key not valid: ${API_KEY}` });
+  it('does not retry an invalid key, which Gemini answers with 400, and keeps the key out of the message', async () => {
+    fake().script('gemini', { status: 400, errorType: 'API_KEY_INVALID', message: `API key not valid: ${API_KEY}` });
     const error = errorOf(await collectParts(model(2).stream(createChatRequest())));
     expect(error).toMatchObject({ kind: 'authentication', retryable: false, status: 400 });
-    expect(fake.requestsFor('gemini')).toHaveLength(1);
+    expect(fake().requestsFor('gemini')).toHaveLength(1);
     expect(error.message).not.toContain(API_KEY);
     expect(error.message).not.toContain('API key not valid');
   });
 
-  it('does not retry a 401', async () => {
-    fake.script('gemini', { status: 401 });
-    expect(errorOf(await collectParts(model(2).stream(createChatRequest())))).toMatchObject({ kind: 'authentication', status: 401 });
-    expect(fake.requestsFor('gemini')).toHaveLength(1);
-  });
-
-  it('reports a 500 as a server error', async () => {
-    fake.script('gemini', { status: 500 });
-    expect(errorOf(await collectParts(model().stream(createChatRequest())))).toMatchObject({ kind: 'server', status: 500 });
-  });
-
-  it('does not retry a stream cut after some text: the error part ends it', async () => {
-    fake.script('gemini', { chunks: ['One', ' two', ' three'], cutAfter: 2 });
-    const parts = await collectParts(model(2).stream(createChatRequest()));
-    expect(textOf(parts)).toBe('One two');
-    expect(errorOf(parts)).toMatchObject({ kind: 'network', retryable: true });
-    expect(fake.requestsFor('gemini')).toHaveLength(1);
-  });
-
   it('retries a stream cut before any text', async () => {
-    fake.script('gemini', { cutAfter: 0 }, { chunks: ['Fresh', ' start'] });
+    fake().script('gemini', { cutAfter: 0 }, { chunks: ['Fresh', ' start'] });
     const parts = await collectParts(model(1).stream(createChatRequest()));
     expect(textOf(parts)).toBe('Fresh start');
     expect(finishOf(parts).finishReason).toBe('stop');
-    expect(fake.requestsFor('gemini')).toHaveLength(2);
-  });
-
-  it('ends with an error part on an in-band error chunk', async () => {
-    fake.script('gemini', { chunks: ['Partial'], inBandError: 'UNAVAILABLE', message: `overloaded ${API_KEY}` });
-    const parts = await collectParts(model(2).stream(createChatRequest()));
-    expect(textOf(parts)).toBe('Partial');
-    const error = errorOf(parts);
-    expect(error.kind).toBe('overloaded');
-    expect(error.message).not.toContain(API_KEY);
-  });
-
-  it('cancels a hanging stream at once when the signal aborts', async () => {
-    fake.script('gemini', { chunks: ['Partial'], hang: true });
-    const { parts, millisecondsAfterAbort } = await abortAfterFirstDelta((signal) => model().stream(createChatRequest({ signal })));
-    expect(textOf(parts)).toBe('Partial');
-    expect(finishOf(parts)).toEqual({ finishReason: 'cancelled', usage: { inputTokens: undefined, outputTokens: undefined } });
-    expect(millisecondsAfterAbort).toBeLessThan(1_000);
-    await expect(fake.requestsFor('gemini')[0]?.closed).resolves.toEqual({ completed: false });
-  });
-
-  it('stops waiting for a retry when the signal aborts', async () => {
-    fake.script('gemini', { status: 429, retryAfter: 30 });
-    const controller = new AbortController();
-    const stream = model(1).stream(createChatRequest({ signal: controller.signal }));
-    void fake.waitForRequests(1, 'gemini').then(() => controller.abort());
-    const parts = await collectParts(stream);
-    expect(finishOf(parts).finishReason).toBe('cancelled');
-    expect(fake.requestsFor('gemini')).toHaveLength(1);
+    expect(fake().requestsFor('gemini')).toHaveLength(2);
   });
 });

@@ -1,5 +1,5 @@
 import { APIConnectionTimeoutError, APIError } from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   convertOpenAIMessages,
   convertOpenAIUsage,
@@ -9,15 +9,8 @@ import {
   PLACEHOLDER_API_KEY,
   sanitizeOpenAIName,
 } from '../../src/providers/openai.js';
-import { startFakeVendor, type FakeVendor } from '../fake-vendor/server.js';
-import {
-  abortAfterFirstDelta,
-  collectParts,
-  createChatRequest,
-  errorOf,
-  finishOf,
-  textOf,
-} from '../fake-vendor/stream-parts.js';
+import { collectParts, createChatRequest, errorOf, finishOf, textOf } from '../fake-vendor/stream-parts.js';
+import { describeChatModelContract, useFakeVendor } from './chat-model-contract.js';
 
 const API_KEY = 'sk-proj-test-secret-0123456789';
 
@@ -116,147 +109,71 @@ describe('mapOpenAIError', () => {
 });
 
 describe('OpenAI adapter against the fake vendor', () => {
-  let fake: FakeVendor;
+  const fake = useFakeVendor();
   const model = (maxRetries = 0) =>
-    createOpenAIModel({ provider: 'OPENAI', apiKey: API_KEY, baseUrl: fake.openaiBaseUrl, maxRetries, timeoutMs: 10_000 });
+    createOpenAIModel({ provider: 'OPENAI', apiKey: API_KEY, baseUrl: fake().openaiBaseUrl, maxRetries, timeoutMs: 10_000 });
 
-  beforeAll(async () => {
-    fake = await startFakeVendor();
-  });
-  afterAll(async () => {
-    await fake.close();
-  });
-  beforeEach(() => {
-    fake.reset();
-  });
-
-  it('sends chat messages with names and stream options and streams the reply back', async () => {
-    fake.script('openai', { chunks: ['Because', ' columns', ' line up.'], usage: { inputTokens: 40, outputTokens: 8 } });
-    const parts = await collectParts(model().stream(createChatRequest({ model: 'gpt-test' })));
-
-    expect(textOf(parts)).toBe('Because columns line up.');
-    expect(finishOf(parts)).toEqual({ finishReason: 'stop', usage: { inputTokens: 40, outputTokens: 8 } });
-    const [request] = fake.requestsFor('openai');
-    expect(request?.path).toBe('/v1/chat/completions');
-    expect(request?.headers.authorization).toBe(`Bearer ${API_KEY}`);
-    expect(request?.body).toEqual({
+  describeChatModelContract('openai', {
+    fake,
+    createModel: model,
+    apiKey: API_KEY,
+    reply: {
       model: 'gpt-test',
-      messages: [
-        { role: 'system', content: 'You are Ada, a careful engineer. This is a discussion about: tabs or spaces' },
-        { role: 'user', name: 'Moderator', content: 'Welcome. Tabs or spaces?' },
-        { role: 'user', name: 'Bob', content: 'Tabs, obviously.' },
-        { role: 'assistant', content: 'Spaces, for alignment.' },
-        { role: 'user', name: 'Bob', content: 'Why alignment?' },
-      ],
-      temperature: 0.4,
-      max_completion_tokens: 256,
-      stream: true,
-      stream_options: { include_usage: true },
-    });
+      checkRequest: (request) => {
+        expect(request.path).toBe('/v1/chat/completions');
+        expect(request.headers.authorization).toBe(`Bearer ${API_KEY}`);
+        expect(request.body).toEqual({
+          model: 'gpt-test',
+          messages: [
+            { role: 'system', content: 'You are Ada, a careful engineer. This is a discussion about: tabs or spaces' },
+            { role: 'user', name: 'Moderator', content: 'Welcome. Tabs or spaces?' },
+            { role: 'user', name: 'Bob', content: 'Tabs, obviously.' },
+            { role: 'assistant', content: 'Spaces, for alignment.' },
+            { role: 'user', name: 'Bob', content: 'Why alignment?' },
+          ],
+          temperature: 0.4,
+          max_completion_tokens: 256,
+          stream: true,
+          stream_options: { include_usage: true },
+        });
+      },
+    },
+    lengthStopReason: 'length',
+    retryDelayCarrier: 'a retry-after header',
+    overloaded: { status: 529, message: 'OpenAI is overloaded (HTTP 529, server_error)' },
+    // the fake's 401 body quotes the key it was sent, as the real API does
+    unauthorized: { vendorText: 'Incorrect API key' },
+    inBandError: { type: 'server_error', kind: 'server' },
+    // usage comes in the last chunk only
+    inputTokensKnownBeforeEnd: false,
   });
 
   it('asks for JSON mode when the caller wants a JSON object', async () => {
     await collectParts(model().stream(createChatRequest({ responseFormat: 'json' })));
-    expect(fake.requestsFor('openai')[0]?.body).toMatchObject({ response_format: { type: 'json_object' } });
-  });
-
-  it('maps finish_reason length', async () => {
-    fake.script('openai', { stopReason: 'length' });
-    const parts = await collectParts(model().stream(createChatRequest()));
-    expect(finishOf(parts).finishReason).toBe('length');
-  });
-
-  it('lets the SDK retry a 429 after retry-after, then succeeds', async () => {
-    fake.script('openai', { status: 429, retryAfter: 1 }, { chunks: ['Second', ' try'] });
-    const parts = await collectParts(model(1).stream(createChatRequest()));
-    expect(textOf(parts)).toBe('Second try');
-    expect(finishOf(parts).finishReason).toBe('stop');
-    const [first, second] = fake.requestsFor('openai');
-    expect((second?.receivedAt ?? 0) - (first?.receivedAt ?? 0)).toBeGreaterThanOrEqual(900);
+    expect(fake().requestsFor('openai')[0]?.body).toMatchObject({ response_format: { type: 'json_object' } });
   });
 
   it('reports a spent quota as authentication', async () => {
-    fake.script('openai', { status: 429, errorType: 'insufficient_quota' });
+    fake().script('openai', { status: 429, errorType: 'insufficient_quota' });
     const error = errorOf(await collectParts(model().stream(createChatRequest())));
     expect(error).toMatchObject({ kind: 'authentication', retryable: false, status: 429 });
-  });
-
-  it('reports 529 as overloaded', async () => {
-    fake.script('openai', { status: 529 });
-    expect(errorOf(await collectParts(model().stream(createChatRequest())))).toMatchObject({ kind: 'overloaded', status: 529 });
-  });
-
-  it('does not retry a 401, whose body quotes the key, and keeps the key out of the message', async () => {
-    fake.script('openai', { status: 401 });
-    const error = errorOf(await collectParts(model(2).stream(createChatRequest())));
-    expect(error).toMatchObject({ kind: 'authentication', retryable: false, status: 401 });
-    expect(fake.requestsFor('openai')).toHaveLength(1);
-    expect(error.message).not.toContain(API_KEY);
-    expect(error.message).not.toContain('Incorrect API key');
-  });
-
-  it('reports a 500 as a server error', async () => {
-    fake.script('openai', { status: 500 });
-    expect(errorOf(await collectParts(model().stream(createChatRequest())))).toMatchObject({ kind: 'server', status: 500 });
-  });
-
-  it('ends with an error part when the stream is cut after some text', async () => {
-    fake.script('openai', { chunks: ['One', ' two', ' three'], cutAfter: 2 });
-    const parts = await collectParts(model().stream(createChatRequest()));
-    expect(textOf(parts)).toBe('One two');
-    expect(errorOf(parts)).toMatchObject({ kind: 'network', retryable: true });
-  });
-
-  it('ends with an error part on an in-band error', async () => {
-    fake.script('openai', { chunks: ['Partial'], inBandError: 'server_error', message: `leak ${API_KEY}` });
-    const parts = await collectParts(model().stream(createChatRequest()));
-    expect(textOf(parts)).toBe('Partial');
-    const error = errorOf(parts);
-    expect(error.kind).toBe('server');
-    expect(error.message).not.toContain(API_KEY);
-  });
-
-  it('stops at once when the signal aborts while the SDK waits to retry', async () => {
-    fake.script('openai', { status: 429, retryAfter: 20 });
-    const controller = new AbortController();
-    const stream = model(1).stream(createChatRequest({ signal: controller.signal }));
-    void fake.waitForRequests(1, 'openai').then(() => controller.abort());
-    const started = performance.now();
-    const parts = await collectParts(stream);
-    expect(finishOf(parts).finishReason).toBe('cancelled');
-    expect(performance.now() - started).toBeLessThan(5_000);
-    expect(fake.requestsFor('openai')).toHaveLength(1);
-  });
-
-  it('cancels a hanging stream at once when the signal aborts', async () => {
-    fake.script('openai', { chunks: ['Partial'], hang: true });
-    const { parts, millisecondsAfterAbort } = await abortAfterFirstDelta((signal) => model().stream(createChatRequest({ signal })));
-    expect(textOf(parts)).toBe('Partial');
-    expect(finishOf(parts)).toEqual({ finishReason: 'cancelled', usage: { inputTokens: undefined, outputTokens: undefined } });
-    expect(millisecondsAfterAbort).toBeLessThan(1_000);
-    await expect(fake.requestsFor('openai')[0]?.closed).resolves.toEqual({ completed: false });
   });
 });
 
 describe('OpenAI-compatible adapter against the fake vendor', () => {
-  let fake: FakeVendor;
-
-  beforeAll(async () => {
-    fake = await startFakeVendor();
-  });
-  afterAll(async () => {
-    await fake.close();
-  });
+  const fake = useFakeVendor();
+  const model = () =>
+    createOpenAIModel({ provider: 'OPENAI_COMPATIBLE', baseUrl: fake().openaiCompatibleBaseUrl, maxRetries: 0, timeoutMs: 10_000 });
 
   it('works without a key, prefixes names, sends max_tokens and tolerates missing usage', async () => {
-    const model = createOpenAIModel({ provider: 'OPENAI_COMPATIBLE', baseUrl: fake.openaiCompatibleBaseUrl, maxRetries: 0, timeoutMs: 10_000 });
-    fake.script('openai-compatible', { chunks: ['Local', ' reply'], usage: null });
-    const parts = await collectParts(model.stream(createChatRequest({ model: 'llama3.1' })));
+    const compatible = model();
+    fake().script('openai-compatible', { chunks: ['Local', ' reply'], usage: null });
+    const parts = await collectParts(compatible.stream(createChatRequest({ model: 'llama3.1' })));
 
-    expect(model.provider).toBe('OPENAI_COMPATIBLE');
+    expect(compatible.provider).toBe('OPENAI_COMPATIBLE');
     expect(textOf(parts)).toBe('Local reply');
     expect(finishOf(parts)).toEqual({ finishReason: 'stop', usage: { inputTokens: undefined, outputTokens: undefined } });
-    const [request] = fake.requestsFor('openai-compatible');
+    const [request] = fake().requestsFor('openai-compatible');
     expect(request?.path).toBe('/compatible/v1/chat/completions');
     expect(request?.headers.authorization).toBe(`Bearer ${PLACEHOLDER_API_KEY}`);
     expect(request?.body).toMatchObject({
@@ -274,9 +191,8 @@ describe('OpenAI-compatible adapter against the fake vendor', () => {
   });
 
   it('names the compatible server in its errors', async () => {
-    const model = createOpenAIModel({ provider: 'OPENAI_COMPATIBLE', baseUrl: fake.openaiCompatibleBaseUrl, maxRetries: 0, timeoutMs: 10_000 });
-    fake.script('openai-compatible', { status: 404 });
-    const error = errorOf(await collectParts(model.stream(createChatRequest())));
+    fake().script('openai-compatible', { status: 404 });
+    const error = errorOf(await collectParts(model().stream(createChatRequest())));
     expect(error).toMatchObject({ kind: 'bad_request', status: 404 });
     expect(error.message).toBe('The OpenAI-compatible server rejected the request as invalid (HTTP 404, model_not_found)');
   });
