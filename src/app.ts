@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { isLoopbackHost } from './auth/identity.js';
+import { authConfigured, ConfigError, type Config } from './config.js';
 import { createDiscussionService } from './engine/discussion-service.js';
 import { recoverDiscussions } from './engine/recovery.js';
 import { createTurnRunner } from './engine/turn-runner.js';
@@ -18,6 +19,20 @@ export interface App {
   whenListening(discussionId: string, count: number): Promise<void>;
 }
 
+/**
+ * Anonymous mode answers anyone as owner `public`: like Redis' protected mode,
+ * it only listens where nobody else can reach it unless the operator says so.
+ */
+function checkExposure(config: Config, host: string, logger: Logger): void {
+  if (authConfigured(config.auth)) return;
+  if (!isLoopbackHost(host) && !config.auth.allowAnonymous) {
+    throw new ConfigError(
+      `Refusing to listen on HOST=${host} without authentication: set AUTH_TOKENS or AUTH_JWKS_URL, or ALLOW_ANONYMOUS=true to let anyone who reaches it use it as owner "public"`,
+    );
+  }
+  logger.warn({ host }, 'ANONYMOUS MODE: no AUTH_TOKENS or AUTH_JWKS_URL is set, so every request acts as owner "public"');
+}
+
 export async function buildApp(config: Config, options: RuntimeOptions & { logger?: Logger } = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const runtime = await createRuntime(config, logger, options);
@@ -25,7 +40,7 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
     logger.warn('MEMORY MODE: no REDIS_URL is set, so nothing persists. Discussions vanish when this process stops.');
   }
   const providers = createProviderRegistry(config.providers);
-  const engine = { store: runtime.store, bus: runtime.bus, scheduler: runtime.scheduler, providers, logger };
+  const engine = { store: runtime.store, bus: runtime.bus, scheduler: runtime.scheduler, quotas: runtime.quotas, providers, logger };
   const runner = createTurnRunner(engine);
   const discussions = createDiscussionService({ ...engine, runner });
   let stopCommands: (() => void) | undefined;
@@ -62,6 +77,7 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
   return {
     mode: runtime.mode,
     async start(port = config.port, host = config.host) {
+      if (config.role !== 'worker') checkExposure(config, host, logger);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => resolve());

@@ -21,15 +21,59 @@ const commaList = z
 const integer = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** A positive whole number, or undefined (unlimited) when unset. */
+const optionalLimit = z.coerce.number().int().min(1).optional();
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'use true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/** `token:owner` or `token:owner:admin`, comma-separated. The message never repeats a token. */
+const authTokens = commaList.transform((entries, context) =>
+  entries.flatMap((entry, index) => {
+    const [token = '', owner = '', role, ...rest] = entry.split(':').map((part) => part.trim());
+    const problem =
+      token.length < 16
+        ? 'the token must be at least 16 characters'
+        : !/^[\w.@-]{1,100}$/.test(owner)
+          ? 'the owner must be 1 to 100 letters, digits or _ . @ -'
+          : (role !== undefined && role !== 'admin') || rest.length > 0
+            ? 'the only role is "admin" (token:owner:admin)'
+            : undefined;
+    if (problem) {
+      context.addIssue({ code: 'custom', message: `entry ${index + 1}: ${problem}` });
+      return [];
+    }
+    return [{ token, owner, admin: role === 'admin' }];
+  }),
+);
+
 const environmentSchema = z.object({
   PORT: integer(4000, 0, 65535),
-  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  NODE_ENV: z.string().trim().optional(),
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_KEY_PREFIX: z.string().trim().max(100).regex(/^[\w:.-]*$/, 'letters, digits and _ : . - only').default(''),
   ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  AUTH_TOKENS: commaList,
-  CORS_ORIGINS: commaList,
+  AUTH_TOKENS: authTokens,
+  AUTH_JWKS_URL: optionalUrl,
+  AUTH_JWT_ISSUER: optionalString,
+  AUTH_JWT_AUDIENCE: optionalString,
+  AUTH_OWNER_CLAIM: z.string().trim().min(1).default('sub'),
+  ALLOW_ANONYMOUS: flag.default(false),
+  CORS_ORIGINS: commaList.pipe(z.array(z.url({ protocol: /^https?$/ }).or(z.literal('*')))),
+  GRAPHQL_INTROSPECTION: flag.optional(),
+  GRAPHQL_MAX_DEPTH: integer(10, 1, 1_000),
+  GRAPHQL_MAX_ALIASES: integer(15, 0, 10_000),
+  GRAPHQL_MAX_TOKENS: integer(2_000, 10, 1_000_000),
+  GRAPHQL_MAX_DIRECTIVES: integer(50, 0, 10_000),
+  GRAPHQL_MAX_COST: integer(5_000, 1, 10_000_000),
+  MAX_BODY_BYTES: integer(1_048_576, 1_024, 100 * 1_048_576),
+  MAX_SUBSCRIPTIONS_PER_SOCKET: integer(100, 1, 100_000),
+  RATE_LIMIT_PER_MINUTE: integer(120, 1, 1_000_000),
+  MAX_RUNNING_PER_OWNER: integer(20, 1, 1_000_000),
+  OWNER_DAILY_TOKEN_BUDGET: optionalLimit,
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: optionalUrl,
   ANTHROPIC_MODEL: z.string().trim().min(1).default('claude-sonnet-4-6'),
@@ -68,8 +112,11 @@ export interface Config {
   redisKeyPrefix: string;
   role: 'all' | 'api' | 'worker';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  authTokens: string[];
+  auth: AuthConfig;
   corsOrigins: string[];
+  /** Whether introspection and "Did you mean" suggestions are answered (and GraphiQL served). */
+  introspection: boolean;
+  limits: LimitsConfig;
   shutdownGraceMs: number;
   /** Redis mode: turns one worker runs at once, and how long a dead worker's turn stays claimed. */
   worker: { concurrency: number; lockDurationMs: number };
@@ -85,6 +132,38 @@ export interface Config {
     timeoutMs: number;
   };
 }
+
+export interface StaticToken {
+  token: string;
+  owner: string;
+  /** An operator: sees and acts on every owner's discussions. */
+  admin: boolean;
+}
+
+export interface AuthConfig {
+  tokens: StaticToken[];
+  jwt?: { jwksUrl: string; issuer?: string; audience?: string; ownerClaim: string };
+  /** Listen on a non-loopback HOST with no auth configured (every caller is owner `public`). */
+  allowAnonymous: boolean;
+}
+
+/** Defaults are in DESIGN.md ("Identity, tenancy and limits"). */
+export interface LimitsConfig {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxDirectives: number;
+  maxCost: number;
+  maxBodyBytes: number;
+  maxSubscriptionsPerSocket: number;
+  mutationsPerMinute: number;
+  maxRunningPerOwner: number;
+  /** Input plus output tokens an owner's discussions may use per day; undefined: unlimited. */
+  dailyTokenBudget?: number;
+}
+
+/** Whether requests need a credential: static tokens or a JWKS are configured. */
+export const authConfigured = (auth: AuthConfig): boolean => auth.tokens.length > 0 || auth.jwt !== undefined;
 
 /** A bad environment variable: the message names it and says what is wrong. */
 export class ConfigError extends Error {
@@ -113,8 +192,27 @@ export function loadConfig(environment: Environment = process.env): Config {
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     role: env.ROLE,
     logLevel: env.LOG_LEVEL,
-    authTokens: env.AUTH_TOKENS,
+    auth: {
+      tokens: env.AUTH_TOKENS,
+      jwt: env.AUTH_JWKS_URL
+        ? { jwksUrl: env.AUTH_JWKS_URL, issuer: env.AUTH_JWT_ISSUER, audience: env.AUTH_JWT_AUDIENCE, ownerClaim: env.AUTH_OWNER_CLAIM }
+        : undefined,
+      allowAnonymous: env.ALLOW_ANONYMOUS,
+    },
     corsOrigins: env.CORS_ORIGINS,
+    introspection: env.GRAPHQL_INTROSPECTION ?? env.NODE_ENV !== 'production',
+    limits: {
+      maxDepth: env.GRAPHQL_MAX_DEPTH,
+      maxAliases: env.GRAPHQL_MAX_ALIASES,
+      maxTokens: env.GRAPHQL_MAX_TOKENS,
+      maxDirectives: env.GRAPHQL_MAX_DIRECTIVES,
+      maxCost: env.GRAPHQL_MAX_COST,
+      maxBodyBytes: env.MAX_BODY_BYTES,
+      maxSubscriptionsPerSocket: env.MAX_SUBSCRIPTIONS_PER_SOCKET,
+      mutationsPerMinute: env.RATE_LIMIT_PER_MINUTE,
+      maxRunningPerOwner: env.MAX_RUNNING_PER_OWNER,
+      dailyTokenBudget: env.OWNER_DAILY_TOKEN_BUDGET,
+    },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     worker: { concurrency: env.WORKER_CONCURRENCY, lockDurationMs: env.TURN_LOCK_MS },
     providers: {

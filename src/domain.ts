@@ -53,4 +53,5 @@ export const STOP_REASONS = {
   consecutiveFailures: 'consecutive_failures',
   judgeConcluded: 'judge_concluded',
   moderatorConcluded: 'moderator_concluded',
+  ownerTokenBudget: 'owner_daily_token_budget',
 } as const;

@@ -3,7 +3,9 @@ import { PubSub } from 'graphql-subscriptions';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import type { OwnerQuotas } from './engine/quotas.js';
 import { createEventBus, type EventBus } from './events/bus.js';
+import { createOwnerQuotas } from './limits/owner-quotas.js';
 import { createBullmqScheduler } from './queue/bullmq-scheduler.js';
 import { createInProcessScheduler } from './queue/in-process-scheduler.js';
 import type { TurnScheduler } from './queue/types.js';
@@ -17,6 +19,8 @@ export interface Runtime {
   store: DiscussionStore;
   bus: EventBus;
   scheduler: TurnScheduler;
+  /** Per-owner quotas, in Redis when the store is, so every replica shares them. */
+  quotas: OwnerQuotas;
   /** Whether storage and the queue answer now. */
   isReady(): Promise<boolean>;
   /** Closes pub/sub and connections; call after subscriptions and turns have ended. */
@@ -30,11 +34,12 @@ export interface RuntimeOptions {
   keyPrefix?: string;
 }
 
-export function createMemoryRuntime(logger: Logger): Runtime {
+export function createMemoryRuntime(config: Config, logger: Logger): Runtime {
   const scheduler = createInProcessScheduler({ logger });
   return {
     mode: 'memory',
     store: createMemoryStore(),
+    quotas: createOwnerQuotas(config.limits),
     bus: createEventBus({ pubsub: new PubSub() }),
     scheduler,
     isReady: () => scheduler.isReady(),
@@ -63,6 +68,7 @@ export async function createRedisRuntime(
   return {
     mode: 'redis',
     store: createRedisStore({ redis: commands, keyPrefix }),
+    quotas: createOwnerQuotas(config.limits, { redis: commands, keyPrefix }),
     bus: createEventBus({ pubsub, channelPrefix: keyPrefix }),
     scheduler,
     async isReady() {
@@ -80,5 +86,5 @@ export async function createRedisRuntime(
 
 export function createRuntime(config: Config, logger: Logger, options?: RuntimeOptions): Promise<Runtime> {
   const { redisUrl } = config;
-  return redisUrl ? createRedisRuntime({ ...config, redisUrl }, logger, options) : Promise.resolve(createMemoryRuntime(logger));
+  return redisUrl ? createRedisRuntime({ ...config, redisUrl }, logger, options) : Promise.resolve(createMemoryRuntime(config, logger));
 }

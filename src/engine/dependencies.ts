@@ -3,6 +3,7 @@ import { ACTIVE_STATUSES, type DiscussionStatus } from '../domain.js';
 import type { EventBus } from '../events/bus.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { TurnScheduler } from '../queue/types.js';
+import type { OwnerQuotas } from './quotas.js';
 import type { DiscussionRecord, DiscussionStore, LogEntry, StatePatch } from '../store/types.js';
 
 /** What the engine works with; app.ts wires the memory or Redis flavours in. */
@@ -12,6 +13,8 @@ export interface EngineDependencies {
   providers: ProviderRegistry;
   scheduler: TurnScheduler;
   logger: Logger;
+  /** Per-owner quotas; none when absent (benchmarks and engine tests). */
+  quotas?: OwnerQuotas;
   now?: () => Date;
 }
 

@@ -1,57 +1,48 @@
-import { randomUUID } from 'node:crypto';
-import { isTerminal, STOP_REASONS, type DiscussionStatus } from '../domain.js';
+import type { Identity } from '../auth/identity.js';
+import { isTerminal, type DiscussionStatus } from '../domain.js';
 import { openDiscussionStream, type DiscussionStreamOptions } from '../events/replay.js';
 import type { LiveEvent } from '../events/types.js';
-import type { DiscussionRecord, InFlightRecord, MessageRecord, Page } from '../store/types.js';
-import { initialState } from '../store/records.js';
-import { isCursor } from '../store/types.js';
+import type { DiscussionRecord, InFlightRecord, MessageRecord } from '../store/types.js';
 import { type EngineDependencies, OPEN_STATUSES, publishEntry, transitionAndPublish } from './dependencies.js';
-import { badInput, conflict, DomainError, notFound } from './errors.js';
-import { resolvePersonaPrompt } from './prompt.js';
+import { createDiscussionRecord } from './discussion-records.js';
+import { badInput, conflict, DomainError, notFound, rateLimited } from './errors.js';
+import { checkCursor, checkPageSize, type CursoredMessage, DEFAULT_PAGE, type MessagePageRequest, readMessagePage } from './message-paging.js';
+import { createMessageRecord } from './message-records.js';
+import { UNLIMITED_QUOTAS } from './quotas.js';
+import { createTurnCancellation } from './turn-cancellation.js';
 import type { TurnRunner } from './turn-runner.js';
 import { authorSchema, checkProtocolRules, contentSchema, type CreateDiscussionInput, createDiscussionSchema, parseInput } from './validation.js';
 
-/** A message together with its place in the log. */
-export type CursoredMessage = MessageRecord & { cursor: string };
+export type { CursoredMessage, MessagePageRequest } from './message-paging.js';
 
-export interface MessagePageRequest {
-  first?: number | null;
-  after?: string | null;
-  last?: number | null;
-  before?: string | null;
-}
-
-const DEFAULT_PAGE = 50;
-const MAX_PAGE = 500;
 const DEFAULT_AUTHOR = 'user';
-/** How long a stop waits for the process running the turn to cancel it before ending the turn itself. */
-const REMOTE_CANCEL_TIMEOUT_MS = 5_000;
-/** Takeovers of the turn a stop follows before it ends the latest attempt itself. */
-const MAX_CANCEL_ATTEMPTS = 3;
+/** Ids and cursors longer than this are refused without being looked up or repeated. */
+export const MAX_ID_LENGTH = 200;
+/** Discussion ids are UUIDs; `discussions(after:)` takes one. */
+const DISCUSSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** When a caller at the running limit may look again: a guess, since it depends on their discussions ending. */
+const RUNNING_RETRY_SECONDS = 30;
 
-function checkCursor(value: string | null | undefined, field: string): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (!isCursor(value)) throw badInput(field, `"${value}" is not a cursor from this API`);
-  return value;
-}
-
-function checkPageSize(value: number | null | undefined, field: string): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 0 || value > MAX_PAGE) throw badInput(field, `must be between 0 and ${MAX_PAGE}`);
-  return value;
+export function checkId(id: string, field: string): string {
+  if (id.length > MAX_ID_LENGTH) throw badInput(field, `is longer than ${MAX_ID_LENGTH} characters`);
+  return id;
 }
 
 export type DiscussionService = ReturnType<typeof createDiscussionService>;
+/** Everything one caller may do: every method is scoped to that caller's owner. */
+export type OwnerDiscussions = ReturnType<DiscussionService['forIdentity']>;
 
+/**
+ * Discussions as callers see them. `forIdentity` is the only way in, so every
+ * read, list, mutation and subscription is scoped to the caller's owner (an
+ * admin's reaches every owner); another owner's discussion is NOT_FOUND,
+ * exactly like one that does not exist.
+ */
 export function createDiscussionService(dependencies: EngineDependencies & { runner: TurnRunner }) {
   const { store, bus, providers, scheduler, runner } = dependencies;
+  const quotas = dependencies.quotas ?? UNLIMITED_QUOTAS;
   const now = dependencies.now ?? (() => new Date());
-
-  async function load(owner: string, id: string): Promise<DiscussionRecord> {
-    const record = await store.get(id);
-    if (!record || record.owner !== owner) throw notFound('Discussion', id);
-    return record;
-  }
+  const { stopDiscussion } = createTurnCancellation(dependencies);
 
   async function reload(id: string): Promise<DiscussionRecord> {
     const record = await store.get(id);
@@ -71,223 +62,158 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
     return name;
   }
 
-  const humanMessage = (record: DiscussionRecord, author: string, content: string): MessageRecord => ({
-    id: randomUUID(),
-    discussionId: record.id,
-    author,
-    role: 'HUMAN',
-    content,
-    round: record.currentRound,
-    turn: record.turn,
-    createdAt: now().toISOString(),
-  });
+  const humanMessage = (record: DiscussionRecord, author: string, content: string): MessageRecord =>
+    createMessageRecord(record.id, { author, role: 'HUMAN', content, round: record.currentRound, turn: record.turn }, now());
 
   async function appendHumanMessage(record: DiscussionRecord, author: string, content: string): Promise<CursoredMessage> {
-    const message = humanMessage(record, author, content);
-    const appended = await store.appendMessage(record.id, message);
+    const appended = await store.appendMessage(record.id, humanMessage(record, author, content));
     if (!appended) throw notFound('Discussion', record.id);
     await publishEntry(bus, record.id, appended.entry);
     return { ...appended.entry.message, cursor: appended.entry.cursor };
   }
 
-  async function create(owner: string, rawInput: CreateDiscussionInput): Promise<DiscussionRecord> {
-    const input = parseInput(createDiscussionSchema, rawInput, 'input');
-    checkProtocolRules(input);
-    const unconfigured = [...input.agents.map((agent, index) => ({ provider: agent.provider, field: `input.agents[${index}].provider` }))];
-    if (input.selector) unconfigured.push({ provider: input.selector.provider, field: 'input.selector.provider' });
-    for (const { provider, field } of unconfigured) {
-      if (!providers.get(provider)) {
-        throw new DomainError('PROVIDER_NOT_CONFIGURED', `${field}: provider ${provider} is not configured on this server`, { field });
-      }
+  /** Refuses to begin or go on with work once the owner's daily tokens are spent. */
+  async function checkTokenBudget(owner: string): Promise<void> {
+    const retryAfterSeconds = await quotas.tokenBudgetSpent(owner);
+    if (retryAfterSeconds !== undefined) throw rateLimited("the owner's daily token budget is spent (OWNER_DAILY_TOKEN_BUDGET)", retryAfterSeconds);
+  }
+
+  function forIdentity({ owner, admin }: Identity) {
+    /** The discussion if this caller may see it; undefined otherwise, as if it did not exist. */
+    async function find(id: string, field = 'id'): Promise<DiscussionRecord | undefined> {
+      const record = await store.get(checkId(id, field));
+      return record && (admin || record.owner === owner) ? record : undefined;
     }
-    const record: DiscussionRecord = {
-      id: randomUUID(),
-      owner,
-      createdAt: now().toISOString(),
-      topic: input.topic,
-      protocol: input.protocol,
-      maxRounds: input.maxRounds,
-      agents: input.agents.map((agent) => ({
-        name: agent.name,
-        persona: agent.persona ?? undefined,
-        systemPrompt: resolvePersonaPrompt(agent.persona ?? undefined, agent.systemPrompt ?? undefined),
-        provider: agent.provider,
-        model: agent.model ?? providers.defaultModel(agent.provider),
-        temperature: agent.temperature ?? undefined,
-        maxTokens: agent.maxTokens ?? undefined,
-        maxContextTokens: agent.maxContextTokens ?? undefined,
-        stance: agent.stance,
-      })),
-      humans: input.humans,
-      termination: {
-        maxMessages: input.termination.maxMessages ?? undefined,
-        maxTotalTokens: input.termination.maxTotalTokens ?? undefined,
-        stopPhrases: input.termination.stopPhrases,
+
+    async function load(id: string, field = 'id'): Promise<DiscussionRecord> {
+      const record = await find(id, field);
+      if (!record) throw notFound('Discussion', id);
+      return record;
+    }
+
+    /** Each mutation counts against the caller's per-minute limit before it does anything. */
+    const charge = () => quotas.chargeMutations(owner, 1);
+
+    async function change(id: string, action: string, from: readonly DiscussionStatus[], to: DiscussionStatus) {
+      await load(id);
+      const changed = await transitionAndPublish(dependencies, id, { from, to });
+      if (!changed) refuse(await reload(id), action);
+      return changed;
+    }
+
+    return {
+      identity: { owner, admin } satisfies Identity,
+      get: find,
+
+      list(options: { first?: number | null; after?: string | null; status?: DiscussionStatus | null }) {
+        const after = options.after ?? undefined;
+        if (after !== undefined && !DISCUSSION_ID.test(after)) throw badInput('after', 'is not a cursor from this API');
+        return store.list(admin ? undefined : owner, {
+          first: checkPageSize(options.first, 'first') ?? DEFAULT_PAGE,
+          after,
+          status: options.status ?? undefined,
+        });
       },
-      selector: input.selector
-        ? { provider: input.selector.provider, model: input.selector.model ?? providers.defaultModel(input.selector.provider) }
-        : undefined,
-      ...initialState(),
+
+      async create(rawInput: CreateDiscussionInput): Promise<DiscussionRecord> {
+        await charge();
+        const input = parseInput(createDiscussionSchema, rawInput, 'input');
+        checkProtocolRules(input);
+        const wanted = input.agents.map((agent, index) => ({ provider: agent.provider, field: `input.agents[${index}].provider` }));
+        if (input.selector) wanted.push({ provider: input.selector.provider, field: 'input.selector.provider' });
+        for (const { provider, field } of wanted) {
+          if (!providers.get(provider)) {
+            throw new DomainError('PROVIDER_NOT_CONFIGURED', `${field}: provider ${provider} is not configured on this server`, { field });
+          }
+        }
+        const record = createDiscussionRecord(owner, input, providers, now());
+        await store.create(record);
+        return record;
+      },
+
+      async start(id: string, initialMessage?: string | null, author?: string | null) {
+        await charge();
+        const record = await load(id);
+        const content = initialMessage === null || initialMessage === undefined ? undefined : parseInput(contentSchema, initialMessage, 'initialMessage');
+        const speaker = content === undefined ? undefined : checkAuthor(record, author, 'author');
+        if (record.status !== 'CREATED') refuse(record, 'start');
+        await checkTokenBudget(record.owner);
+        if (!(await store.admitRunning(record.owner, id, quotas.maxRunning))) {
+          throw rateLimited(`at most ${quotas.maxRunning} discussions running or waiting at once (MAX_RUNNING_PER_OWNER)`, RUNNING_RETRY_SECONDS);
+        }
+        const started = await transitionAndPublish(dependencies, id, { from: ['CREATED'], to: 'RUNNING', patch: { startedAt: now().toISOString() } });
+        if (!started) refuse(await reload(id), 'start');
+        if (content !== undefined && speaker !== undefined) await appendHumanMessage(started, speaker, content);
+        await scheduler.schedule({ discussionId: id, turn: started.turn });
+        return reload(id);
+      },
+
+      async inject(id: string, content: string, author?: string | null): Promise<CursoredMessage> {
+        await charge();
+        const record = await load(id, 'discussionId');
+        const text = parseInput(contentSchema, content, 'content');
+        const name = checkAuthor(record, author, 'author');
+        if (!OPEN_STATUSES.includes(record.status)) refuse(record, 'inject a message into');
+        // The human the discussion waits for takes its turn; anyone else adds to the transcript.
+        const turn = await runner.takeHumanTurn(record, humanMessage(record, name, text));
+        return turn ? { ...turn.message, cursor: turn.cursor } : appendHumanMessage(record, name, text);
+      },
+
+      async pause(id: string) {
+        await charge();
+        const paused = await change(id, 'pause', ['RUNNING', 'WAITING_FOR_HUMAN'], 'PAUSED');
+        // A human's wait ends with the pause; resuming asks that human again with a fresh wait.
+        await scheduler.cancel({ discussionId: id, turn: paused.turn, kind: 'human-timeout' });
+        return paused;
+      },
+
+      async resume(id: string) {
+        await charge();
+        const record = await load(id);
+        if (record.status === 'PAUSED') await checkTokenBudget(record.owner);
+        const resumed = await change(id, 'resume', ['PAUSED'], 'RUNNING');
+        await scheduler.schedule({ discussionId: id, turn: resumed.turn });
+        return reload(id);
+      },
+
+      async stop(id: string) {
+        await charge();
+        await load(id);
+        const stopped = await stopDiscussion(id);
+        if (!stopped) refuse(await reload(id), 'stop');
+        return reload(id);
+      },
+
+      async delete(id: string): Promise<boolean> {
+        await charge();
+        await load(id);
+        await stopDiscussion(id);
+        const deleted = await store.delete(id);
+        await bus.publish(id, { type: 'deleted', discussionId: id });
+        return deleted;
+      },
+
+      /**
+       * The message being streamed for the discussion's current turn. One left by an
+       * attempt whose turn was committed by another (a duplicate after a takeover) is stale.
+       */
+      async inFlight(record: Pick<DiscussionRecord, 'id' | 'turn' | 'status'>): Promise<InFlightRecord | undefined> {
+        if (isTerminal(record.status)) return undefined;
+        const inFlight = await store.getInFlight(record.id);
+        return inFlight?.turn === record.turn ? inFlight : undefined;
+      },
+
+      /** A page of the transcript of a discussion this caller has loaded. */
+      messages: (record: Pick<DiscussionRecord, 'id'>, request: MessagePageRequest) => readMessagePage(store, record.id, request),
+
+      /** Every event of a discussion (persisted ones after `after` first); NOT_FOUND when this caller cannot see it. */
+      async events(id: string, options: DiscussionStreamOptions): Promise<AsyncIterableIterator<LiveEvent>> {
+        await load(id, 'discussionId');
+        checkCursor(options.after, 'after');
+        return openDiscussionStream(dependencies, id, options);
+      },
     };
-    await store.create(record);
-    return record;
   }
 
-  async function start(owner: string, id: string, initialMessage?: string | null, author?: string | null) {
-    const record = await load(owner, id);
-    const content = initialMessage === null || initialMessage === undefined ? undefined : parseInput(contentSchema, initialMessage, 'initialMessage');
-    const speaker = content === undefined ? undefined : checkAuthor(record, author, 'author');
-    const started = await transitionAndPublish(dependencies, id, {
-      from: ['CREATED'],
-      to: 'RUNNING',
-      patch: { startedAt: now().toISOString() },
-    });
-    if (!started) refuse(await reload(id), 'start');
-    if (content !== undefined && speaker !== undefined) await appendHumanMessage(started, speaker, content);
-    await scheduler.schedule({ discussionId: id, turn: started.turn });
-    return reload(id);
-  }
-
-  async function inject(owner: string, id: string, content: string, author?: string | null): Promise<CursoredMessage> {
-    const record = await load(owner, id);
-    const text = parseInput(contentSchema, content, 'content');
-    const name = checkAuthor(record, author, 'author');
-    if (!OPEN_STATUSES.includes(record.status)) refuse(record, 'inject a message into');
-    // The human the discussion waits for takes its turn; anyone else adds to the transcript.
-    const turn = await runner.takeHumanTurn(record, humanMessage(record, name, text));
-    return turn ? { ...turn.message, cursor: turn.cursor } : appendHumanMessage(record, name, text);
-  }
-
-  async function change(owner: string, id: string, action: string, from: readonly DiscussionStatus[], to: DiscussionStatus) {
-    await load(owner, id);
-    const changed = await transitionAndPublish(dependencies, id, { from, to });
-    if (!changed) refuse(await reload(id), action);
-    return changed;
-  }
-
-  /** Resolves true once the turn streaming `messageId` has ended, false after the timeout. */
-  async function waitForTurnEnd(id: string, messageId: string, request: () => Promise<void>): Promise<boolean> {
-    let finish: (ended: boolean) => void = () => {};
-    const ended = new Promise<boolean>((resolve) => (finish = resolve));
-    const unsubscribe = await bus.subscribe(id, (event) => {
-      if ((event.type === 'turn_ended' && event.messageId === messageId) || (event.type === 'message' && event.message.id === messageId)) finish(true);
-    });
-    const timer = setTimeout(() => finish(false), REMOTE_CANCEL_TIMEOUT_MS);
-    try {
-      await request();
-      // It may have ended before the subscription was live.
-      if ((await store.getInFlight(id))?.messageId !== messageId) finish(true);
-      return await ended;
-    } finally {
-      clearTimeout(timer);
-      unsubscribe();
-    }
-  }
-
-  /** Cancels the discussion's turn wherever it runs and waits until it has settled, so its partial message precedes what follows. */
-  async function cancelTurn(id: string): Promise<void> {
-    if (runner.isRunning(id)) return runner.cancel(id, 'stop');
-    let inFlight = await store.getInFlight(id);
-    for (let attempt = 1; inFlight && attempt <= MAX_CANCEL_ATTEMPTS; attempt += 1) {
-      const { messageId } = inFlight;
-      const settled = await waitForTurnEnd(id, messageId, () => bus.sendCommand({ type: 'cancel_turn', discussionId: id, reason: 'stop' }));
-      if (settled) return;
-      // No process answered: the one running the turn is gone. End its turn here. If another
-      // worker took the turn over meanwhile, its attempt replaced the in-flight message (and
-      // told subscribers to discard this one): this does nothing, and the loop cancels that attempt.
-      await runner.abandonTurn(id, messageId);
-      inFlight = await store.getInFlight(id);
-    }
-  }
-
-  async function stopRecord(id: string): Promise<DiscussionRecord | undefined> {
-    // Cancel first so the partial message is committed before the final status
-    // (subscriptions end on it); cancel again for a turn that began meanwhile.
-    await cancelTurn(id);
-    const stopped = await transitionAndPublish(dependencies, id, {
-      from: OPEN_STATUSES,
-      to: 'STOPPED',
-      patch: { stopReason: STOP_REASONS.stoppedByUser, finishedAt: now().toISOString(), nextSpeaker: null },
-    });
-    await cancelTurn(id);
-    return stopped;
-  }
-
-  return {
-    create,
-    start,
-    inject,
-    get: async (owner: string, id: string) => {
-      const record = await store.get(id);
-      return record && record.owner === owner ? record : undefined;
-    },
-    list: (owner: string, options: { first?: number | null; after?: string | null; status?: DiscussionStatus | null }) =>
-      store.list(owner, {
-        first: checkPageSize(options.first, 'first') ?? DEFAULT_PAGE,
-        after: options.after ?? undefined,
-        status: options.status ?? undefined,
-      }),
-    async pause(owner: string, id: string) {
-      const paused = await change(owner, id, 'pause', ['RUNNING', 'WAITING_FOR_HUMAN'], 'PAUSED');
-      // A human's wait ends with the pause; resuming asks that human again with a fresh wait.
-      await scheduler.cancel({ discussionId: id, turn: paused.turn, kind: 'human-timeout' });
-      return paused;
-    },
-    async resume(owner: string, id: string) {
-      const resumed = await change(owner, id, 'resume', ['PAUSED'], 'RUNNING');
-      await scheduler.schedule({ discussionId: id, turn: resumed.turn });
-      return reload(id);
-    },
-    async stop(owner: string, id: string) {
-      await load(owner, id);
-      const stopped = await stopRecord(id);
-      if (!stopped) refuse(await reload(id), 'stop');
-      return reload(id);
-    },
-    async delete(owner: string, id: string): Promise<boolean> {
-      await load(owner, id);
-      await stopRecord(id);
-      const deleted = await store.delete(id);
-      await bus.publish(id, { type: 'deleted', discussionId: id });
-      return deleted;
-    },
-    /**
-     * The message being streamed for the discussion's current turn. One left by an
-     * attempt whose turn was committed by another (a duplicate after a takeover) is stale.
-     */
-    async inFlight(record: Pick<DiscussionRecord, 'id' | 'turn' | 'status'>): Promise<InFlightRecord | undefined> {
-      if (isTerminal(record.status)) return undefined;
-      const inFlight = await store.getInFlight(record.id);
-      return inFlight?.turn === record.turn ? inFlight : undefined;
-    },
-
-    /** Relay paging over the log: `first`/`after` read forward, `last`/`before` backward. */
-    async messages(id: string, request: MessagePageRequest) {
-      const first = checkPageSize(request.first, 'first');
-      const last = checkPageSize(request.last, 'last');
-      const after = checkCursor(request.after, 'after');
-      const before = checkCursor(request.before, 'before');
-      if (first !== undefined && last !== undefined) throw badInput('last', 'use either first or last, not both');
-      const backward = last !== undefined || (before !== undefined && after === undefined && first === undefined);
-      const page: Page<{ cursor: string; message: MessageRecord }> = await store.readMessages(id, {
-        after,
-        before,
-        limit: (backward ? last : first) ?? DEFAULT_PAGE,
-        direction: backward ? 'backward' : 'forward',
-      });
-      const items: CursoredMessage[] = page.items.map(({ cursor, message }) => ({ ...message, cursor }));
-      return {
-        items,
-        hasNextPage: backward ? before !== undefined : page.hasMore,
-        hasPreviousPage: backward ? page.hasMore : after !== undefined,
-      };
-    },
-
-    /** Every event of a discussion (persisted ones after `after` first); NOT_FOUND when it does not exist. */
-    async events(owner: string, id: string, options: DiscussionStreamOptions): Promise<AsyncIterableIterator<LiveEvent>> {
-      await load(owner, id);
-      if (options.after !== undefined) checkCursor(options.after, 'after');
-      return openDiscussionStream(dependencies, id, options);
-    },
-  };
+  return { forIdentity };
 }

@@ -17,18 +17,30 @@ export class DomainError extends Error {
   /** The input field at fault, as a path such as `input.agents[1].name`. */
   readonly field?: string;
 
-  constructor(code: ErrorCode, message: string, options: { field?: string } = {}) {
+  /** RATE_LIMITED: when the caller may try again. */
+  readonly retryAfterSeconds?: number;
+
+  constructor(code: ErrorCode, message: string, options: { field?: string; retryAfterSeconds?: number } = {}) {
     super(message);
     this.name = 'DomainError';
     this.code = code;
     this.field = options.field;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
 export const badInput = (field: string, message: string): DomainError =>
   new DomainError('BAD_USER_INPUT', `${field}: ${message}`, { field });
 
-export const notFound = (what: string, id: string): DomainError =>
-  new DomainError('NOT_FOUND', `${what} "${id}" does not exist`);
+/** Client input as it may appear in a message: at most 100 characters of it. */
+export function quoteInput(value: string): string {
+  const characters = [...value];
+  return JSON.stringify(characters.length > 100 ? `${characters.slice(0, 100).join('')}…` : value);
+}
+
+export const notFound = (what: string, id: string): DomainError => new DomainError('NOT_FOUND', `${what} ${quoteInput(id)} does not exist`);
+
+export const rateLimited = (message: string, retryAfterSeconds: number): DomainError =>
+  new DomainError('RATE_LIMITED', `Rate limited: ${message}; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
 
 export const conflict = (message: string): DomainError => new DomainError('CONFLICT', message);

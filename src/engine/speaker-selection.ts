@@ -23,7 +23,7 @@ export interface SpeakerSelector {
   select(record: DiscussionRecord, plan: SelectPlan, history: MessageRecord[], signal: AbortSignal): Promise<SpeakPlan | undefined>;
 }
 
-export function createSpeakerSelector({ store, bus, providers, now }: TurnContext): SpeakerSelector {
+export function createSpeakerSelector({ store, bus, providers, now, recordUsage }: TurnContext): SpeakerSelector {
   async function select(record: DiscussionRecord, plan: SelectPlan, history: MessageRecord[], signal: AbortSignal): Promise<SpeakPlan | undefined> {
     const moderator = plan.selector === 'moderator' ? moderatorOf(record) : undefined;
     const provider = moderator?.provider ?? record.selector?.provider ?? record.agents[0]?.provider ?? 'MOCK';
@@ -38,7 +38,7 @@ export function createSpeakerSelector({ store, bus, providers, now }: TurnContex
     if (signal.aborted) return undefined;
     const entry = await store.appendSelection(record.id, { ...result, speaker: result.choice, candidates: names, at: now().toISOString() });
     if (!entry) return undefined;
-    await publishEntry(bus, record.id, entry);
+    await Promise.all([publishEntry(bus, record.id, entry), recordUsage(record, result.usage)]);
     if (moderator && result.choice === CONCLUDE) {
       return { kind: 'speak', speaker: { kind: 'agent', agent: moderator }, round: plan.round, purpose: 'summarize', final: STOP_REASONS.moderatorConcluded };
     }

@@ -1,7 +1,8 @@
-import { ACTIVE_STATUSES } from '../domain.js';
+import { ACTIVE_STATUSES, type Usage } from '../domain.js';
 import type { Committed, DiscussionRecord, MessageRecord } from '../store/types.js';
 import { type EngineDependencies, publishEntry, transitionAndPublish } from './dependencies.js';
 import type { TurnPlan } from './protocols.js';
+import { type OwnerQuotas, UNLIMITED_QUOTAS } from './quotas.js';
 
 /** A turn whose speaker is known: an agent to stream, or a human to wait for. */
 export type SpeakPlan = Extract<TurnPlan, { kind: 'speak' }>;
@@ -12,6 +13,9 @@ export type SpeakPlan = Extract<TurnPlan, { kind: 'speak' }>;
  */
 export interface TurnContext extends EngineDependencies {
   now: () => Date;
+  quotas: OwnerQuotas;
+  /** Counts tokens a call used toward its owner's daily budget. */
+  recordUsage(record: Pick<DiscussionRecord, 'owner'>, usage: Usage | undefined): Promise<void>;
   /** Commits the turn, fenced by its number and, for an agent's attempt, by its in-flight message. Undefined when fenced off. */
   commitTurn(record: DiscussionRecord, message: MessageRecord, consecutiveFailures: number, inFlightMessageId?: string): Promise<Committed | undefined>;
   /** Ends an active discussion as COMPLETED or FAILED. */
@@ -23,6 +27,10 @@ export interface TurnContext extends EngineDependencies {
 export function createTurnContext(dependencies: EngineDependencies): TurnContext {
   const { store, bus, scheduler, logger } = dependencies;
   const now = dependencies.now ?? (() => new Date());
+  const quotas = dependencies.quotas ?? UNLIMITED_QUOTAS;
+
+  const recordUsage = (record: Pick<DiscussionRecord, 'owner'>, usage: Usage | undefined) =>
+    quotas.recordTokens(record.owner, (usage?.inputTokens ?? 0) + (usage?.outputTokens ?? 0));
 
   async function commitTurn(record: DiscussionRecord, message: MessageRecord, consecutiveFailures: number, inFlightMessageId?: string) {
     const committed = await store.appendMessage(record.id, message, { fenceTurn: record.turn, round: message.round, consecutiveFailures, inFlightMessageId });
@@ -30,7 +38,7 @@ export function createTurnContext(dependencies: EngineDependencies): TurnContext
       logger.warn({ discussionId: record.id, turn: record.turn }, 'turn committed or taken over elsewhere; dropping this attempt');
       return undefined;
     }
-    await publishEntry(bus, record.id, committed.entry);
+    await Promise.all([publishEntry(bus, record.id, committed.entry), recordUsage(record, message.usage)]);
     return committed;
   }
 
@@ -45,5 +53,5 @@ export function createTurnContext(dependencies: EngineDependencies): TurnContext
     if (updated.status === 'RUNNING') await scheduler.schedule({ discussionId: updated.id, turn: updated.turn });
   }
 
-  return { ...dependencies, now, commitTurn, conclude, continueAfter };
+  return { ...dependencies, now, quotas, recordUsage, commitTurn, conclude, continueAfter };
 }

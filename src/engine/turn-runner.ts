@@ -1,3 +1,4 @@
+import { STOP_REASONS } from '../domain.js';
 import { type TurnJob, TurnInterruptedError } from '../queue/types.js';
 import type { DiscussionRecord, MessageRecord } from '../store/types.js';
 import { type AbortReason, createActiveTurns } from './active-turns.js';
@@ -33,11 +34,16 @@ export interface TurnRunner {
 /** Runs the scheduler's jobs: plans each turn and hands it to the agent, the human or the selector. */
 export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
   const context = createTurnContext(dependencies);
-  const { store, scheduler, logger, conclude } = context;
+  const { store, scheduler, logger, conclude, quotas } = context;
   const activeTurns = createActiveTurns(context);
   const agentTurn = createAgentTurn(context);
   const humanTurn = createHumanTurn(context);
   const speakerSelector = createSpeakerSelector(context);
+
+  /** The owner's daily tokens are spent: the discussion ends before another call. */
+  async function ownerBudgetSpent(record: DiscussionRecord): Promise<string | undefined> {
+    return (await quotas.tokenBudgetSpent(record.owner)) === undefined ? undefined : STOP_REASONS.ownerTokenBudget;
+  }
 
   async function readAllMessages(discussionId: string): Promise<MessageRecord[]> {
     const messages: MessageRecord[] = [];
@@ -52,7 +58,7 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
 
   async function runTurn(record: DiscussionRecord, controller: AbortController) {
     const history = await readAllMessages(record.id);
-    const limit = checkLimits(record);
+    const limit = checkLimits(record) ?? (await ownerBudgetSpent(record));
     let plan: TurnPlan | undefined = limit === undefined ? planTurn(record, previousSpeaker(record, history)) : { kind: 'conclude', stopReason: limit };
     if (plan.kind === 'select') {
       plan = await speakerSelector.select(record, plan, history, controller.signal);

@@ -1,22 +1,24 @@
 import { createServer, type Server } from 'node:http';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { WebSocketServer } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
+import { createAuthenticator } from '../auth/authenticator.js';
+import type { Identity } from '../auth/identity.js';
 import type { Config } from '../config.js';
 import type { DiscussionService } from '../engine/discussion-service.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { GraphQLContext } from '../schema/builder.js';
-import { maskError } from '../schema/errors.js';
+import { describeClientError, isClientError, maskError } from '../schema/errors.js';
 import { GRAPHIQL_EXAMPLE } from '../schema/graphiql-example.js';
 import { schema } from '../schema/index.js';
+import { createGraphQLWsServer } from './graphql-ws.js';
+import { securityPlugins } from './security-plugins.js';
+import { useBearerAuth } from './use-bearer-auth.js';
+import { useInputHygiene } from './use-input-hygiene.js';
 
 export const GRAPHQL_PATH = '/graphql';
 export const HEALTH_PATH = '/health';
 export const READY_PATH = '/ready';
-/** Every request acts for this owner until authentication lands. */
-const PUBLIC_OWNER = 'public';
 
 export interface HttpServer {
   server: Server;
@@ -26,7 +28,8 @@ export interface HttpServer {
 
 /**
  * The API: yoga over HTTP (queries, mutations, SSE subscriptions, GraphiQL,
- * /health, /ready) and graphql-ws on the same server and path.
+ * /health, /ready) and graphql-ws on the same server and path, each request
+ * authenticated and scoped to its caller's owner.
  */
 export function createGraphQLServer({
   config,
@@ -41,55 +44,52 @@ export function createGraphQLServer({
   providers: ProviderRegistry;
   isReady: () => Promise<boolean>;
 }): HttpServer {
-  const context = (): GraphQLContext => ({ owner: PUBLIC_OWNER, discussions, providers });
-  const yoga = createYoga({
+  const authenticator = createAuthenticator(config.auth, logger);
+  const bearerAuth = useBearerAuth({ authenticator, logger });
+  const context = ({ request, identity }: { request: Request; identity?: Identity }): GraphQLContext => ({
+    // graphql-ws authenticated the socket at connection_init; HTTP requests were authenticated before parsing.
+    discussions: discussions.forIdentity(identity ?? bearerAuth.identityOf(request)),
+    providers,
+  });
+  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     context,
     graphqlEndpoint: GRAPHQL_PATH,
     healthCheckEndpoint: HEALTH_PATH,
-    graphiql: { title: 'Discussion orchestrator', subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_EXAMPLE },
+    // GraphiQL needs introspection: it goes with it.
+    graphiql: config.introspection ? { title: 'Discussion orchestrator', subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_EXAMPLE } : false,
     renderGraphiQL,
     landingPage: false,
     maskedErrors: { maskError },
-    cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins, credentials: true } : undefined,
-    plugins: [useReadinessCheck({ endpoint: READY_PATH, check: isReady })],
+    maxRequestBodySize: config.limits.maxBodyBytes,
+    // No CORS headers at all unless origins are listed; a listed origin is named, never echoed, and no credentials are allowed.
+    cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins, credentials: false } : false,
+    plugins: [
+      useReadinessCheck({ endpoint: READY_PATH, check: isReady }),
+      bearerAuth.plugin,
+      ...securityPlugins({ limits: config.limits, introspection: config.introspection }),
+      useInputHygiene(),
+    ],
     logging: {
       debug: (...args: unknown[]) => logger.debug({ args }, 'yoga'),
       info: (...args: unknown[]) => logger.info({ args }, 'yoga'),
       warn: (...args: unknown[]) => logger.warn({ args }, 'yoga'),
-      error: (...args: unknown[]) => logger.error({ args }, 'yoga'),
+      // yoga reports every error it rewrites here; a client's mistake is not the server's error.
+      error: (error: unknown, ...args: unknown[]) =>
+        isClientError(error) ? logger.info({ error: describeClientError(error) }, 'request refused') : logger.error({ err: error, args }, 'unexpected error'),
     },
   });
 
-  type EnvelopedRoot = Pick<ReturnType<typeof yoga.getEnveloped>, 'execute' | 'subscribe'>;
   const server: Server = createServer(yoga);
-  const sockets = new WebSocketServer({ server, path: GRAPHQL_PATH });
-  const graphqlWs = useServer(
-    {
-      // onSubscribe below puts yoga's enveloped execute and subscribe in the root value.
-      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
-      onSubscribe: async (socketContext, _id, payload) => {
-        const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...socketContext,
-          req: socketContext.extra.request,
-          socket: socketContext.extra.socket,
-          params: payload,
-        });
-        const args = {
-          schema: envelopedSchema,
-          operationName: payload.operationName,
-          document: parse(payload.query),
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
-        return errors.length > 0 ? errors : args;
-      },
-    },
-    sockets,
-  );
+  const graphqlWs = createGraphQLWsServer({
+    server,
+    path: GRAPHQL_PATH,
+    yoga,
+    authenticator,
+    logger,
+    maxPayloadBytes: config.limits.maxBodyBytes,
+    maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,
+  });
   return { server, closeSubscriptions: async () => await graphqlWs.dispose() };
 }
 

@@ -1,12 +1,11 @@
 import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
-import type { DiscussionService } from '../engine/discussion-service.js';
+import type { OwnerDiscussions } from '../engine/discussion-service.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 
 export interface GraphQLContext {
-  /** Whose discussions this request sees. Every request is `public` until authentication lands. */
-  owner: string;
-  discussions: DiscussionService;
+  /** The caller's discussions: every method is already scoped to the caller's owner. */
+  discussions: OwnerDiscussions;
   providers: ProviderRegistry;
 }
 

@@ -45,7 +45,7 @@ export const DiscussionType = builder.objectRef<DiscussionRecord>('Discussion').
       type: MessageType,
       description: 'The transcript, oldest first. `first`/`after` page forward; `last`/`before` page backward.',
       resolve: async (discussion, args, context) => {
-        const page = await context.discussions.messages(discussion.id, args);
+        const page = await context.discussions.messages(discussion, args);
         return {
           edges: page.items.map((message) => ({ cursor: message.cursor, node: message })),
           pageInfo: {
@@ -135,7 +135,7 @@ builder.queryFields((t) => ({
     type: DiscussionType,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, context) => (await context.discussions.get(context.owner, String(args.id))) ?? null,
+    resolve: async (_root, args, context) => (await context.discussions.get(String(args.id))) ?? null,
   }),
   discussions: t.connection({
     type: DiscussionType,
@@ -144,7 +144,7 @@ builder.queryFields((t) => ({
     resolve: async (_root, args, context) => {
       if (args.last !== null && args.last !== undefined) throw badInput('last', 'discussions page forward only: use first and after');
       if (args.before !== null && args.before !== undefined) throw badInput('before', 'discussions page forward only: use first and after');
-      const page = await context.discussions.list(context.owner, args);
+      const page = await context.discussions.list(args);
       return {
         edges: page.items.map((discussion) => ({ cursor: discussion.id, node: discussion })),
         pageInfo: {
@@ -164,35 +164,35 @@ builder.mutationFields((t) => ({
   createDiscussion: t.field({
     type: DiscussionType,
     args: { input: t.arg({ type: CreateDiscussionInput, required: true }) },
-    resolve: (_root, { input }, context) => context.discussions.create(context.owner, input),
+    resolve: (_root, { input }, context) => context.discussions.create(input),
   }),
   startDiscussion: t.field({
     type: DiscussionType,
     description: 'Starts a CREATED discussion. `initialMessage` becomes the first message (role HUMAN, author `author` or "user").',
     args: { id: t.arg.id({ required: true }), initialMessage: t.arg.string(), author: t.arg.string() },
-    resolve: (_root, args, context) => context.discussions.start(context.owner, String(args.id), args.initialMessage, args.author),
+    resolve: (_root, args, context) => context.discussions.start(String(args.id), args.initialMessage, args.author),
   }),
   pauseDiscussion: t.field({
     type: DiscussionType,
     description: 'The turn in flight finishes; then the discussion holds until resumed.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => context.discussions.pause(context.owner, String(args.id)),
+    resolve: (_root, args, context) => context.discussions.pause(String(args.id)),
   }),
   resumeDiscussion: t.field({
     type: DiscussionType,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => context.discussions.resume(context.owner, String(args.id)),
+    resolve: (_root, args, context) => context.discussions.resume(String(args.id)),
   }),
   stopDiscussion: t.field({
     type: DiscussionType,
     description: 'Cancels the provider call in flight at once, keeps its partial text (finishReason `cancelled`) and ends as STOPPED.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => context.discussions.stop(context.owner, String(args.id)),
+    resolve: (_root, args, context) => context.discussions.stop(String(args.id)),
   }),
   deleteDiscussion: t.boolean({
     description: 'Stops the discussion if it runs and removes it with its transcript.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => context.discussions.delete(context.owner, String(args.id)),
+    resolve: (_root, args, context) => context.discussions.delete(String(args.id)),
   }),
 }));
 
@@ -202,11 +202,11 @@ builder.subscriptionField('discussionUpdated', (t) =>
     description: 'The discussion after each change of status, message or usage. Completes when it ends.',
     args: { discussionId: t.arg.id({ required: true }) },
     subscribe: async (_root, args, context) => {
-      const events = await context.discussions.events(context.owner, String(args.discussionId), {});
+      const events = await context.discussions.events(String(args.discussionId), {});
       return filterMap(events, (event) => (event.type === 'message' || event.type === 'status' ? event.discussionId : undefined));
     },
     resolve: async (discussionId, _args, context) => {
-      const discussion = await context.discussions.get(context.owner, discussionId);
+      const discussion = await context.discussions.get(discussionId);
       if (!discussion) throw new Error(`discussion ${discussionId} vanished`);
       return discussion;
     },

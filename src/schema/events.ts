@@ -94,7 +94,7 @@ builder.subscriptionFields((t) => ({
     description: 'Live tokens of every message as it is written (not replayed: read `Discussion.inFlight` for the text so far).',
     args: { discussionId: t.arg.id({ required: true }) },
     subscribe: async (_root, args, context) => {
-      const events = await context.discussions.events(context.owner, String(args.discussionId), {});
+      const events = await context.discussions.events(String(args.discussionId), {});
       return filterMap(events, (event) => (event.type === 'token' ? event : undefined));
     },
     resolve: (event) => event,
@@ -104,7 +104,7 @@ builder.subscriptionFields((t) => ({
     description: 'Every event of a discussion. With `after`, persisted events after that cursor are replayed first; tokens are live only.',
     args: { discussionId: t.arg.id({ required: true }), after: t.arg.string() },
     subscribe: async (_root, args, context) => {
-      const events = await context.discussions.events(context.owner, String(args.discussionId), { after: args.after ?? undefined });
+      const events = await context.discussions.events(String(args.discussionId), { after: args.after ?? undefined });
       return filterMap(events, (event): DiscussionEventShape | undefined => {
         switch (event.type) {
           case 'message':

@@ -37,7 +37,7 @@ builder.mutationField('injectMessage', (t) =>
       content: t.arg.string({ required: true }),
       author: t.arg.string(),
     },
-    resolve: (_root, args, context) => context.discussions.inject(context.owner, String(args.discussionId), args.content, args.author),
+    resolve: (_root, args, context) => context.discussions.inject(String(args.discussionId), args.content, args.author),
   }),
 );
 
@@ -50,7 +50,7 @@ builder.subscriptionField('messageAdded', (t) =>
       after: t.arg.string(),
     },
     subscribe: async (_root, args, context) => {
-      const events = await context.discussions.events(context.owner, String(args.discussionId), { after: args.after ?? undefined });
+      const events = await context.discussions.events(String(args.discussionId), { after: args.after ?? undefined });
       return filterMap(events, (event) => (event.type === 'message' ? { ...event.message, cursor: event.cursor } : undefined));
     },
     resolve: (message) => message,

@@ -43,6 +43,9 @@ export async function startTestApp({
     LOG_LEVEL: 'silent',
     MOCK_TOKEN_DELAY_MS: '0',
     SHUTDOWN_GRACE_MS: '0',
+    // Tests of other behaviour create and drive hundreds of discussions; the limits' own tests set these.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    MAX_RUNNING_PER_OWNER: '1000000',
     ...(redis ? { REDIS_URL: TEST_REDIS_URL } : {}),
     ...env,
   });

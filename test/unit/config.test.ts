@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 describe('loadConfig', () => {
   it('runs in memory mode with the MOCK provider when nothing is set', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 4000, host: '0.0.0.0', role: 'all', redisUrl: undefined, logLevel: 'info' });
+    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', role: 'all', redisUrl: undefined, logLevel: 'info' });
     expect(config.providers.mock.tokenDelayMs).toBe(30);
     expect(config.providers.anthropic.apiKey).toBeUndefined();
   });
@@ -41,7 +41,7 @@ describe('loadConfig', () => {
 
   it('treats an empty variable as unset', () => {
     const config = loadConfig({ PORT: '', HOST: ' ', MOCK_TOKEN_DELAY_MS: '', OPENAI_MODEL: '', REDIS_URL: '' });
-    expect(config).toMatchObject({ port: 4000, host: '0.0.0.0', redisUrl: undefined });
+    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', redisUrl: undefined });
     expect(config.providers.mock.tokenDelayMs).toBe(30);
     expect(config.providers.openai.model).toBe('gpt-4.1-mini');
   });

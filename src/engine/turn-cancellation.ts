@@ -1,0 +1,70 @@
+import { STOP_REASONS } from '../domain.js';
+import type { DiscussionRecord } from '../store/types.js';
+import { type EngineDependencies, OPEN_STATUSES, transitionAndPublish } from './dependencies.js';
+import type { TurnRunner } from './turn-runner.js';
+
+/** How long a stop waits for the process running the turn to cancel it before ending the turn itself. */
+const REMOTE_CANCEL_TIMEOUT_MS = 5_000;
+/** Takeovers of the turn a stop follows before it ends the latest attempt itself. */
+const MAX_CANCEL_ATTEMPTS = 3;
+
+/**
+ * Stopping a discussion wherever its turn runs: in this process, the runner
+ * aborts it; elsewhere, a command over the bus asks the process running it,
+ * and a turn whose process is gone is ended here.
+ */
+export function createTurnCancellation(dependencies: EngineDependencies & { runner: TurnRunner }) {
+  const { store, bus, runner } = dependencies;
+  const now = dependencies.now ?? (() => new Date());
+
+  /** Resolves true once the turn streaming `messageId` has ended, false after the timeout. */
+  async function waitForTurnEnd(id: string, messageId: string, request: () => Promise<void>): Promise<boolean> {
+    let finish: (ended: boolean) => void = () => {};
+    const ended = new Promise<boolean>((resolve) => (finish = resolve));
+    const unsubscribe = await bus.subscribe(id, (event) => {
+      if ((event.type === 'turn_ended' && event.messageId === messageId) || (event.type === 'message' && event.message.id === messageId)) finish(true);
+    });
+    const timer = setTimeout(() => finish(false), REMOTE_CANCEL_TIMEOUT_MS);
+    try {
+      await request();
+      // It may have ended before the subscription was live.
+      if ((await store.getInFlight(id))?.messageId !== messageId) finish(true);
+      return await ended;
+    } finally {
+      clearTimeout(timer);
+      unsubscribe();
+    }
+  }
+
+  /** Cancels the discussion's turn wherever it runs and waits until it has settled, so its partial message precedes what follows. */
+  async function cancelTurn(id: string): Promise<void> {
+    if (runner.isRunning(id)) return runner.cancel(id, 'stop');
+    let inFlight = await store.getInFlight(id);
+    for (let attempt = 1; inFlight && attempt <= MAX_CANCEL_ATTEMPTS; attempt += 1) {
+      const { messageId } = inFlight;
+      const settled = await waitForTurnEnd(id, messageId, () => bus.sendCommand({ type: 'cancel_turn', discussionId: id, reason: 'stop' }));
+      if (settled) return;
+      // No process answered: the one running the turn is gone. End its turn here. If another
+      // worker took the turn over meanwhile, its attempt replaced the in-flight message (and
+      // told subscribers to discard this one): this does nothing, and the loop cancels that attempt.
+      await runner.abandonTurn(id, messageId);
+      inFlight = await store.getInFlight(id);
+    }
+  }
+
+  /** Ends an open discussion as STOPPED; undefined when it was not open. */
+  async function stopDiscussion(id: string): Promise<DiscussionRecord | undefined> {
+    // Cancel first so the partial message is committed before the final status
+    // (subscriptions end on it); cancel again for a turn that began meanwhile.
+    await cancelTurn(id);
+    const stopped = await transitionAndPublish(dependencies, id, {
+      from: OPEN_STATUSES,
+      to: 'STOPPED',
+      patch: { stopReason: STOP_REASONS.stoppedByUser, finishedAt: now().toISOString(), nextSpeaker: null },
+    });
+    await cancelTurn(id);
+    return stopped;
+  }
+
+  return { stopDiscussion };
+}

@@ -1,0 +1,103 @@
+import type { Server } from 'node:http';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { YogaServerInstance } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { Identity } from '../auth/identity.js';
+import { DomainError } from '../engine/errors.js';
+import type { GraphQLContext } from '../schema/builder.js';
+import { isGraphQLError, normalizeClientError, toGraphQLError } from '../schema/errors.js';
+
+export interface GraphQLWsOptions {
+  server: Server;
+  path: string;
+  yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+  authenticator: Authenticator;
+  logger: Logger;
+  maxPayloadBytes: number;
+  maxSubscriptionsPerSocket: number;
+}
+
+/** What the socket learned at connection_init. */
+interface SocketExtra {
+  identity?: Identity;
+}
+
+function authorizationOf(connectionParams: Readonly<Record<string, unknown>> | undefined, upgradeHeader: string | undefined): string | undefined {
+  const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
+  return typeof fromParams === 'string' ? fromParams : upgradeHeader;
+}
+
+/**
+ * graphql-ws on the same HTTP server and path: authentication at
+ * connection_init (4401 without a valid credential), frames capped at
+ * `maxPayloadBytes`, a bounded number of subscriptions per socket, and a
+ * subscribe that fails to parse answered with an `error` for its id while the
+ * socket and its other subscriptions stay up.
+ */
+export function createGraphQLWsServer({ server, path, yoga, authenticator, logger, maxPayloadBytes, maxSubscriptionsPerSocket }: GraphQLWsOptions) {
+  type EnvelopedRoot = Pick<ReturnType<typeof yoga.getEnveloped>, 'execute' | 'subscribe'>;
+  // ws closes a socket that sends a larger frame with 1009 (message too big).
+  const sockets = new WebSocketServer({ server, path, maxPayload: maxPayloadBytes });
+  const extras = new WeakMap<object, SocketExtra>();
+
+  const graphqlWs = useServer(
+    {
+      // onSubscribe below puts yoga's enveloped execute and subscribe in the root value.
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      onConnect: async (context) => {
+        const result = await authenticator.authenticate(authorizationOf(context.connectionParams, context.extra.request.headers.authorization));
+        if (!result.ok) {
+          logger.info({ reason: result.reason, transport: 'graphql-ws' }, 'connection refused: unauthenticated');
+          // graphql-ws would close with 4403; DESIGN.md's contract is 4401, as for a subscribe before init.
+          context.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
+          return false;
+        }
+        extras.set(context.extra.socket, { identity: result.identity });
+        return true;
+      },
+      onSubscribe: async (context, _id, payload) => {
+        // graphql-ws already counts this subscription among the socket's.
+        if (Object.keys(context.subscriptions).length > maxSubscriptionsPerSocket) {
+          return [
+            toGraphQLError(
+              new DomainError('RATE_LIMITED', `at most ${maxSubscriptionsPerSocket} subscriptions per socket (MAX_SUBSCRIPTIONS_PER_SOCKET); complete one first`),
+            ),
+          ];
+        }
+        const identity = extras.get(context.extra.socket)?.identity;
+        if (!identity) return [toGraphQLError(new DomainError('UNAUTHENTICATED', 'Unauthenticated'))];
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...context,
+          req: context.extra.request,
+          socket: context.extra.socket,
+          params: payload,
+          identity,
+        });
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          // Thrown, it would close the whole socket with 4500.
+          if (isGraphQLError(error)) return [normalizeClientError(error)];
+          throw error;
+        }
+        const args = {
+          schema,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        return errors.length > 0 ? errors.map(normalizeClientError) : args;
+      },
+    },
+    sockets,
+  );
+  return { dispose: () => graphqlWs.dispose() };
+}
