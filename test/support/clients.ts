@@ -7,23 +7,46 @@ export interface GraphQLResponse<T> {
   errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string; [key: string]: unknown } }[];
 }
 
+/** How a test client identifies itself: a bearer token, or nothing (anonymous mode). */
+export interface ClientAuth {
+  token?: string;
+}
+
+const authorization = ({ token }: ClientAuth = {}): Record<string, string> => (token === undefined ? {} : { authorization: `Bearer ${token}` });
+
+/** A query or mutation over plain HTTP, as any client would send it; the HTTP response comes along. */
+export async function requestGraphQL<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  auth?: ClientAuth,
+): Promise<{ status: number; headers: Headers; body: GraphQLResponse<T> }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...authorization(auth) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse<T> };
+}
+
 /** A query or mutation over plain HTTP, as any client would send it. */
 export async function postGraphQL<T = Record<string, unknown>>(
   url: string,
   query: string,
   variables?: Record<string, unknown>,
+  auth?: ClientAuth,
 ): Promise<GraphQLResponse<T>> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as GraphQLResponse<T>;
+  return (await requestGraphQL<T>(url, query, variables, auth)).body;
 }
 
 /** Like postGraphQL, but fails the test on any GraphQL error. */
-export async function mustGraphQL<T = Record<string, unknown>>(url: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await postGraphQL<T>(url, query, variables);
+export async function mustGraphQL<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  auth?: ClientAuth,
+): Promise<T> {
+  const response = await postGraphQL<T>(url, query, variables, auth);
   if (response.errors?.length || !response.data) throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
   return response.data;
 }
@@ -34,8 +57,14 @@ export interface Subscription<T> {
 }
 
 /** A graphql-ws client over `ws`, one per test file or app. */
-export function createWsClient(httpUrl: string): Client {
-  return createClient({ url: httpUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+export function createWsClient(httpUrl: string, auth?: ClientAuth): Client {
+  return createClient({
+    url: httpUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    lazy: true,
+    retryAttempts: 0,
+    connectionParams: auth?.token === undefined ? undefined : { authorization: `Bearer ${auth.token}` },
+  });
 }
 
 /** Subscribes over graphql-ws; `app.whenListening` tells when the server has set it up. */
@@ -56,12 +85,18 @@ export async function subscribeWs<T>(client: Client, query: string, variables: R
 }
 
 /** Subscribes over SSE (graphql-yoga's distinct-connections mode) with fetch. */
-export async function subscribeSse<T>(httpUrl: string, query: string, variables: Record<string, unknown>, field: string): Promise<Subscription<T>> {
+export async function subscribeSse<T>(
+  httpUrl: string,
+  query: string,
+  variables: Record<string, unknown>,
+  field: string,
+  auth?: ClientAuth,
+): Promise<Subscription<T>> {
   const collector = new Collector<T>();
   const controller = new AbortController();
   const response = await fetch(httpUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...authorization(auth) },
     body: JSON.stringify({ query, variables }),
     signal: controller.signal,
   });
