@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 
@@ -38,7 +38,8 @@ export async function startTestApp({
   env = {},
   keyPrefix = `test:${randomUUID()}:`,
   keepKeys = false,
-}: { redis?: boolean; env?: Record<string, string>; keyPrefix?: string; keepKeys?: boolean } = {}): Promise<TestApp> {
+  logger,
+}: { redis?: boolean; env?: Record<string, string>; keyPrefix?: string; keepKeys?: boolean; logger?: Logger } = {}): Promise<TestApp> {
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     MOCK_TOKEN_DELAY_MS: '0',
@@ -49,7 +50,7 @@ export async function startTestApp({
     ...(redis ? { REDIS_URL: TEST_REDIS_URL } : {}),
     ...env,
   });
-  const app = await buildApp(config, { keyPrefix, logger: pino({ level: config.logLevel }) });
+  const app = await buildApp(config, { keyPrefix, logger: logger ?? pino({ level: config.logLevel }) });
   const { url } = await app.start(0, '127.0.0.1');
   return {
     app,
