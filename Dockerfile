@@ -4,20 +4,20 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# The lock file may lack optional platform builds the mirror it was made on did not have (see .ci/run).
-RUN npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
 # ---- runtime: production dependencies and dist/ only ----
 FROM node:20-bookworm-slim AS runtime
+# HOST=0.0.0.0 needs AUTH_TOKENS or AUTH_JWKS_URL (or ALLOW_ANONYMOUS=true): the API refuses to serve anonymously beyond loopback.
 ENV NODE_ENV=production PORT=4000 HOST=0.0.0.0
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Optional dependencies stay: @anthropic-ai/claude-agent-sdk ships its native
 # `claude` binary in one (CLAUDE_AGENT provider), so no --omit=optional here.
-RUN (npm ci --omit=dev --no-audit --no-fund || npm install --omit=dev --no-audit --no-fund) && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 4000

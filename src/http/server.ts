@@ -56,8 +56,11 @@ export function createGraphQLServer({
     context,
     graphqlEndpoint: GRAPHQL_PATH,
     healthCheckEndpoint: HEALTH_PATH,
-    // GraphiQL needs introspection: it goes with it.
-    graphiql: config.introspection ? { title: 'Discussion orchestrator', subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_EXAMPLE } : false,
+    // GraphiQL needs introspection: it goes with it. A browser cannot put the Headers tab's Authorization on a
+    // WebSocket, so with auth on GraphiQL subscribes over SSE, where every request carries it.
+    graphiql: config.introspection
+      ? { title: 'Discussion orchestrator', subscriptionsProtocol: authenticator.required ? 'SSE' : 'WS', defaultQuery: GRAPHIQL_EXAMPLE }
+      : false,
     renderGraphiQL,
     landingPage: false,
     maskedErrors: { maskError },
