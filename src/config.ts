@@ -35,6 +35,8 @@ const authTokens = commaList.transform((entries, context) =>
     const problem =
       token.length < 16
         ? 'the token must be at least 16 characters'
+        : !/^[\x21-\x7e]+$/.test(token)
+          ? 'the token must be printable ASCII without spaces (as a Bearer token is sent)'
         : !/^[\w.@-]{1,100}$/.test(owner)
           ? 'the owner must be 1 to 100 letters, digits or _ . @ -'
           : (role !== undefined && role !== 'admin') || rest.length > 0
@@ -182,6 +184,9 @@ export function loadConfig(environment: Environment = process.env): Config {
     throw new ConfigError(`Invalid environment: ${problems.join('; ')}`);
   }
   const env = parsed.data;
+  for (const name of ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'] as const) {
+    if (env[name] && !env.AUTH_JWKS_URL) throw new ConfigError(`Invalid environment: ${name}: set AUTH_JWKS_URL too; JWTs are only accepted with a JWKS`);
+  }
   if (env.ROLE !== 'all' && !env.REDIS_URL) {
     throw new ConfigError(`Invalid environment: ROLE: "${env.ROLE}" needs REDIS_URL (in memory mode one process does everything)`);
   }

@@ -16,6 +16,8 @@ export interface Authenticator {
 
 const BEARER = /^Bearer[ \t]+([\x21-\x7e]{1,8192})[ \t]*$/i;
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+/** An owner names Redis keys (`owner:{OWNER}:…`): printable ASCII without braces, so it keeps its hash tag. */
+const OWNER_SHAPE = /^[\x21-\x7a|~]{1,200}$/;
 const JWKS_TIMEOUT_MS = 5_000;
 /** A kid not in the cached set triggers a refetch at most this often. */
 const JWKS_COOLDOWN_MS = 30_000;
@@ -28,13 +30,26 @@ function hasAdminRole(payload: JWTPayload): boolean {
   return (Array.isArray(roles) && roles.includes('admin')) || role === 'admin';
 }
 
+/**
+ * Whether the key set, not the token, is at fault: unreachable, slow, not a
+ * 200, or not a key set. jose reports a failed fetch as its generic error.
+ */
+function isJwksFailure(error: unknown): boolean {
+  return (
+    !(error instanceof joseErrors.JOSEError) ||
+    error instanceof joseErrors.JWKSTimeout ||
+    error instanceof joseErrors.JWKSInvalid ||
+    error.code === 'ERR_JOSE_GENERIC'
+  );
+}
+
 function describeJwtFailure(error: unknown): string {
+  if (isJwksFailure(error)) return 'the JWKS could not be read';
   if (error instanceof joseErrors.JWTExpired) return 'token expired';
   if (error instanceof joseErrors.JWTClaimValidationFailed) return `claim ${error.claim} rejected`;
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no key in the JWKS matches the token';
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'signature does not verify';
-  if (error instanceof joseErrors.JOSEError) return `invalid token (${error.code})`;
-  return 'the JWKS could not be read';
+  return error instanceof joseErrors.JOSEError ? `invalid token (${error.code})` : 'invalid token';
 }
 
 /**
@@ -61,18 +76,17 @@ export function createAuthenticator(config: AuthConfig, logger: Logger): Authent
     if (!jwt || !jwks) return { ok: false, reason: 'unknown token' };
     if (!JWT_SHAPE.test(token)) return { ok: false, reason: 'unknown token' };
     try {
-      const { payload } = await jwtVerify(token, jwks, { issuer: jwt.issuer, audience: jwt.audience });
+      // A token without an expiry would be good forever.
+      const { payload } = await jwtVerify(token, jwks, { issuer: jwt.issuer, audience: jwt.audience, requiredClaims: ['exp'] });
       const owner = payload[jwt.ownerClaim];
-      if (typeof owner !== 'string' || owner.length === 0 || owner.length > 200) {
+      if (typeof owner !== 'string' || !OWNER_SHAPE.test(owner)) {
         return { ok: false, reason: `claim ${jwt.ownerClaim} is missing or not a usable owner` };
       }
       return { ok: true, identity: { owner, admin: hasAdminRole(payload) } };
     } catch (error) {
-      const reason = describeJwtFailure(error);
-      if (!(error instanceof joseErrors.JOSEError) || error instanceof joseErrors.JWKSTimeout) {
-        logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'JWKS unavailable');
-      }
-      return { ok: false, reason };
+      // The operator's problem, not the caller's: say so once per failure, above the per-request info line.
+      if (isJwksFailure(error)) logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'JWKS unavailable');
+      return { ok: false, reason: describeJwtFailure(error) };
     }
   }
 
