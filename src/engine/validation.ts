@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PROTOCOLS, PROVIDERS, STANCES } from '../domain.js';
+import { PROTOCOLS, PROVIDERS, type Protocol, STANCES, type Stance } from '../domain.js';
 import { badInput, type DomainError } from './errors.js';
 
 export const LIMITS = {
@@ -11,6 +11,7 @@ export const LIMITS = {
   persona: 2_000,
   systemPrompt: 16_000,
   model: 200,
+  temperature: 2,
   maxRounds: 50,
   maxTokens: 32_000,
   maxMessages: 10_000,
@@ -20,6 +21,15 @@ export const LIMITS = {
   minContextTokens: 1_000,
   maxContextTokens: 2_000_000,
 } as const;
+
+/** What a field left out of `createDiscussion` becomes; the GraphQL input types show the same defaults. */
+export const DEFAULTS: { protocol: Protocol; maxRounds: number; stance: Stance; speaksInTurn: boolean; waitSeconds: number } = {
+  protocol: 'ROUND_ROBIN',
+  maxRounds: 3,
+  stance: 'NONE',
+  speaksInTurn: false,
+  waitSeconds: 120,
+};
 
 const text = (label: string, max: number) =>
   z
@@ -35,22 +45,24 @@ const name = text('name', LIMITS.name);
 const intBetween = (label: string, min: number, max: number) =>
   z.number().int(`${label} must be a whole number`).min(min, `${label} must be at least ${min}`).max(max, `${label} must be at most ${max}`);
 
+const temperatureRange = `temperature must be between 0 and ${LIMITS.temperature}`;
+
 const agentInput = z.object({
   name,
   persona: text('persona', LIMITS.persona).nullish(),
   systemPrompt: text('systemPrompt', LIMITS.systemPrompt).nullish(),
   provider: z.enum(PROVIDERS),
   model: text('model', LIMITS.model).nullish(),
-  temperature: z.number().min(0, 'temperature must be between 0 and 2').max(2, 'temperature must be between 0 and 2').nullish(),
+  temperature: z.number().min(0, temperatureRange).max(LIMITS.temperature, temperatureRange).nullish(),
   maxTokens: intBetween('maxTokens', 1, LIMITS.maxTokens).nullish(),
   maxContextTokens: intBetween('maxContextTokens', LIMITS.minContextTokens, LIMITS.maxContextTokens).nullish(),
-  stance: nullishDefault(z.enum(STANCES), 'NONE'),
+  stance: nullishDefault(z.enum(STANCES), DEFAULTS.stance),
 });
 
 const humanInput = z.object({
   name,
-  speaksInTurn: nullishDefault(z.boolean(), false),
-  waitSeconds: nullishDefault(intBetween('waitSeconds', 1, LIMITS.waitSeconds), 120),
+  speaksInTurn: nullishDefault(z.boolean(), DEFAULTS.speaksInTurn),
+  waitSeconds: nullishDefault(intBetween('waitSeconds', 1, LIMITS.waitSeconds), DEFAULTS.waitSeconds),
 });
 
 const terminationInput = z.object({
@@ -86,8 +98,8 @@ export const createDiscussionSchema = z
       .min(1, 'at least one agent is required')
       .max(LIMITS.agents, `at most ${LIMITS.agents} agents are allowed`),
     humans: nullishDefault(z.array(humanInput).max(LIMITS.humans, `at most ${LIMITS.humans} humans are allowed`), []),
-    protocol: nullishDefault(z.enum(PROTOCOLS), 'ROUND_ROBIN'),
-    maxRounds: nullishDefault(intBetween('maxRounds', 1, LIMITS.maxRounds), 3),
+    protocol: nullishDefault(z.enum(PROTOCOLS), DEFAULTS.protocol),
+    maxRounds: nullishDefault(intBetween('maxRounds', 1, LIMITS.maxRounds), DEFAULTS.maxRounds),
     termination: nullishDefault(terminationInput, { stopPhrases: [] }),
     selector: selectorInput.nullish(),
   })

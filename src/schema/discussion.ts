@@ -1,11 +1,17 @@
 import type { DiscussionRecord, InFlightRecord } from '../store/types.js';
 import { filterMap } from '../events/filter-map.js';
 import { badInput } from '../engine/errors.js';
+import { DEFAULT_PAGE, MAX_PAGE } from '../engine/message-paging.js';
+import { DEFAULTS, LIMITS } from '../engine/validation.js';
 import { builder } from './builder.js';
+import { mapToConnection } from './connection.js';
 import { DiscussionStatusEnum, ProtocolEnum, ProviderEnum, StanceEnum } from './enums.js';
 import { MessageType } from './message.js';
 import { ParticipantInterface, participantsOf } from './participant.js';
 import { UsageType } from './usage.js';
+
+/** Said in the connection's description: Pothos gives no way to describe its built-in `first`/`last` args. */
+const pageSize = (args: string) => `Page size ${args}: 0 to ${MAX_PAGE}, ${DEFAULT_PAGE} when omitted.`;
 
 const InFlightMessageType = builder.objectRef<InFlightRecord>('InFlightMessage').implement({
   description: 'The message being streamed now. `text` is everything streamed so far: a reconnecting client starts from here.',
@@ -43,20 +49,12 @@ export const DiscussionType = builder.objectRef<DiscussionRecord>('Discussion').
     participants: t.field({ type: [ParticipantInterface], resolve: participantsOf }),
     messages: t.connection({
       type: MessageType,
-      description: 'The transcript, oldest first. `first`/`after` page forward; `last`/`before` page backward.',
+      description: `The transcript, oldest first. \`first\`/\`after\` page forward; \`last\`/\`before\` page backward. ${pageSize('`first`/`last`')}`,
       resolve: async (discussion, args, context) => {
         const page = await context.discussions.messages(discussion, args);
-        return {
-          edges: page.items.map((message) => ({ cursor: message.cursor, node: message })),
-          pageInfo: {
-            hasNextPage: page.hasNextPage,
-            hasPreviousPage: page.hasPreviousPage,
-            startCursor: page.items[0]?.cursor ?? null,
-            endCursor: page.items.at(-1)?.cursor ?? null,
-          },
-        };
+        return mapToConnection(page.items, (message) => message.cursor, page);
       },
-   },
+    },
       { name: 'MessageConnection' },
       { name: 'MessageEdge' },
     ),
@@ -79,52 +77,63 @@ export const DiscussionType = builder.objectRef<DiscussionRecord>('Discussion').
   }),
 });
 
+/** A limit as the descriptions say it; the numbers come from LIMITS, which `createDiscussionSchema` checks. */
+const atMost = (max: number, unit = 'characters') => `At most ${max} ${unit}.`;
+const modelDescription = `Defaults to the provider's default model. ${atMost(LIMITS.model)}`;
+
 const AgentInput = builder.inputType('AgentInput', {
   fields: (t) => ({
-    name: t.string({ required: true, description: 'Unique in the discussion.' }),
-    persona: t.string({ description: 'A persona template name (see `personaTemplates`), or free text describing the role.' }),
-    systemPrompt: t.string({ description: "Overrides the persona's system prompt." }),
-    provider: t.field({ type: ProviderEnum, required: true }),
-    model: t.string({ description: "Defaults to the provider's default model." }),
-    temperature: t.float({ description: '0 to 2.' }),
-    maxTokens: t.int({ description: 'Upper bound of one reply, 1 to 32000.' }),
-    maxContextTokens: t.int({
-      description: "The context window the transcript must fit (1000 to 2000000); a default per provider. Longer transcripts keep the first message and the latest turns, with a note of what was left out.",
+    name: t.string({ required: true, description: `Unique in the discussion. ${atMost(LIMITS.name)}` }),
+    persona: t.string({
+      description: `A persona template name (see \`personaTemplates\`), or free text describing the role. ${atMost(LIMITS.persona)}`,
     }),
-    stance: t.field({ type: StanceEnum, defaultValue: 'NONE' }),
+    systemPrompt: t.string({ description: `Overrides the persona's system prompt. ${atMost(LIMITS.systemPrompt)}` }),
+    provider: t.field({ type: ProviderEnum, required: true }),
+    model: t.string({ description: modelDescription }),
+    temperature: t.float({ description: `0 to ${LIMITS.temperature}.` }),
+    maxTokens: t.int({ description: `Upper bound of one reply, 1 to ${LIMITS.maxTokens}.` }),
+    maxContextTokens: t.int({
+      description: `The context window the transcript must fit (${LIMITS.minContextTokens} to ${LIMITS.maxContextTokens}); a default per provider. Longer transcripts keep the first message and the latest turns, with a note of what was left out.`,
+    }),
+    stance: t.field({ type: StanceEnum, defaultValue: DEFAULTS.stance }),
   }),
 });
 
 const HumanInput = builder.inputType('HumanInput', {
   fields: (t) => ({
-    name: t.string({ required: true }),
-    speaksInTurn: t.boolean({ defaultValue: false }),
-    waitSeconds: t.int({ defaultValue: 120 }),
+    name: t.string({ required: true, description: `Unique in the discussion. ${atMost(LIMITS.name)}` }),
+    speaksInTurn: t.boolean({ defaultValue: DEFAULTS.speaksInTurn }),
+    waitSeconds: t.int({
+      defaultValue: DEFAULTS.waitSeconds,
+      description: `How long the discussion waits for this human's turn before skipping it, 1 to ${LIMITS.waitSeconds} seconds.`,
+    }),
   }),
 });
 
 const TerminationInput = builder.inputType('TerminationInput', {
   fields: (t) => ({
-    maxMessages: t.int({ description: 'End when the transcript holds this many messages.' }),
-    maxTotalTokens: t.int({ description: 'A token budget (input + output), checked before each turn.' }),
-    stopPhrases: t.stringList({ description: "End when an agent's message contains one of these (case-insensitive)." }),
+    maxMessages: t.int({ description: `End when the transcript holds this many messages, 1 to ${LIMITS.maxMessages}.` }),
+    maxTotalTokens: t.int({ description: 'A token budget (input + output), checked before each turn; at least 1.' }),
+    stopPhrases: t.stringList({
+      description: `End when an agent's message contains one of these (case-insensitive). ${atMost(LIMITS.stopPhrases, 'phrases')} ${atMost(LIMITS.stopPhrase, 'characters each')}`,
+    }),
   }),
 });
 
 const SelectorInput = builder.inputType('SelectorInput', {
   fields: (t) => ({
     provider: t.field({ type: ProviderEnum, required: true }),
-    model: t.string(),
+    model: t.string({ description: modelDescription }),
   }),
 });
 
 const CreateDiscussionInput = builder.inputType('CreateDiscussionInput', {
   fields: (t) => ({
-    topic: t.string({ required: true }),
-    agents: t.field({ type: [AgentInput], required: true }),
-    humans: t.field({ type: [HumanInput] }),
-    protocol: t.field({ type: ProtocolEnum, defaultValue: 'ROUND_ROBIN' }),
-    maxRounds: t.int({ defaultValue: 3 }),
+    topic: t.string({ required: true, description: atMost(LIMITS.topic) }),
+    agents: t.field({ type: [AgentInput], required: true, description: `1 to ${LIMITS.agents} agents.` }),
+    humans: t.field({ type: [HumanInput], description: atMost(LIMITS.humans, 'humans') }),
+    protocol: t.field({ type: ProtocolEnum, defaultValue: DEFAULTS.protocol }),
+    maxRounds: t.int({ defaultValue: DEFAULTS.maxRounds, description: `1 to ${LIMITS.maxRounds}.` }),
     termination: t.field({ type: TerminationInput }),
     selector: t.field({ type: SelectorInput, description: 'OPEN: the provider and model that pick the next speaker.' }),
   }),
@@ -139,22 +148,18 @@ builder.queryFields((t) => ({
   }),
   discussions: t.connection({
     type: DiscussionType,
-    description: 'Discussions newest first. Page forward with `first` and `after`.',
+    description: `Discussions newest first. Page forward with \`first\` and \`after\`. ${pageSize('`first`')}`,
     args: { status: t.arg({ type: DiscussionStatusEnum }) },
     resolve: async (_root, args, context) => {
       if (args.last !== null && args.last !== undefined) throw badInput('last', 'discussions page forward only: use first and after');
       if (args.before !== null && args.before !== undefined) throw badInput('before', 'discussions page forward only: use first and after');
       const page = await context.discussions.list(args);
-      return {
-        edges: page.items.map((discussion) => ({ cursor: discussion.id, node: discussion })),
-        pageInfo: {
-          hasNextPage: page.hasMore,
-          hasPreviousPage: args.after !== null && args.after !== undefined,
-          startCursor: page.items[0]?.id ?? null,
-          endCursor: page.items.at(-1)?.id ?? null,
-        },
-      };
-    },},
+      return mapToConnection(page.items, (discussion) => discussion.id, {
+        hasNextPage: page.hasMore,
+        hasPreviousPage: args.after !== null && args.after !== undefined,
+      });
+    },
+  },
     { name: 'DiscussionConnection' },
     { name: 'DiscussionEdge' },
   ),
