@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
@@ -23,6 +24,11 @@ export interface GraphQLWsOptions {
 /** What the socket learned at connection_init. */
 interface SocketExtra {
   identity?: Identity;
+}
+
+function withoutHttp(error: GraphQLError): GraphQLFormattedError {
+  const { http: _http, ...extensions } = error.extensions;
+  return { ...error.toJSON(), extensions };
 }
 
 function authorizationOf(connectionParams: Readonly<Record<string, unknown>> | undefined, upgradeHeader: string | undefined): string | undefined {
@@ -59,6 +65,9 @@ export function createGraphQLWsServer({ server, path, yoga, authenticator, logge
         extras.set(context.extra.socket, { identity: result.identity });
         return true;
       },
+      // Errors carry their HTTP status and headers for yoga; a socket has no HTTP answer to put them in.
+      onNext: (_context, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map(withoutHttp) } : undefined),
+      onError: (_context, _id, _payload, errors) => errors.map(withoutHttp),
       onSubscribe: async (context, _id, payload) => {
         // graphql-ws already counts this subscription among the socket's.
         if (Object.keys(context.subscriptions).length > maxSubscriptionsPerSocket) {
