@@ -55,3 +55,8 @@ export const STOP_REASONS = {
   moderatorConcluded: 'moderator_concluded',
   ownerTokenBudget: 'owner_daily_token_budget',
 } as const;
+export type StopReason = (typeof STOP_REASONS)[keyof typeof STOP_REASONS];
+
+/** The closed set of reasons a reply can end with. */
+export const FINISH_REASONS = ['stop', 'length', 'content_filter', 'cancelled', 'other'] as const;
+export type FinishReason = (typeof FINISH_REASONS)[number];

@@ -40,7 +40,7 @@ export function createMemoryRuntime(config: Config, logger: Logger): Runtime {
     mode: 'memory',
     store: createMemoryStore(),
     quotas: createOwnerQuotas(config.limits),
-    bus: createEventBus({ pubsub: new PubSub() }),
+    bus: createEventBus({ pubsub: new PubSub(), logger }),
     scheduler,
     isReady: () => scheduler.isReady(),
     close: async () => {},
@@ -67,9 +67,9 @@ export async function createRedisRuntime(
   const scheduler = createBullmqScheduler({ redisUrl, prefix: `${keyPrefix}bull`, logger, ...config.worker });
   return {
     mode: 'redis',
-    store: createRedisStore({ redis: commands, keyPrefix }),
+    store: createRedisStore({ redis: commands, keyPrefix, logger }),
     quotas: createOwnerQuotas(config.limits, { redis: commands, keyPrefix }),
-    bus: createEventBus({ pubsub, channelPrefix: keyPrefix }),
+    bus: createEventBus({ pubsub, channelPrefix: keyPrefix, logger }),
     scheduler,
     async isReady() {
       // Within a probe's patience: a Redis that is down makes commands wait for the reconnection.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { STOP_REASONS } from '../domain.js';
+import { type FinishReason, STOP_REASONS } from '../domain.js';
 import { ProviderError } from '../providers/errors.js';
-import type { ChatModel, FinishReason, StreamPart } from '../providers/types.js';
+import type { ChatModel, StreamPart } from '../providers/types.js';
 import type { AgentConfig, DiscussionRecord, MessageRecord } from '../store/types.js';
 import { DEFAULT_CONTEXT_TOKENS, DEFAULT_REPLY_RESERVE, fitTranscript } from './context-budget.js';
 import { createMessageRecord, createSystemNote } from './message-records.js';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ACTIVE_STATUSES, type DiscussionStatus } from '../domain.js';
 import type { EventBus } from '../events/bus.js';
-import type { ProviderRegistry } from '../providers/registry.js';
+import type { ProviderRegistry } from '../providers/types.js';
 import type { TurnScheduler } from '../queue/types.js';
 import type { OwnerQuotas } from './quotas.js';
 import type { DiscussionRecord, DiscussionStore, LogEntry, StatePatch } from '../store/types.js';

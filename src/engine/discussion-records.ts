@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ProviderRegistry } from '../providers/registry.js';
+import type { ProviderRegistry } from '../providers/types.js';
 import { initialState } from '../store/records.js';
 import type { DiscussionRecord } from '../store/types.js';
 import { resolvePersonaPrompt } from './prompt.js';

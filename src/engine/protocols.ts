@@ -1,4 +1,4 @@
-import { STOP_REASONS } from '../domain.js';
+import { STOP_REASONS, type StopReason } from '../domain.js';
 import type { AgentConfig, DiscussionRecord, HumanConfig } from '../store/types.js';
 
 export type Speaker = { kind: 'agent'; agent: AgentConfig } | { kind: 'human'; human: HumanConfig };
@@ -15,9 +15,9 @@ export type TurnPurpose = 'contribute' | 'open' | 'summarize' | 'verdict';
  * - `conclude`: the discussion ends before this turn.
  */
 export type TurnPlan =
-  | { kind: 'speak'; speaker: Speaker; round: number; purpose: TurnPurpose; final?: string }
+  | { kind: 'speak'; speaker: Speaker; round: number; purpose: TurnPurpose; final?: StopReason }
   | { kind: 'select'; round: number; candidates: Speaker[]; fallback: Speaker; selector: 'open' | 'moderator' }
-  | { kind: 'conclude'; stopReason: string };
+  | { kind: 'conclude'; stopReason: StopReason };
 
 /** Agents that take part in the exchange (not the moderator or judge) then humans who speak in turn, in input order. */
 export function turnOrder(record: DiscussionRecord): Speaker[] {

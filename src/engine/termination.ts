@@ -1,8 +1,8 @@
-import { STOP_REASONS } from '../domain.js';
+import { STOP_REASONS, type StopReason } from '../domain.js';
 import type { DiscussionRecord } from '../store/types.js';
 
 /** The limit that stops the discussion before its next turn, if any. */
-export function checkLimits(record: DiscussionRecord): string | undefined {
+export function checkLimits(record: DiscussionRecord): StopReason | undefined {
   const { maxMessages, maxTotalTokens } = record.termination;
   if (maxMessages !== undefined && record.messageCount >= maxMessages) return STOP_REASONS.maxMessages;
   const spent = (record.usage.inputTokens ?? 0) + (record.usage.outputTokens ?? 0);

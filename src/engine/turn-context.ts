@@ -1,4 +1,4 @@
-import { ACTIVE_STATUSES, type Usage } from '../domain.js';
+import { ACTIVE_STATUSES, type StopReason, type Usage } from '../domain.js';
 import type { Committed, DiscussionRecord, MessageRecord } from '../store/types.js';
 import { type EngineDependencies, publishEntry, transitionAndPublish } from './dependencies.js';
 import type { TurnPlan } from './protocols.js';
@@ -19,7 +19,7 @@ export interface TurnContext extends EngineDependencies {
   /** Commits the turn, fenced by its number and, for an agent's attempt, by its in-flight message. Undefined when fenced off. */
   commitTurn(record: DiscussionRecord, message: MessageRecord, consecutiveFailures: number, inFlightMessageId?: string): Promise<Committed | undefined>;
   /** Ends an active discussion as COMPLETED or FAILED. */
-  conclude(record: DiscussionRecord, status: 'COMPLETED' | 'FAILED', stopReason: string, error?: string): Promise<DiscussionRecord | undefined>;
+  conclude(record: DiscussionRecord, status: 'COMPLETED' | 'FAILED', stopReason: StopReason, error?: string): Promise<DiscussionRecord | undefined>;
   /** Schedules the next turn while the discussion runs. */
   continueAfter(updated: DiscussionRecord): Promise<void>;
 }
@@ -42,7 +42,7 @@ export function createTurnContext(dependencies: EngineDependencies): TurnContext
     return committed;
   }
 
-  const conclude = (record: DiscussionRecord, status: 'COMPLETED' | 'FAILED', stopReason: string, error?: string) =>
+  const conclude = (record: DiscussionRecord, status: 'COMPLETED' | 'FAILED', stopReason: StopReason, error?: string) =>
     transitionAndPublish(dependencies, record.id, {
       from: ACTIVE_STATUSES,
       to: status,

@@ -1,4 +1,4 @@
-import { STOP_REASONS } from '../domain.js';
+import { STOP_REASONS, type StopReason } from '../domain.js';
 import { type TurnJob, TurnInterruptedError } from '../queue/types.js';
 import type { DiscussionRecord, MessageRecord } from '../store/types.js';
 import { type AbortReason, createActiveTurns } from './active-turns.js';
@@ -41,7 +41,7 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
   const speakerSelector = createSpeakerSelector(context);
 
   /** The owner's daily tokens are spent: the discussion ends before another call. */
-  async function ownerBudgetSpent(record: DiscussionRecord): Promise<string | undefined> {
+  async function ownerBudgetSpent(record: DiscussionRecord): Promise<StopReason | undefined> {
     return (await quotas.tokenBudgetSpent(record.owner)) === undefined ? undefined : STOP_REASONS.ownerTokenBudget;
   }
 

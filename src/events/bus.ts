@@ -1,4 +1,6 @@
 import type { PubSubEngine } from 'graphql-subscriptions';
+import { pino, type Logger } from 'pino';
+import { cancelTurnCommandSchema, liveEventSchema } from './types.js';
 import type { CancelTurnCommand, LiveEvent } from './types.js';
 
 export type Unsubscribe = () => void;
@@ -21,10 +23,46 @@ export interface EventBus {
  * One bus over any graphql-subscriptions engine: the in-process PubSub in memory
  * mode, RedisPubSub in Redis mode. Their `subscribe` resolves once the channel is
  * live (RedisPubSub waits for Redis to confirm), which replay relies on.
+ *
+ * A payload is parsed before a listener sees it: one that is not an event (or a
+ * command) of ours, or an event of another discussion, is dropped with a warning.
  */
-export function createEventBus({ pubsub, channelPrefix = '' }: { pubsub: PubSubEngine; channelPrefix?: string }): EventBus {
+export function createEventBus({ pubsub, channelPrefix = '', logger = pino() }: { pubsub: PubSubEngine; channelPrefix?: string; logger?: Logger }): EventBus {
   const channel = (discussionId: string) => `${channelPrefix}disc:{${discussionId}}:events`;
   const commandChannel = `${channelPrefix}commands`;
+
+  // Every local listener of a channel gets the same payload object: parse it once, not once per listener.
+  const parsedPayloads = new WeakMap<object, LiveEvent | undefined>();
+  const readEvent = (discussionId: string, payload: unknown): LiveEvent | undefined => {
+    if (typeof payload === 'object' && payload !== null) {
+      if (parsedPayloads.has(payload)) return parsedPayloads.get(payload);
+      const event = parseEvent(discussionId, payload);
+      parsedPayloads.set(payload, event);
+      return event;
+    }
+    return parseEvent(discussionId, payload);
+  };
+
+  const parseEvent = (discussionId: string, payload: unknown): LiveEvent | undefined => {
+    const parsed = liveEventSchema.safeParse(payload);
+    if (!parsed.success) {
+      logger.warn({ discussionId, issues: parsed.error.issues }, 'dropped a pub/sub message that is not an event');
+      return undefined;
+    }
+    if (parsed.data.discussionId !== discussionId) {
+      logger.warn({ discussionId, eventDiscussionId: parsed.data.discussionId }, 'dropped a pub/sub event of another discussion');
+      return undefined;
+    }
+    return parsed.data;
+  };
+
+  const readCommand = (payload: unknown): CancelTurnCommand | undefined => {
+    const parsed = cancelTurnCommandSchema.safeParse(payload);
+    if (parsed.success) return parsed.data;
+    logger.warn({ issues: parsed.error.issues }, 'dropped a pub/sub message that is not a command');
+    return undefined;
+  };
+
   const listeners = new Map<string, number>();
   const waiters = new Set<{ discussionId: string; count: number; resolve: () => void }>();
 
@@ -43,7 +81,14 @@ export function createEventBus({ pubsub, channelPrefix = '' }: { pubsub: PubSubE
   return {
     publish: (discussionId, event) => pubsub.publish(channel(discussionId), event),
     async subscribe(discussionId, listener) {
-      const subscriptionId = await pubsub.subscribe(channel(discussionId), (payload: LiveEvent) => listener(payload), {});
+      const subscriptionId = await pubsub.subscribe(
+        channel(discussionId),
+        (payload: unknown) => {
+          const event = readEvent(discussionId, payload);
+          if (event !== undefined) listener(event);
+        },
+        {},
+      );
       setCount(discussionId, 1);
       let subscribed = true;
       return () => {
@@ -55,7 +100,14 @@ export function createEventBus({ pubsub, channelPrefix = '' }: { pubsub: PubSubE
     },
     sendCommand: (command) => pubsub.publish(commandChannel, command),
     async onCommand(listener) {
-      const subscriptionId = await pubsub.subscribe(commandChannel, (payload: CancelTurnCommand) => listener(payload), {});
+      const subscriptionId = await pubsub.subscribe(
+        commandChannel,
+        (payload: unknown) => {
+          const command = readCommand(payload);
+          if (command !== undefined) listener(command);
+        },
+        {},
+      );
       return () => pubsub.unsubscribe(subscriptionId);
     },
     listenerCount: (discussionId) => listeners.get(discussionId) ?? 0,

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { cursorSchema, messageRecordSchema, schemaFor, speakerSelectionSchema, statusChangeSchema } from '../store/records.js';
 import type { LogEntry } from '../store/types.js';
 
 /** A streamed chunk of the message being written. Live only: never persisted. */
@@ -42,10 +44,44 @@ export type PersistedEvent = LogEntry & { discussionId: string };
 /** Everything that travels on a discussion's channel. */
 export type LiveEvent = TokenEvent | PersistedEvent | TurnRestartedEvent | TurnEndedEvent | DeletedEvent;
 
+export const CANCEL_REASONS = ['stop', 'shutdown'] as const;
+
 /** Sent to every process: the one running the discussion's turn aborts it. */
 export interface CancelTurnCommand {
   type: 'cancel_turn';
   discussionId: string;
-  reason: 'stop' | 'shutdown';
+  reason: (typeof CANCEL_REASONS)[number];
 }
+
+// What arrives over pub/sub comes from another process, or from anyone who can
+// PUBLISH on the channel: the bus parses it with these before a listener sees it.
+
+const persisted = { discussionId: z.string(), cursor: cursorSchema, previousCursor: cursorSchema.optional() };
+
+export const liveEventSchema = z.discriminatedUnion('type', [
+  schemaFor<TokenEvent>()(
+    z.object({
+      type: z.literal('token'),
+      discussionId: z.string(),
+      messageId: z.string(),
+      author: z.string(),
+      delta: z.string(),
+      index: z.int().nonnegative(),
+    }),
+  ),
+  schemaFor<Extract<PersistedEvent, { type: 'message' }>>()(z.object({ type: z.literal('message'), ...persisted, message: messageRecordSchema })),
+  schemaFor<Extract<PersistedEvent, { type: 'status' }>>()(z.object({ type: z.literal('status'), ...persisted, change: statusChangeSchema })),
+  schemaFor<Extract<PersistedEvent, { type: 'speaker_selected' }>>()(
+    z.object({ type: z.literal('speaker_selected'), ...persisted, selection: speakerSelectionSchema }),
+  ),
+  schemaFor<TurnRestartedEvent>()(
+    z.object({ type: z.literal('turn_restarted'), discussionId: z.string(), turn: z.int().nonnegative(), discardedMessageId: z.string() }),
+  ),
+  schemaFor<TurnEndedEvent>()(z.object({ type: z.literal('turn_ended'), discussionId: z.string(), messageId: z.string() })),
+  schemaFor<DeletedEvent>()(z.object({ type: z.literal('deleted'), discussionId: z.string() })),
+]);
+
+export const cancelTurnCommandSchema = schemaFor<CancelTurnCommand>()(
+  z.object({ type: z.literal('cancel_turn'), discussionId: z.string(), reason: z.enum(CANCEL_REASONS) }),
+);
 

@@ -6,20 +6,10 @@ import { createClaudeAgentModel } from './claude-agent.js';
 import { createGeminiModel } from './gemini.js';
 import { createMockModel } from './mock.js';
 import { createOpenAIModel } from './openai.js';
-import type { ChatModel } from './types.js';
+import type { ChatModel, ProviderRegistry } from './types.js';
 
-export interface ProviderInfo {
-  name: ProviderName;
-  configured: boolean;
-  defaultModel: string;
-}
-
-export interface ProviderRegistry {
-  list(): ProviderInfo[];
-  /** The model for a provider, or undefined when it is not configured. */
-  get(name: ProviderName): ChatModel | undefined;
-  defaultModel(name: ProviderName): string;
-}
+// Declared in types.ts, which imports no adapter, so the engine can name them without reaching a vendor SDK.
+export type { ProviderInfo, ProviderRegistry } from './types.js';
 
 type ProvidersConfig = Config['providers'];
 

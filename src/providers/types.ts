@@ -1,5 +1,9 @@
-import type { ProviderName, Usage } from '../domain.js';
+import type { FinishReason, ProviderName, Usage } from '../domain.js';
 import type { ProviderError } from './errors.js';
+
+// Plain types only, importing no adapter: the engine depends on this file and must not reach a vendor SDK.
+
+export type { FinishReason };
 
 /**
  * One turn of the transcript as a provider sees it: the agent's own turns are
@@ -23,9 +27,6 @@ export interface ChatRequest {
   signal: AbortSignal;
 }
 
-/** The closed set of reasons a reply can end with. */
-export type FinishReason = 'stop' | 'length' | 'content_filter' | 'cancelled' | 'other';
-
 export type StreamPart =
   | { type: 'text-delta'; text: string }
   | { type: 'finish'; finishReason: FinishReason; usage: Usage }
@@ -38,4 +39,18 @@ export type StreamPart =
 export interface ChatModel {
   readonly provider: ProviderName;
   stream(request: ChatRequest): AsyncIterable<StreamPart>;
+}
+
+export interface ProviderInfo {
+  name: ProviderName;
+  configured: boolean;
+  defaultModel: string;
+}
+
+/** The configured adapters; built by `createProviderRegistry` in registry.ts. */
+export interface ProviderRegistry {
+  list(): ProviderInfo[];
+  /** The model for a provider, or undefined when it is not configured. */
+  get(name: ProviderName): ChatModel | undefined;
+  defaultModel(name: ProviderName): string;
 }

@@ -1,21 +1,31 @@
 // How records map onto Redis values: the discussion hash, the log stream's
 // entries, the in-flight hash, and the untyped replies of the Lua scripts.
+// What Redis hands back is parsed, never cast. A stored value that does not
+// parse comes back as a failed `Decoded` for the store to log and skip; a
+// script reply of the wrong shape is a bug in this process, not bad data, and throws.
 
-import { DISCUSSION_STATUSES, PROVIDERS } from '../domain.js';
-import type { DiscussionStatus, ProviderName, Usage } from '../domain.js';
-import { STATE_PATCH_FIELDS, USAGE_COUNTS, pickConfig, pickUsage } from './records.js';
+import { z } from 'zod';
+import { DISCUSSION_STATUSES, PROVIDERS, STOP_REASONS } from '../domain.js';
+import type { Usage } from '../domain.js';
+import {
+  STATE_PATCH_FIELDS,
+  USAGE_COUNTS,
+  applyStatePatch,
+  discussionConfigSchema,
+  jsonText,
+  messageRecordSchema,
+  pickConfig,
+  pickUsage,
+  schemaFor,
+  speakerSelectionSchema,
+  statusChangeSchema,
+  timestampSchema,
+} from './records.js';
 import type { UsageCount } from './records.js';
-import type {
-  DiscussionConfig,
-  DiscussionRecord,
-  InFlightRecord,
-  InFlightStart,
-  LogEntry,
-  MessageRecord,
-  SpeakerSelection,
-  StatePatch,
-  StatusChange,
-} from './types.js';
+import type { DiscussionRecord, InFlightRecord, InFlightStart, LogEntry, StatePatch } from './types.js';
+
+/** A value read back from Redis, or why it does not parse. */
+export type Decoded<T> = { ok: true; value: T } | { ok: false; error: z.ZodError };
 
 type HashFields = Record<string, string>;
 
@@ -51,42 +61,68 @@ export function encodeRecord(record: DiscussionRecord): string[] {
   return fields;
 }
 
-export function decodeRecord(id: string, fields: HashFields): DiscussionRecord {
-  const config = parseJson<DiscussionConfig>(requireField(fields, 'config'));
-  const usage: Usage = {};
+/** A count as Redis keeps it: decimal digits, written by HSET or HINCRBY. */
+const countText = z.string().regex(/^\d{1,15}$/, 'not a count').transform(Number);
+
+/** Usage per agent from its `in:<name>` and `out:<name>` fields; a value that is not a count is an issue. */
+function decodeAgentUsage(fields: Record<string, unknown>, context: z.RefinementCtx): Record<string, Usage> {
   const agentUsage: Record<string, Usage> = {};
-  for (const count of USAGE_COUNTS) {
-    const total = fields[count];
-    if (total !== undefined) usage[count] = Number(total);
-  }
   for (const [field, value] of Object.entries(fields)) {
     for (const count of USAGE_COUNTS) {
       const prefix = AGENT_USAGE_PREFIXES[count];
       if (!field.startsWith(prefix)) continue;
-      const agentName = field.slice(prefix.length);
-      const entry = (agentUsage[agentName] ??= {});
-      entry[count] = Number(value);
+      const total = countText.safeParse(value);
+      if (total.success) (agentUsage[field.slice(prefix.length)] ??= {})[count] = total.data;
+      else context.addIssue({ code: 'custom', path: [field], message: 'not a count' });
     }
   }
-  const record: DiscussionRecord = {
-    ...config,
-    id,
-    owner: requireField(fields, 'owner'),
-    createdAt: requireField(fields, 'createdAt'),
-    status: decodeStatus(requireField(fields, 'status')),
-    turn: Number(requireField(fields, 'turn')),
-    currentRound: Number(requireField(fields, 'round')),
-    messageCount: Number(requireField(fields, 'messageCount')),
-    usage,
-    agentUsage,
-    consecutiveFailures: Number(requireField(fields, 'failures')),
-  };
-  for (const field of STATE_PATCH_FIELDS) {
-    const value = fields[field];
-    if (value !== undefined) record[field] = value;
-  }
-  return record;
+  return agentUsage;
 }
+
+/** The discussion hash (see `encodeRecord`); loose, so the per-agent usage fields reach the transform. */
+const discussionHashSchema = z
+  .looseObject({
+    config: jsonText(discussionConfigSchema),
+    owner: z.string(),
+    createdAt: timestampSchema,
+    status: z.enum(DISCUSSION_STATUSES),
+    turn: countText,
+    round: countText,
+    messageCount: countText,
+    failures: countText,
+    inputTokens: countText.optional(),
+    outputTokens: countText.optional(),
+    stopReason: z.enum(STOP_REASONS).optional(),
+    error: z.string().optional(),
+    startedAt: timestampSchema.optional(),
+    finishedAt: timestampSchema.optional(),
+    nextSpeaker: z.string().optional(),
+  })
+  .transform((hash, context): Omit<DiscussionRecord, 'id'> => {
+    const record: Omit<DiscussionRecord, 'id'> = {
+      ...hash.config,
+      owner: hash.owner,
+      createdAt: hash.createdAt,
+      status: hash.status,
+      turn: hash.turn,
+      currentRound: hash.round,
+      messageCount: hash.messageCount,
+      usage: pickUsage(hash),
+      agentUsage: decodeAgentUsage(hash, context),
+      consecutiveFailures: hash.failures,
+    };
+    // The optional state fields the hash has, as a patch that sets them.
+    applyStatePatch(record, hash);
+    return record;
+  });
+
+/** The discussion hash as HGETALL returns it (a missing key is an empty hash: check that first). */
+export function decodeRecord(id: string, fields: unknown): Decoded<DiscussionRecord> {
+  const decoded = decodeWith(discussionHashSchema, fields);
+  return decoded.ok ? { ok: true, value: { ...decoded.value, id } } : decoded;
+}
+
+export const isEmptyHash = (reply: unknown): boolean => typeof reply === 'object' && reply !== null && Object.keys(reply).length === 0;
 
 /**
  * The patch arguments of the transition script: the number of fields to set,
@@ -109,20 +145,29 @@ export function encodeUsageArguments(usage: Usage | undefined): [input: string, 
   return [picked.inputTokens === undefined ? '' : String(picked.inputTokens), picked.outputTokens === undefined ? '' : String(picked.outputTokens)];
 }
 
+/** The fields of a log stream entry: its `type`, and its `data` as JSON of that type's record. */
+const streamEntrySchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('message'), data: jsonText(messageRecordSchema) }),
+  z.object({ type: z.literal('status'), data: jsonText(statusChangeSchema) }),
+  z.object({ type: z.literal('speaker_selected'), data: jsonText(speakerSelectionSchema) }),
+]);
+
 /** One stream entry (`type` and `data` fields) as a log entry; its id is the cursor. */
-export function decodeLogEntry([cursor, fieldList]: [string, string[]]): LogEntry {
-  const fields = pairsToObject(fieldList);
-  const type = requireField(fields, 'type');
-  const data = requireField(fields, 'data');
-  switch (type) {
+export function decodeLogEntry([cursor, fieldList]: [string, string[]]): Decoded<LogEntry> {
+  const decoded = decodeWith(streamEntrySchema, pairsToObject(fieldList));
+  if (!decoded.ok) return decoded;
+  const entry = decoded.value;
+  switch (entry.type) {
     case 'message':
-      return { type: 'message', cursor, message: parseJson<MessageRecord>(data) };
+      return { ok: true, value: { type: 'message', cursor, message: entry.data } };
     case 'status':
-      return { type: 'status', cursor, change: parseJson<StatusChange>(data) };
+      return { ok: true, value: { type: 'status', cursor, change: entry.data } };
     case 'speaker_selected':
-      return { type: 'speaker_selected', cursor, selection: parseJson<SpeakerSelection>(data) };
-    default:
-      throw new Error(`Unknown log entry type "${type}" at ${cursor}`);
+      return { ok: true, value: { type: 'speaker_selected', cursor, selection: entry.data } };
+    default: {
+      const unexpected: never = entry;
+      throw new Error(`Unhandled log entry ${JSON.stringify(unexpected)}`);
+    }
   }
 }
 
@@ -139,63 +184,67 @@ export function encodeInFlight(inFlight: Omit<InFlightRecord, 'text'>): string[]
   return fields;
 }
 
-export function decodeInFlight(fields: HashFields, text: string): InFlightRecord {
-  const inFlight: InFlightRecord = {
-    messageId: requireField(fields, 'messageId'),
-    author: requireField(fields, 'author'),
-    round: Number(requireField(fields, 'round')),
-    turn: Number(requireField(fields, 'turn')),
-    startedAt: requireField(fields, 'startedAt'),
-    text,
-  };
-  const provider = fields.provider;
-  if (provider !== undefined) inFlight.provider = decodeProvider(provider);
-  if (fields.model !== undefined) inFlight.model = fields.model;
-  return inFlight;
-}
+/** The in-flight hash (see `encodeInFlight`); its text lives in a key of its own. */
+const inFlightHashSchema = schemaFor<Omit<InFlightRecord, 'text'>>()(
+  z.object({
+    messageId: z.string(),
+    author: z.string(),
+    provider: z.enum(PROVIDERS).optional(),
+    model: z.string().optional(),
+    round: countText,
+    turn: countText,
+    startedAt: timestampSchema,
+  }),
+);
 
 /** The cursor a log-writing script returned, and the one before it when there was one. */
 export type AppendedPosition = { cursor: string; previousCursor?: string };
 
+const positionReplySchema = z.tuple([z.string(), z.string()]);
+const positionAndHashReplySchema = z.tuple([z.string(), z.string(), z.array(z.string())]);
+const inFlightReplySchema = z.tuple([z.array(z.string()), z.string().nullable()]);
+const stringsReplySchema = z.array(z.string());
+
+const toPosition = ([cursor, previous]: readonly [string, string]): AppendedPosition =>
+  previous === '' ? { cursor } : { cursor, previousCursor: previous };
+
 /** The `{ cursor, previous cursor }` reply of the selection script, or undefined for a nil reply. */
 export function decodePosition(reply: unknown): AppendedPosition | undefined {
-  if (reply === null) return undefined;
-  if (!Array.isArray(reply) || reply.length < 2) throw new Error('Unexpected script reply');
-  const [cursor, previous]: unknown[] = reply;
-  if (typeof cursor !== 'string' || typeof previous !== 'string') throw new Error('Unexpected script reply: cursor');
-  return previous === '' ? { cursor } : { cursor, previousCursor: previous };
+  return reply === null ? undefined : toPosition(parseReply(positionReplySchema, reply));
 }
 
 /** The `{ cursor, previous cursor, HGETALL }` reply of the transition and append scripts, or undefined for a nil reply. */
 export function decodePositionAndHash(reply: unknown): { position: AppendedPosition; fields: HashFields } | undefined {
-  const position = decodePosition(reply);
-  if (position === undefined) return undefined;
-  if (!Array.isArray(reply) || reply.length !== 3) throw new Error('Unexpected script reply');
-  return { position, fields: pairsToObject(asStrings(reply[2])) };
-}
-
-/** The `{ replaced message id, its turn }` reply of the begin script, or undefined for a nil reply. */
-export function decodeInFlightStart(reply: unknown): InFlightStart | undefined {
   if (reply === null) return undefined;
-  if (!Array.isArray(reply) || reply.length !== 2) throw new Error('Unexpected script reply');
-  const [messageId, turn]: unknown[] = reply;
-  if (typeof messageId !== 'string' || typeof turn !== 'string') throw new Error('Unexpected script reply: replaced in-flight message');
-  return messageId === '' ? {} : { replaced: { messageId, turn: Number(turn) } };
+  const [cursor, previous, hash] = parseReply(positionAndHashReplySchema, reply);
+  return { position: toPosition([cursor, previous]), fields: pairsToObject(hash) };
 }
 
-/** The `{ HGETALL, GET }` reply of the in-flight read. */
-export function decodeInFlightReply(reply: unknown): InFlightRecord | undefined {
-  if (!Array.isArray(reply)) throw new Error('Unexpected script reply');
-  const [hash, text]: unknown[] = reply;
-  const fields = pairsToObject(asStrings(hash));
-  if (Object.keys(fields).length === 0) return undefined;
-  return decodeInFlight(fields, typeof text === 'string' ? text : '');
+/**
+ * The `{ replaced message id, its turn }` reply of the begin script, or undefined for a nil
+ * reply. The two values come from the in-flight hash it replaced, so a turn that is not a
+ * count is stored data gone bad, not a bad reply.
+ */
+export function decodeInFlightStart(reply: unknown): Decoded<InFlightStart> | undefined {
+  if (reply === null) return undefined;
+  const [messageId, turnText] = parseReply(positionReplySchema, reply);
+  if (messageId === '') return { ok: true, value: {} };
+  const turn = decodeWith(countText, turnText);
+  return turn.ok ? { ok: true, value: { replaced: { messageId, turn: turn.value } } } : turn;
+}
+
+/** The `{ HGETALL, GET }` reply of the in-flight read: undefined when there is no in-flight message. */
+export function decodeInFlightReply(reply: unknown): Decoded<InFlightRecord | undefined> {
+  const [hash, text] = parseReply(inFlightReplySchema, reply);
+  if (hash.length === 0) return { ok: true, value: undefined };
+  const decoded = decodeWith(inFlightHashSchema, pairsToObject(hash));
+  return decoded.ok ? { ok: true, value: { ...decoded.value, text: text ?? '' } } : decoded;
 }
 
 /** The member, score… reply of the list script, or undefined when the member to continue after is gone. */
 export function decodeScoredMembers(reply: unknown): { member: string; score: string }[] | undefined {
   if (reply === null) return undefined;
-  const values = asStrings(reply);
+  const values = parseReply(stringsReplySchema, reply);
   const members: { member: string; score: string }[] = [];
   for (let index = 0; index + 1 < values.length; index += 2) {
     const member = values[index];
@@ -215,32 +264,13 @@ export function pairsToObject(values: readonly string[]): HashFields {
   return fields;
 }
 
-function asStrings(value: unknown): string[] {
-  if (!Array.isArray(value)) throw new Error('Unexpected script reply: expected an array');
-  return value.map((item: unknown) => {
-    if (typeof item !== 'string') throw new Error('Unexpected script reply: expected strings');
-    return item;
-  });
+function decodeWith<Output>(schema: z.ZodType<Output>, input: unknown): Decoded<Output> {
+  const result = schema.safeParse(input);
+  return result.success ? { ok: true, value: result.data } : { ok: false, error: result.error };
 }
 
-function requireField(fields: HashFields, field: string): string {
-  const value = fields[field];
-  if (value === undefined) throw new Error(`Stored hash lacks the field "${field}"`);
-  return value;
-}
-
-function parseJson<T>(text: string): T {
-  return JSON.parse(text) as T;
-}
-
-function decodeStatus(value: string): DiscussionStatus {
-  const status = DISCUSSION_STATUSES.find((candidate) => candidate === value);
-  if (status === undefined) throw new Error(`Stored status is unknown: ${value}`);
-  return status;
-}
-
-function decodeProvider(value: string): ProviderName {
-  const provider = PROVIDERS.find((candidate) => candidate === value);
-  if (provider === undefined) throw new Error(`Stored provider is unknown: ${value}`);
-  return provider;
+function parseReply<Output>(schema: z.ZodType<Output>, reply: unknown): Output {
+  const result = schema.safeParse(reply);
+  if (!result.success) throw new Error(`Unexpected script reply: ${z.prettifyError(result.error)}`);
+  return result.data;
 }

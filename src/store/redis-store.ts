@@ -20,6 +20,8 @@
 // discussion is gone, so a crash between the two steps never shows a ghost.
 
 import type { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { z } from 'zod';
 import { ACTIVE_STATUSES, isActive } from '../domain.js';
 import {
   assertCursor,
@@ -29,6 +31,7 @@ import {
   normalizeRecord,
 } from './records.js';
 import {
+  type Decoded,
   decodeInFlightReply,
   decodeInFlightStart,
   decodeLogEntry,
@@ -40,6 +43,7 @@ import {
   encodeRecord,
   encodeStatePatch,
   encodeUsageArguments,
+  isEmptyHash,
 } from './redis-codec.js';
 import {
   admitRunningScript,
@@ -94,10 +98,28 @@ export function createRedisKeys(keyPrefix = ''): RedisKeys {
  * A store on an ioredis client the caller owns: `close()` releases nothing and
  * does NOT quit the client, since the connection is usually shared (pub/sub,
  * queues); whoever created the client quits it.
+ *
+ * What it reads back is parsed (see redis-codec.ts). A stored value that does not
+ * parse is logged on `logger` and skipped: a discussion reads as missing, a log
+ * entry is left out (reading goes on past it), an in-flight message reads as none.
  */
-export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyPrefix?: string }): DiscussionStore {
+export function createRedisStore({ redis, keyPrefix = '', logger = pino() }: { redis: Redis; keyPrefix?: string; logger?: Logger }): DiscussionStore {
   const keys = createRedisKeys(keyPrefix);
   const discussionKeys = (id: string): string[] => [keys.discussion(id), keys.log(id), keys.inFlight(id), keys.inFlightText(id)];
+
+  /** The decoded value, or undefined (logged) when what Redis held does not parse. */
+  const readable = <T>(decoded: Decoded<T>, context: Record<string, string>, message: string): T | undefined => {
+    if (decoded.ok) return decoded.value;
+    logger.warn({ ...context, issues: decoded.error.issues }, message);
+    return undefined;
+  };
+
+  /** The hash a write script returned: the write has landed, so one that does not parse is an error, not a miss. */
+  const writtenRecord = (id: string, fields: Record<string, string>): DiscussionRecord => {
+    const decoded = decodeRecord(id, fields);
+    if (!decoded.ok) throw new Error(`Discussion ${id} was written but its hash does not parse: ${z.prettifyError(decoded.error)}`);
+    return decoded.value;
+  };
 
   const getMany = async (ids: readonly string[]): Promise<(DiscussionRecord | undefined)[]> => {
     if (ids.length === 0) return [];
@@ -107,23 +129,33 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
     return ids.map((id, index) => {
       const [error, fields] = results[index] ?? [new Error('Missing pipeline reply'), undefined];
       if (error !== null) throw error;
-      if (!isHashFields(fields) || Object.keys(fields).length === 0) return undefined;
-      return decodeRecord(id, fields);
+      if (isEmptyHash(fields)) return undefined;
+      return readable(decodeRecord(id, fields), { discussionId: id }, 'stored discussion does not parse; reading it as missing');
     });
   };
 
+  /**
+   * Up to `count` log entries in the range. Those that do not parse are logged and left
+   * out; `last` (the cursor of the last entry read, parsed or not) and `full` (as many
+   * read as asked) tell a caller where to go on and whether the range may hold more.
+   */
   const readRange = async (
     id: string,
     direction: 'forward' | 'backward',
     start: string,
     end: string,
     count: number,
-  ): Promise<LogEntry[]> => {
-    const entries =
+  ): Promise<{ entries: LogEntry[]; last: string | undefined; full: boolean }> => {
+    const stored =
       direction === 'forward'
         ? await redis.xrange(keys.log(id), start, end, 'COUNT', count)
         : await redis.xrevrange(keys.log(id), end, start, 'COUNT', count);
-    return entries.map(decodeLogEntry);
+    const entries: LogEntry[] = [];
+    for (const item of stored) {
+      const entry = readable(decodeLogEntry(item), { discussionId: id, cursor: item[0] }, 'stored log entry does not parse; skipping it');
+      if (entry !== undefined) entries.push(entry);
+    }
+    return { entries, last: stored.at(-1)?.[0], full: stored.length === count };
   };
 
   return {
@@ -214,7 +246,7 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
       // The set lives outside the discussion's slot, so it follows the script; recovery tolerates a stale member.
       if (isActive(to)) await redis.sadd(keys.active(), id);
       else await redis.srem(keys.active(), id);
-      return { entry: { type: 'status', ...reply.position, change }, record: decodeRecord(id, reply.fields) };
+      return { entry: { type: 'status', ...reply.position, change }, record: writtenRecord(id, reply.fields) };
     },
 
     async appendMessage(id, message, commit) {
@@ -236,7 +268,7 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
       );
       if (reply === undefined) return undefined;
       const stored = JSON.parse(data) as MessageRecord;
-      return { entry: { type: 'message', ...reply.position, message: stored }, record: decodeRecord(id, reply.fields) };
+      return { entry: { type: 'message', ...reply.position, message: stored }, record: writtenRecord(id, reply.fields) };
     },
 
     async appendSelection(id, selection) {
@@ -251,8 +283,16 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
 
     async readLog(id, { after, limit }) {
       assertCursor(after, 'after');
-      if (limit <= 0) return [];
-      return readRange(id, 'forward', after === undefined ? '-' : `(${after}`, '+', limit);
+      const entries: LogEntry[] = [];
+      let start = after === undefined ? '-' : `(${after}`;
+      // Read past skipped entries, so a short page still means the end of the log.
+      while (entries.length < limit) {
+        const batch = await readRange(id, 'forward', start, '+', limit - entries.length);
+        entries.push(...batch.entries);
+        if (!batch.full || batch.last === undefined) break;
+        start = `(${batch.last}`;
+      }
+      return entries;
     },
 
     async lastCursor(id) {
@@ -273,12 +313,11 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
       const found: MessageEntry[] = [];
       // Other entries are few: keep reading until one more message than asked shows whether more exist.
       while (found.length < wanted) {
-        const entries = await readRange(id, direction, start, end, batchSize);
-        for (const entry of entries) if (entry.type === 'message') found.push(entry);
-        const last = entries.at(-1);
-        if (last === undefined || entries.length < batchSize) break;
-        if (direction === 'forward') start = `(${last.cursor}`;
-        else end = `(${last.cursor}`;
+        const batch = await readRange(id, direction, start, end, batchSize);
+        for (const entry of batch.entries) if (entry.type === 'message') found.push(entry);
+        if (!batch.full || batch.last === undefined) break;
+        if (direction === 'forward') start = `(${batch.last}`;
+        else end = `(${batch.last}`;
       }
       const page = found.slice(0, count);
       if (direction === 'backward') page.reverse();
@@ -295,7 +334,10 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
         [keys.discussion(id), keys.inFlight(id), keys.inFlightText(id)],
         [inFlight.turn, ...encodeInFlight(inFlight)],
       );
-      return decodeInFlightStart(reply);
+      const start = decodeInFlightStart(reply);
+      if (start === undefined) return undefined;
+      // The replaced hash did not parse, so its turn is unknown: report none replaced (no restart is announced).
+      return readable(start, { discussionId: id }, 'replaced in-flight message does not parse; ignoring it') ?? {};
     },
 
     async appendInFlight(id, delta) {
@@ -306,7 +348,8 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
     },
 
     async getInFlight(id) {
-      return decodeInFlightReply(await runScript(redis, getInFlightScript, [keys.inFlight(id), keys.inFlightText(id)], []));
+      const reply = await runScript(redis, getInFlightScript, [keys.inFlight(id), keys.inFlightText(id)], []);
+      return readable(decodeInFlightReply(reply), { discussionId: id }, 'stored in-flight message does not parse; reading it as none');
     },
 
     async clearInFlight(id, messageId) {
@@ -317,8 +360,4 @@ export function createRedisStore({ redis, keyPrefix = '' }: { redis: Redis; keyP
       // Deliberately does not quit `redis`: the client belongs to the caller.
     },
   };
-}
-
-function isHashFields(value: unknown): value is Record<string, string> {
-  return typeof value === 'object' && value !== null && Object.values(value).every((field) => typeof field === 'string');
 }

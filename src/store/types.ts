@@ -1,5 +1,4 @@
-import type { DiscussionStatus, MessageRole, Protocol, ProviderName, Stance, Usage } from '../domain.js';
-import type { FinishReason } from '../providers/types.js';
+import type { DiscussionStatus, FinishReason, MessageRole, Protocol, ProviderName, Stance, StopReason, Usage } from '../domain.js';
 
 export interface AgentConfig {
   name: string;
@@ -57,7 +56,7 @@ export interface DiscussionState {
   agentUsage: Record<string, Usage>;
   /** Failed turns in a row; a successful agent turn resets it. */
   consecutiveFailures: number;
-  stopReason?: string;
+  stopReason?: StopReason;
   error?: string;
   startedAt?: string;
   finishedAt?: string;
@@ -104,7 +103,7 @@ export interface SpeakerSelection {
 
 export interface StatusChange {
   status: DiscussionStatus;
-  stopReason?: string;
+  stopReason?: StopReason;
   error?: string;
   at: string;
 }

@@ -148,7 +148,9 @@ describe('termination', () => {
   it('masks unexpected errors: no stack, no internals', async () => {
     const id = await createDiscussion(server.url, base);
     const redis = new Redis(TEST_REDIS_URL);
-    await redis.hset(`${server.keyPrefix}disc:{${id}}`, 'config', '{not json');
+    // A hash that does not parse reads as missing; a key of the wrong type is a Redis error, which is unexpected.
+    await redis.del(`${server.keyPrefix}disc:{${id}}`);
+    await redis.set(`${server.keyPrefix}disc:{${id}}`, 'not a hash');
     await redis.quit();
     const response = await postGraphQL(server.url, 'query($id: ID!) { discussion(id: $id) { topic } }', { id });
     expect(response.errors?.[0]).toMatchObject({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } });

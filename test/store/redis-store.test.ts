@@ -105,9 +105,9 @@ describe('redis store: layout', () => {
     ]);
     expect(await client().hmget(keys.discussion(record.id), 'nextSpeaker', 'inputTokens', 'in:Grace', 'outputTokens')).toEqual(['Grace', '8', null, null]);
 
-    await store.transition(record.id, { from: ['RUNNING'], to: 'PAUSED', patch: { nextSpeaker: null, stopReason: 'paused by owner' } });
+    await store.transition(record.id, { from: ['RUNNING'], to: 'PAUSED', patch: { nextSpeaker: null, stopReason: 'stopped_by_user' } });
     expect(await client().hexists(keys.discussion(record.id), 'nextSpeaker')).toBe(0);
-    expect(await client().hget(keys.discussion(record.id), 'stopReason')).toBe('paused by owner');
+    expect(await client().hget(keys.discussion(record.id), 'stopReason')).toBe('stopped_by_user');
 
     await store.transition(record.id, { from: ['PAUSED'], to: 'RUNNING', patch: { nextSpeaker: 'Ada', stopReason: null } });
     expect(await client().hmget(keys.discussion(record.id), 'nextSpeaker', 'stopReason', 'status')).toEqual(['Ada', null, 'RUNNING']);
