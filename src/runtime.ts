@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import { PubSub } from 'graphql-subscriptions';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
@@ -40,7 +41,8 @@ export function createMemoryRuntime(config: Config, logger: Logger): Runtime {
     mode: 'memory',
     store: createMemoryStore(),
     quotas: createOwnerQuotas(config.limits),
-    bus: createEventBus({ pubsub: new PubSub(), logger }),
+    // Each subscription is a listener on its discussion's event: many watchers of one discussion are normal, not a leak.
+    bus: createEventBus({ pubsub: new PubSub({ eventEmitter: new EventEmitter().setMaxListeners(0) }), logger }),
     scheduler,
     isReady: () => scheduler.isReady(),
     close: async () => {},
