@@ -1,23 +1,30 @@
 /** GraphQL over HTTP for the benchmark's mutations and checks. */
+import { z } from 'zod';
 
-interface GraphQLResponse<T> {
-  data?: T | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
+const responseSchema = z.object({
+  data: z.unknown().optional(),
+  errors: z.array(z.object({ message: z.string(), extensions: z.object({ code: z.string().optional() }).optional() })).optional(),
+});
 
-export async function graphqlRequest<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+/** Posts the operation; its `data`, checked by `dataSchema`, or an error naming the GraphQL errors. */
+export async function graphqlRequest<Schema extends z.ZodType>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  dataSchema: Schema,
+): Promise<z.output<Schema>> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as GraphQLResponse<T>;
+  const body = responseSchema.parse(await response.json());
   if (body.errors && body.errors.length > 0) {
     const problems = body.errors.map((error) => `${error.message} (${error.extensions?.code ?? 'no code'})`);
     throw new Error(`GraphQL error (HTTP ${response.status}): ${problems.join('; ')}`);
   }
   if (!body.data) throw new Error(`GraphQL response without data (HTTP ${response.status})`);
-  return body.data;
+  return dataSchema.parse(body.data);
 }
 
 const CREATE_DISCUSSION = /* GraphQL */ `
@@ -51,24 +58,26 @@ export async function createMockDiscussion(url: string, topic: string, maxRounds
       persona: ['a pragmatic engineer', 'a cautious product manager', 'a curious researcher'][position],
     })),
   };
-  const data = await graphqlRequest<{ createDiscussion: { id: string } }>(url, CREATE_DISCUSSION, { input });
+  const data = await graphqlRequest(url, CREATE_DISCUSSION, { input }, z.object({ createDiscussion: z.object({ id: z.string() }) }));
   return data.createDiscussion.id;
 }
 
 export async function startDiscussion(url: string, id: string): Promise<void> {
-  await graphqlRequest<{ startDiscussion: { id: string } }>(url, START_DISCUSSION, { id });
+  await graphqlRequest(url, START_DISCUSSION, { id }, z.object({ startDiscussion: z.object({ id: z.string() }) }));
 }
 
-export interface DiscussionOutcome {
-  id: string;
-  status: string;
-  stopReason: string | null;
-  error: string | null;
-  messageCount: number;
-  turn: number;
-}
+const discussionOutcomeSchema = z.object({
+  id: z.string(),
+  status: z.string(),
+  stopReason: z.string().nullable(),
+  error: z.string().nullable(),
+  messageCount: z.number(),
+  turn: z.number(),
+});
+
+export type DiscussionOutcome = z.output<typeof discussionOutcomeSchema>;
 
 export async function readOutcome(url: string, id: string): Promise<DiscussionOutcome | null> {
-  const data = await graphqlRequest<{ discussion: DiscussionOutcome | null }>(url, DISCUSSION_OUTCOME, { id });
+  const data = await graphqlRequest(url, DISCUSSION_OUTCOME, { id }, z.object({ discussion: discussionOutcomeSchema.nullable() }));
   return data.discussion;
 }

@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { z } from 'zod';
 
 const rounds = Number(process.env.BENCH_HOSTILE_ROUNDS ?? 5);
 const port = Number(process.env.BENCH_PORT ?? 4510);
@@ -33,7 +34,9 @@ function rssMiB(): number {
 async function answers(): Promise<boolean> {
   try {
     const response = await fetch(url, { method: 'POST', headers: json, body: '{"query":"{ providers { name } }"}' });
-    return response.ok && ((await response.json()) as { data?: unknown }).data !== undefined;
+    if (!response.ok) return false;
+    const body: unknown = await response.json();
+    return typeof body === 'object' && body !== null && 'data' in body && body.data !== undefined;
   } catch {
     return false;
   }
@@ -67,15 +70,18 @@ async function bigFrame(): Promise<void> {
   await closed;
 }
 
+const createdSchema = z.object({ data: z.object({ createDiscussion: z.object({ id: z.string() }) }) });
+const socketMessageSchema = z.object({ type: z.string() });
+
 async function thousandSubscriptions(): Promise<void> {
-  const created = (await (await fetch(url, { method: 'POST', headers: json, body: JSON.stringify({ query: 'mutation { createDiscussion(input: { topic: "bench", agents: [{ name: "A", provider: MOCK }] }) { id } }' }) })).json()) as {
-    data: { createDiscussion: { id: string } };
-  };
+  const created = createdSchema.parse(
+    await (await fetch(url, { method: 'POST', headers: json, body: JSON.stringify({ query: 'mutation { createDiscussion(input: { topic: "bench", agents: [{ name: "A", provider: MOCK }] }) { id } }' }) })).json(),
+  );
   const ws = await socket();
   let errors = 0;
   const refused = new Promise<void>((resolve) =>
     ws.on('message', (data: Buffer) => {
-      if ((JSON.parse(data.toString()) as { type: string }).type === 'error' && ++errors === 900) resolve();
+      if (socketMessageSchema.safeParse(JSON.parse(data.toString())).data?.type === 'error' && ++errors === 900) resolve();
     }),
   );
   for (let index = 0; index < 1_000; index += 1) {

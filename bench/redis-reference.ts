@@ -1,19 +1,26 @@
 import { Redis } from 'ioredis';
 import { escapeGlob, tokenKey } from './stats.js';
 
-/** A token event as the engine publishes it on a discussion channel. */
+/** What this reference reads of a token event as the engine publishes it on a discussion channel. */
 interface TokenPayload {
   type: 'token';
   messageId: string;
   index: number;
   delta: string;
-  discussionId: string;
 }
 
 function isTokenPayload(value: unknown): value is TokenPayload {
   if (typeof value !== 'object' || value === null) return false;
-  const record = value as Record<string, unknown>;
-  return record.type === 'token' && typeof record.messageId === 'string' && typeof record.index === 'number';
+  return (
+    'type' in value &&
+    value.type === 'token' &&
+    'messageId' in value &&
+    typeof value.messageId === 'string' &&
+    'index' in value &&
+    typeof value.index === 'number' &&
+    'delta' in value &&
+    typeof value.delta === 'string'
+  );
 }
 
 /**

@@ -52,9 +52,11 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (Array.isArray(error)) return error.map((item: unknown) => describeError(item)).join('; ');
   if (typeof error === 'object' && error !== null) {
-    const record = error as Record<string, unknown>;
-    if (typeof record.code === 'number') return `socket closed ${record.code} ${String(record.reason ?? '')}`.trim();
-    if (typeof record.message === 'string') return record.message;
+    if ('code' in error && typeof error.code === 'number') {
+      const reason = 'reason' in error && typeof error.reason === 'string' ? error.reason : '';
+      return `socket closed ${error.code} ${reason}`.trim();
+    }
+    if ('message' in error && typeof error.message === 'string') return error.message;
   }
   return String(error);
 }

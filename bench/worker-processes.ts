@@ -1,6 +1,7 @@
 /** Spawned worker processes for the benchmark, and a list a caller can wait on. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { z } from 'zod';
 
 const root = new URL('..', import.meta.url);
 
@@ -41,6 +42,9 @@ export interface WorkerLogLine {
   turn?: number;
 }
 
+// Loose: the line's other fields (level, time, …) stay on it.
+const logLineSchema = z.looseObject({ msg: z.string().optional(), discussionId: z.string().optional(), turn: z.number().optional() });
+
 export interface WorkerProcess {
   readonly pid: number;
   /** Resolves once the worker logs 'listening' (it has started taking jobs). */
@@ -63,12 +67,15 @@ export function spawnWorker(env: Record<string, string>, log?: WaitableList<Work
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = new Promise<void>((resolve, reject) => {
     createInterface({ input: child.stdout ?? process.stdin }).on('line', (line) => {
-      let entry: Omit<WorkerLogLine, 'pid'>;
+      let parsed: unknown;
       try {
-        entry = JSON.parse(line) as Omit<WorkerLogLine, 'pid'>;
+        parsed = JSON.parse(line);
       } catch {
         return;
       }
+      const read = logLineSchema.safeParse(parsed);
+      if (!read.success) return;
+      const entry = read.data;
       log?.push({ ...entry, pid });
       if (entry.msg === 'listening') resolve();
     });

@@ -9,6 +9,7 @@
  */
 import { createClient, type Client } from 'graphql-ws';
 import { WebSocket } from 'ws';
+import { z } from 'zod';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -71,6 +72,9 @@ const EVENTS = /* GraphQL */ `
 
 const STOP = /* GraphQL */ `mutation Stop($id: ID!) { stopDiscussion(id: $id) { status } }`;
 const TURNS = /* GraphQL */ `query Turns($id: ID!) { discussion(id: $id) { messages(first: 500) { edges { node { role turn } } } } }`;
+const transcriptSchema = z.object({
+  discussion: z.object({ messages: z.object({ edges: z.array(z.object({ node: z.object({ role: z.string(), turn: z.number() }) })) }) }).nullable(),
+});
 
 export async function runWorkerBench(options: WorkerBenchOptions): Promise<WorkerBenchResult> {
   const { redisUrl, keyPrefix, turnLockMs } = options;
@@ -182,9 +186,9 @@ async function measureRecovery(
       await withTimeout(Promise.all(workers.map((worker) => worker.ready)), options.timeoutMs, 'the replacement worker to start');
     }
 
-    await graphqlRequest(url, STOP, { id });
+    await graphqlRequest(url, STOP, { id }, z.unknown());
     await withTimeout(ended, options.timeoutMs, 'the recovery discussion to stop');
-    const transcript = await graphqlRequest<{ discussion: { messages: { edges: { node: { role: string; turn: number } }[] } } | null }>(url, TURNS, { id });
+    const transcript = await graphqlRequest(url, TURNS, { id }, transcriptSchema);
     const turns = transcript.discussion?.messages.edges.filter((edge) => edge.node.role !== 'HUMAN').map((edge) => edge.node.turn) ?? [];
     const expected = turns.map((_, index) => index);
     if (turns.join() !== expected.join()) problems.push(`recovery: turns committed out of order, twice or not at all: ${turns.join(',')}`);

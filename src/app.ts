@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { isLoopbackHost } from './auth/identity.js';
 import { authConfigured, ConfigError, type Config } from './config.js';
@@ -82,7 +81,9 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
         server.once('error', reject);
         server.listen(port, host, () => resolve());
       });
-      const address = server.address() as AddressInfo;
+      // Listening on a host and port, the address is an AddressInfo (a string only for a pipe or socket path).
+      const address = server.address();
+      if (typeof address !== 'object' || address === null) throw new Error(`the server is not listening on a TCP port: ${String(address)}`);
       const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
       const url = config.role === 'worker' ? base : `${base}${GRAPHQL_PATH}`;
       logger.info({ url, mode: runtime.mode, role: config.role }, 'listening');

@@ -26,7 +26,7 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
 
 /** The admin role: a `roles` array or a `role` string claim naming `admin`. */
 function hasAdminRole(payload: JWTPayload): boolean {
-  const { roles, role } = payload as { roles?: unknown; role?: unknown };
+  const { roles, role } = payload;
   return (Array.isArray(roles) && roles.includes('admin')) || role === 'admin';
 }
 

@@ -16,7 +16,7 @@ export interface OwnerQuotas {
 /** No limits: for engines built without an HTTP front (benchmarks, engine tests). */
 export const UNLIMITED_QUOTAS: OwnerQuotas = {
   chargeMutations: async () => {},
-  tokenBudgetSpent: async () => undefined,
+  tokenBudgetSpent: () => Promise.resolve(undefined),
   recordTokens: async () => {},
   maxRunning: Number.MAX_SAFE_INTEGER,
 };

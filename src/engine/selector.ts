@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { addUsage, type Usage } from '../domain.js';
 import type { ChatModel, ChatTurn } from '../providers/types.js';
 
@@ -30,6 +31,9 @@ export interface SelectionResult {
 
 const fold = (text: string): string => text.trim().toLowerCase();
 
+/** A chooser's JSON answer: an object (not an array); each field is checked where it is read. */
+const answerSchema = z.object({ speaker: z.unknown().optional(), next: z.unknown().optional(), reason: z.unknown().optional() });
+
 function stripFence(text: string): string {
   const fenced = /^```(?:json)?\s*([\s\S]*?)\s*```$/i.exec(text.trim());
   return fenced?.[1] ?? text.trim();
@@ -52,8 +56,9 @@ export function parseSelection(text: string, allowed: readonly string[]): { choi
     } catch {
       return undefined;
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-    const fields = parsed as Record<string, unknown>;
+    const answer = answerSchema.safeParse(parsed);
+    if (!answer.success) return undefined;
+    const fields = answer.data;
     const choice = match(fields.speaker ?? fields.next);
     if (!choice) return undefined;
     const reason = typeof fields.reason === 'string' ? fields.reason.trim().slice(0, 500) : '';

@@ -13,7 +13,8 @@ export function createTokenSink(write: (delta: string, index: number) => Promise
   let pending = '';
   let index = 0;
   let writing: Promise<void> | undefined;
-  let failure: unknown;
+  /** The last failed write's error, boxed because it may be any value; a rejection without a reason is none. */
+  let failure: { error: unknown } | undefined;
 
   const drain = async (): Promise<void> => {
     while (pending.length > 0) {
@@ -29,7 +30,7 @@ export function createTokenSink(write: (delta: string, index: number) => Promise
       pending += delta;
       writing ??= drain()
         .catch((error: unknown) => {
-          failure = error;
+          failure = error === undefined ? undefined : { error };
         })
         .finally(() => {
           writing = undefined;
@@ -37,7 +38,7 @@ export function createTokenSink(write: (delta: string, index: number) => Promise
     },
     async flush() {
       while (writing) await writing;
-      if (failure !== undefined) throw failure;
+      if (failure !== undefined) throw failure.error;
     },
   };
 }

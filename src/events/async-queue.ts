@@ -36,13 +36,13 @@ export function createAsyncQueue<T>(onClose: () => void): AsyncQueue<T> {
   };
 
   const iterator: AsyncIterableIterator<T> = {
-    next() {
+    async next() {
       const item = items.shift();
-      if (item !== undefined) return Promise.resolve({ value: item, done: false });
+      if (item !== undefined) return { value: item, done: false };
       if (ended) {
         close();
-        if (failure) return Promise.reject(failure.error);
-        return Promise.resolve({ value: undefined, done: true });
+        if (failure) throw failure.error;
+        return { value: undefined, done: true };
       }
       return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
     },
@@ -58,6 +58,7 @@ export function createAsyncQueue<T>(onClose: () => void): AsyncQueue<T> {
       items.length = 0;
       settleWaiting();
       close();
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the iterator protocol's throw() rejects with exactly what its caller passed
       return Promise.reject(error);
     },
     [Symbol.asyncIterator]() {

@@ -108,7 +108,9 @@ export function createEventBus({ pubsub, channelPrefix = '', logger = pino() }: 
         },
         {},
       );
-      return () => pubsub.unsubscribe(subscriptionId);
+      return () => {
+        pubsub.unsubscribe(subscriptionId);
+      };
     },
     listenerCount: (discussionId) => listeners.get(discussionId) ?? 0,
     whenListening: (discussionId, count) =>

@@ -2,7 +2,7 @@ import { isTerminal } from '../domain.js';
 import type { DiscussionStore } from '../store/types.js';
 import { compareCursors } from '../store/types.js';
 import { createAsyncQueue } from './async-queue.js';
-import type { EventBus } from './bus.js';
+import type { EventBus, Unsubscribe } from './bus.js';
 import type { LiveEvent, PersistedEvent } from './types.js';
 
 const REPLAY_PAGE = 500;
@@ -44,8 +44,8 @@ export async function openDiscussionStream(
   let catchingUp = true;
   const buffered: LiveEvent[] = [];
   const committedMessageIds = new Set<string>();
-  let unsubscribe: (() => void) | undefined;
-  const queue = createAsyncQueue<LiveEvent>(() => unsubscribe?.());
+  let unsubscribe: Unsubscribe = () => {};
+  const queue = createAsyncQueue<LiveEvent>(() => unsubscribe());
 
   /** Delivers the log entries after the last cursor; a failed read fails the stream. */
   const readLogAfterLastCursor = async (): Promise<void> => {
@@ -63,7 +63,11 @@ export async function openDiscussionStream(
   /** Delivers what arrived while the log was read, until another catch-up begins. */
   const drainBuffer = (): void => {
     catchingUp = false;
-    while (!catchingUp && buffered.length > 0) deliver(buffered.shift() as LiveEvent);
+    while (!catchingUp) {
+      const event = buffered.shift();
+      if (event === undefined) return;
+      deliver(event);
+    }
   };
 
   const catchUp = async (): Promise<void> => {

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
-import type { GraphQLError, GraphQLFormattedError } from 'graphql';
-import { CloseCode } from 'graphql-ws';
+import type { DocumentNode, ExecutionArgs, GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { CloseCode, type OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -14,7 +14,7 @@ import { isGraphQLError, normalizeClientError, toGraphQLError } from '../schema/
 export interface GraphQLWsOptions {
   server: Server;
   path: string;
-  yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+  yoga: Yoga;
   authenticator: Authenticator;
   logger: Logger;
   maxPayloadBytes: number;
@@ -24,6 +24,56 @@ export interface GraphQLWsOptions {
 /** What the socket learned at connection_init. */
 interface SocketExtra {
   identity?: Identity;
+}
+
+type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+
+/** How an operation runs: yoga's enveloped execute or subscribe, put in its root value by onSubscribe. */
+interface EnvelopedRoot {
+  execute: (args: ExecutionArgs) => OperationResult;
+  subscribe: (args: ExecutionArgs) => OperationResult;
+}
+
+/** The pieces of yoga's enveloped pipeline a socket's operation uses. */
+interface EnvelopedOperation extends EnvelopedRoot {
+  schema: GraphQLSchema;
+  parse: (source: string) => DocumentNode;
+  validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
+  /** The operation's context: yoga's own fields, and what createYoga's `context` adds. */
+  contextFactory: () => Promise<object> | object;
+}
+
+// By its tag, not instanceof: graphql can be loaded twice (its CJS and ESM builds), as under vitest.
+const isSchema = (value: unknown): value is GraphQLSchema => Object.prototype.toString.call(value) === '[object GraphQLSchema]';
+
+/**
+ * yoga's pipeline for one operation, with graphql-js's types: envelop declares
+ * its functions with `any` parameters and results (to work with any graphql
+ * version), but they are graphql-js's own, wrapped by the plugins.
+ */
+function envelopOperation(yoga: Yoga, initialContext: Record<string, unknown>): EnvelopedOperation {
+  const enveloped = yoga.getEnveloped(initialContext);
+  const { parse, validate, execute, subscribe, contextFactory } = enveloped;
+  const schema: unknown = enveloped.schema;
+  if (!isSchema(schema)) throw new TypeError('yoga has no GraphQL schema');
+  return { schema, parse, validate, execute, subscribe, contextFactory };
+}
+
+function isEnvelopedRoot(rootValue: unknown): rootValue is EnvelopedRoot {
+  return (
+    typeof rootValue === 'object' &&
+    rootValue !== null &&
+    'execute' in rootValue &&
+    typeof rootValue.execute === 'function' &&
+    'subscribe' in rootValue &&
+    typeof rootValue.subscribe === 'function'
+  );
+}
+
+/** The root value onSubscribe gave the operation. */
+function envelopedRoot(args: ExecutionArgs): EnvelopedRoot {
+  if (!isEnvelopedRoot(args.rootValue)) throw new TypeError('the operation has no enveloped root value');
+  return args.rootValue;
 }
 
 function withoutHttp(error: GraphQLError): GraphQLFormattedError {
@@ -44,7 +94,6 @@ function authorizationOf(connectionParams: Readonly<Record<string, unknown>> | u
  * socket and its other subscriptions stay up.
  */
 export function createGraphQLWsServer({ server, path, yoga, authenticator, logger, maxPayloadBytes, maxSubscriptionsPerSocket }: GraphQLWsOptions) {
-  type EnvelopedRoot = Pick<ReturnType<typeof yoga.getEnveloped>, 'execute' | 'subscribe'>;
   // ws closes a socket that sends a larger frame with 1009 (message too big).
   const sockets = new WebSocketServer({ server, path, maxPayload: maxPayloadBytes });
   const extras = new WeakMap<object, SocketExtra>();
@@ -52,8 +101,8 @@ export function createGraphQLWsServer({ server, path, yoga, authenticator, logge
   const graphqlWs = useServer(
     {
       // onSubscribe below puts yoga's enveloped execute and subscribe in the root value.
-      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      execute: (args) => envelopedRoot(args).execute(args),
+      subscribe: (args) => envelopedRoot(args).subscribe(args),
       onConnect: async (context) => {
         const result = await authenticator.authenticate(authorizationOf(context.connectionParams, context.extra.request.headers.authorization));
         if (!result.ok) {
@@ -79,14 +128,14 @@ export function createGraphQLWsServer({ server, path, yoga, authenticator, logge
         }
         const identity = extras.get(context.extra.socket)?.identity;
         if (!identity) return [toGraphQLError(new DomainError('UNAUTHENTICATED', 'Unauthenticated'))];
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        const { schema, execute, subscribe, contextFactory, parse, validate } = envelopOperation(yoga, {
           ...context,
           req: context.extra.request,
           socket: context.extra.socket,
           params: payload,
           identity,
         });
-        let document;
+        let document: DocumentNode;
         try {
           document = parse(payload.query);
         } catch (error) {

@@ -83,7 +83,7 @@ export function createGraphQLServer({
     },
   });
 
-  const server: Server = createServer(yoga);
+  const server: Server = createServer(yoga.requestListener);
   const graphqlWs = createGraphQLWsServer({
     server,
     path: GRAPHQL_PATH,

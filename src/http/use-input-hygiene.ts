@@ -3,7 +3,6 @@ import type { Plugin } from 'graphql-yoga';
 import { badInput } from '../engine/errors.js';
 import { toGraphQLError } from '../schema/errors.js';
 
-const NUL = /\u0000/;
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -11,7 +10,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const MAX_PATH = 100;
 
 function problemOf(text: string): string | undefined {
-  if (NUL.test(text)) return 'contains a NUL character';
+  if (text.includes('\u0000')) return 'contains a NUL character';
   if (LONE_SURROGATE.test(text)) return 'contains a lone surrogate (not valid Unicode)';
   return undefined;
 }
@@ -47,7 +46,12 @@ function findBadLiteral(document: DocumentNode): string | undefined {
   return problem;
 }
 
-function checkArguments(document: DocumentNode, variables: unknown) {
+// envelop types the document `any`: it is the parsed document, checked before it is walked.
+const isDocumentNode = (value: unknown): value is DocumentNode =>
+  typeof value === 'object' && value !== null && 'kind' in value && value.kind === Kind.DOCUMENT;
+
+function checkArguments(document: unknown, variables: unknown) {
+  if (!isDocumentNode(document)) throw new TypeError('the operation has no parsed document');
   const literal = findBadLiteral(document);
   if (literal) return toGraphQLError(badInput('query', `a string in the query ${literal}`));
   const variable = findBadVariable(variables);

@@ -104,8 +104,7 @@ export function mapAnthropicErrorType(type: ErrorType | null): ProviderErrorKind
       return 'overloaded';
     case 'authentication_error':
     case 'permission_error':
-    // no credit left: retrying cannot help, an operator has to act, as with a bad key
-    case 'billing_error':
+    case 'billing_error': // no credit left: retrying cannot help, an operator has to act, as with a bad key
       return 'authentication';
     case 'invalid_request_error':
     case 'not_found_error':
@@ -129,9 +128,11 @@ export function mapAnthropicError(error: unknown): ProviderError {
   }
   if (error instanceof APIConnectionError) return createConnectionError(VENDOR, error.cause);
   if (error instanceof APIError) {
-    const kind = mapAnthropicErrorType(error.type) ?? (error.status === undefined ? 'unknown' : mapStatusToKind(error.status));
+    // instanceof leaves the class's type parameters `any`: narrow the status to what it is declared to be
+    const status = typeof error.status === 'number' ? error.status : undefined;
+    const kind = mapAnthropicErrorType(error.type) ?? (status === undefined ? 'unknown' : mapStatusToKind(status));
     const phrase = error.type === 'billing_error' ? 'refused the request: the account has no credit left' : undefined;
-    return createVendorError(VENDOR, kind, { status: error.status, code: error.type, phrase });
+    return createVendorError(VENDOR, kind, { status, code: error.type, phrase });
   }
   return mapUnexpectedError(VENDOR, error);
 }

@@ -168,7 +168,7 @@ interface AttemptState {
 
 async function* streamGemini(client: GoogleGenAI, request: ChatRequest, options: GeminiModelOptions): AsyncGenerator<StreamPart> {
   let streamedText = false;
-  let state: AttemptState = { blocked: false };
+  let state: AttemptState;
   for (let attempt = 0; ; attempt++) {
     state = { blocked: false };
     try {

@@ -148,16 +148,18 @@ export function mapOpenAIError(error: unknown, provider: OpenAIProviderName = 'O
   }
   if (error instanceof APIConnectionError) return createConnectionError(vendor, error.cause);
   if (error instanceof APIError) {
+    // instanceof leaves the class's type parameters `any`: narrow the status to what it is declared to be
+    const status = typeof error.status === 'number' ? error.status : undefined;
     const code = error.code ?? error.type;
     if ((error.code !== null && error.code !== undefined && QUOTA_CODES.has(error.code)) || error.type === 'insufficient_quota') {
       return createVendorError(vendor, 'authentication', {
-        status: error.status,
+        status,
         code,
         phrase: 'refused the request: the account quota or billing limit is exhausted',
       });
     }
-    const kind = error.status === undefined ? mapOpenAIErrorCode(code) : mapStatusToKind(error.status);
-    return createVendorError(vendor, kind, { status: error.status, code });
+    const kind = status === undefined ? mapOpenAIErrorCode(code) : mapStatusToKind(status);
+    return createVendorError(vendor, kind, { status, code });
   }
   return mapUnexpectedError(vendor, error);
 }

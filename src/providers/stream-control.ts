@@ -47,26 +47,25 @@ export async function* takeUntilAborted<T>(source: AsyncIterable<T>, signal: Abo
  * turn must not wait for that. A later rejection of the abandoned promise is
  * swallowed.
  */
-export function raceAbort<T>(promise: PromiseLike<T>, signal: AbortSignal): Promise<T | undefined> {
+export async function raceAbort<T>(promise: PromiseLike<T>, signal: AbortSignal): Promise<T | undefined> {
   if (signal.aborted) {
     Promise.resolve(promise).catch(() => undefined);
-    return Promise.resolve(undefined);
+    return undefined;
   }
-  return new Promise<T | undefined>((resolve, reject) => {
-    const onAbort = (): void => resolve(undefined);
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
     signal.addEventListener('abort', onAbort, { once: true });
-    Promise.resolve(promise).then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        if (signal.aborted) resolve(undefined);
-        else reject(error);
-      },
-    );
   });
+  try {
+    // the race keeps a handler on the promise, so its later rejection is not unhandled
+    return await Promise.race([promise, aborted]);
+  } catch (error) {
+    if (signal.aborted) return undefined;
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /**

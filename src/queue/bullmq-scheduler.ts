@@ -1,6 +1,7 @@
 import { DelayedError, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { type TurnHandler, type TurnJob, TurnInterruptedError, type TurnScheduler } from './types.js';
 
 export const TURN_QUEUE = 'turns';
@@ -19,11 +20,10 @@ export interface BullmqSchedulerOptions {
 // BullMQ refuses ':' in custom ids.
 const bullJobId = ({ discussionId, turn, kind = 'turn' }: TurnJob): string => `${discussionId}.${turn}.${kind}`;
 
-function isTurnJob(value: unknown): value is TurnJob {
-  if (typeof value !== 'object' || value === null) return false;
-  const job = value as Record<string, unknown>;
-  return typeof job.discussionId === 'string' && typeof job.turn === 'number' && (job.kind === undefined || job.kind === 'turn' || job.kind === 'human-timeout');
-}
+const turnJobSchema = z.object({ discussionId: z.string(), turn: z.number(), kind: z.enum(['turn', 'human-timeout']).optional() });
+
+// A job's data comes back from Redis: checked before it is trusted.
+const isTurnJob = (value: unknown): value is TurnJob => turnJobSchema.safeParse(value).success;
 
 /**
  * Redis mode: each turn is a BullMQ job whose id is the discussion, turn number

@@ -19,18 +19,20 @@ export function createInProcessScheduler({ logger }: { logger: Logger }): TurnSc
   };
 
   return {
-    async schedule(job, { delayMs = 0 } = {}) {
+    schedule(job, { delayMs = 0 } = {}) {
       const key = jobKey(job);
-      if (closed || waiting.has(key) || running.has(key)) return;
+      if (closed || waiting.has(key) || running.has(key)) return Promise.resolve();
       // setTimeout even for 0: the caller's own work finishes before the turn starts.
       waiting.set(key, setTimeout(() => run(job, key), delayMs));
+      return Promise.resolve();
     },
-    async cancel(job) {
+    cancel(job) {
       const key = jobKey(job);
       clearTimeout(waiting.get(key));
       waiting.delete(key);
+      return Promise.resolve();
     },
-    isReady: async () => !closed,
+    isReady: () => Promise.resolve(!closed),
     startWorker(turnHandler) {
       handler = turnHandler;
     },

@@ -31,6 +31,13 @@ interface StoredDiscussion {
 type MessageEntry = Extract<LogEntry, { type: 'message' }>;
 type SelectionEntry = Extract<LogEntry, { type: 'speaker_selected' }>;
 
+/**
+ * Runs `operation` at once and hands back its outcome as an async method would
+ * (a throw becomes a rejection). The store has nothing to await, so each
+ * operation stays atomic on the event loop.
+ */
+const atOnce = <T>(operation: () => T): Promise<T> => new Promise((resolve) => resolve(operation()));
+
 export function createMemoryStore(): DiscussionStore {
   const discussions = new Map<string, StoredDiscussion>();
   const idsByOwner = new Map<string, Set<string>>();
@@ -56,169 +63,183 @@ export function createMemoryStore(): DiscussionStore {
   };
 
   return {
-    async create(record) {
-      creationTime(record);
-      if (discussions.has(record.id)) throw new Error(`Discussion ${record.id} already exists`);
-      discussions.set(record.id, { record: normalizeRecord(record), log: [], lastTime: 0, lastSequence: -1 });
-      let ownerIds = idsByOwner.get(record.owner);
-      if (ownerIds === undefined) {
-        ownerIds = new Set();
-        idsByOwner.set(record.owner, ownerIds);
-      }
-      ownerIds.add(record.id);
-    },
+    create: (record) =>
+      atOnce(() => {
+        creationTime(record);
+        if (discussions.has(record.id)) throw new Error(`Discussion ${record.id} already exists`);
+        discussions.set(record.id, { record: normalizeRecord(record), log: [], lastTime: 0, lastSequence: -1 });
+        let ownerIds = idsByOwner.get(record.owner);
+        if (ownerIds === undefined) {
+          ownerIds = new Set();
+          idsByOwner.set(record.owner, ownerIds);
+        }
+        ownerIds.add(record.id);
+      }),
 
-    async get(id) {
-      const stored = discussions.get(id);
-      return stored === undefined ? undefined : cloneJson(stored.record);
-    },
-
-    async list(owner, { first, after, status }) {
-      const records: DiscussionRecord[] = [];
-      for (const id of owner === undefined ? discussions.keys() : (idsByOwner.get(owner) ?? [])) {
+    get: (id) =>
+      atOnce(() => {
         const stored = discussions.get(id);
-        if (stored !== undefined) records.push(stored.record);
-      }
-      records.sort(compareNewestFirst);
-      let start = 0;
-      if (after !== undefined) {
-        const afterIndex = records.findIndex((record) => record.id === after);
-        // The previous page's last discussion is gone: there is no position to continue from.
-        if (afterIndex === -1) return { items: [], hasMore: false };
-        start = afterIndex + 1;
-      }
-      const matching = records.slice(start).filter((record) => status === undefined || record.status === status);
-      const count = Math.max(0, first);
-      return { items: matching.slice(0, count).map((record) => cloneJson(record)), hasMore: matching.length > count };
-    },
+        return stored === undefined ? undefined : cloneJson(stored.record);
+      }),
 
-    async admitRunning(owner, id, max) {
-      const running = runningByOwner.get(owner) ?? new Set<string>();
-      runningByOwner.set(owner, running);
-      for (const member of running) {
-        const stored = discussions.get(member);
-        if (stored === undefined || isTerminal(stored.record.status)) running.delete(member);
-      }
-      if (running.has(id)) return true;
-      if (running.size >= max) return false;
-      running.add(id);
-      return true;
-    },
+    list: (owner, options) =>
+      atOnce(() => {
+        const { first, after, status } = options;
+        const records: DiscussionRecord[] = [];
+        for (const id of owner === undefined ? discussions.keys() : (idsByOwner.get(owner) ?? [])) {
+          const stored = discussions.get(id);
+          if (stored !== undefined) records.push(stored.record);
+        }
+        records.sort(compareNewestFirst);
+        let start = 0;
+        if (after !== undefined) {
+          const afterIndex = records.findIndex((record) => record.id === after);
+          // The previous page's last discussion is gone: there is no position to continue from.
+          if (afterIndex === -1) return { items: [], hasMore: false };
+          start = afterIndex + 1;
+        }
+        const matching = records.slice(start).filter((record) => status === undefined || record.status === status);
+        const count = Math.max(0, first);
+        return { items: matching.slice(0, count).map((record) => cloneJson(record)), hasMore: matching.length > count };
+      }),
 
-    async listActive() {
-      return [...discussions.values()].filter(({ record }) => isActive(record.status)).map(({ record }) => record.id);
-    },
+    admitRunning: (owner, id, max) =>
+      atOnce(() => {
+        const running = runningByOwner.get(owner) ?? new Set<string>();
+        runningByOwner.set(owner, running);
+        for (const member of running) {
+          const stored = discussions.get(member);
+          if (stored === undefined || isTerminal(stored.record.status)) running.delete(member);
+        }
+        if (running.has(id)) return true;
+        if (running.size >= max) return false;
+        running.add(id);
+        return true;
+      }),
 
-    async delete(id) {
-      const stored = discussions.get(id);
-      if (stored === undefined) return false;
-      discussions.delete(id);
-      const ownerIds = idsByOwner.get(stored.record.owner);
-      ownerIds?.delete(id);
-      if (ownerIds?.size === 0) idsByOwner.delete(stored.record.owner);
-      return true;
-    },
+    listActive: () => atOnce(() => [...discussions.values()].filter(({ record }) => isActive(record.status)).map(({ record }) => record.id)),
 
-    async transition(id, { from, to, patch }) {
-      const stored = discussions.get(id);
-      if (stored === undefined || !from.includes(stored.record.status)) return undefined;
-      const { record } = stored;
-      record.status = to;
-      applyStatePatch(record, patch);
-      const entry: Extract<LogEntry, { type: 'status' }> = {
-        type: 'status',
-        cursor: nextCursor(stored),
-        change: buildStatusChange(to, patch, new Date().toISOString()),
-      };
-      return { entry: appendToLog(stored, entry), record: cloneJson(record) };
-    },
+    delete: (id) =>
+      atOnce(() => {
+        const stored = discussions.get(id);
+        if (stored === undefined) return false;
+        discussions.delete(id);
+        const ownerIds = idsByOwner.get(stored.record.owner);
+        ownerIds?.delete(id);
+        if (ownerIds?.size === 0) idsByOwner.delete(stored.record.owner);
+        return true;
+      }),
 
-    async appendMessage(id, message, commit) {
-      assertTokenCounts(message.usage);
-      const stored = discussions.get(id);
-      if (stored === undefined) return undefined;
-      const { record } = stored;
-      if (commit !== undefined && record.turn !== commit.fenceTurn) return undefined;
-      if (commit?.inFlightMessageId !== undefined && stored.inFlight?.messageId !== commit.inFlightMessageId) return undefined;
-      const entry = appendToLog<MessageEntry>(stored, { type: 'message', cursor: nextCursor(stored), message: cloneJson(message) });
-      record.messageCount += 1;
-      addUsage(record.usage, message.usage);
-      // Like Redis, an agent appears in `agentUsage` only once one of its counts is reported.
-      if (hasAnyCount(pickUsage(message.usage))) addUsage((record.agentUsage[message.author] ??= {}), message.usage);
-      if (commit !== undefined) {
-        record.turn = commit.fenceTurn + 1;
-        record.currentRound = commit.round;
-        record.consecutiveFailures = commit.consecutiveFailures;
-        delete record.nextSpeaker;
+    transition: (id, change) =>
+      atOnce(() => {
+        const { from, to, patch } = change;
+        const stored = discussions.get(id);
+        if (stored === undefined || !from.includes(stored.record.status)) return undefined;
+        const { record } = stored;
+        record.status = to;
+        applyStatePatch(record, patch);
+        const entry: Extract<LogEntry, { type: 'status' }> = {
+          type: 'status',
+          cursor: nextCursor(stored),
+          change: buildStatusChange(to, patch, new Date().toISOString()),
+        };
+        return { entry: appendToLog(stored, entry), record: cloneJson(record) };
+      }),
+
+    appendMessage: (id, message, commit) =>
+      atOnce(() => {
+        assertTokenCounts(message.usage);
+        const stored = discussions.get(id);
+        if (stored === undefined) return undefined;
+        const { record } = stored;
+        if (commit !== undefined && record.turn !== commit.fenceTurn) return undefined;
+        if (commit?.inFlightMessageId !== undefined && stored.inFlight?.messageId !== commit.inFlightMessageId) return undefined;
+        const entry = appendToLog<MessageEntry>(stored, { type: 'message', cursor: nextCursor(stored), message: cloneJson(message) });
+        record.messageCount += 1;
+        addUsage(record.usage, message.usage);
+        // Like Redis, an agent appears in `agentUsage` only once one of its counts is reported.
+        if (hasAnyCount(pickUsage(message.usage))) addUsage((record.agentUsage[message.author] ??= {}), message.usage);
+        if (commit !== undefined) {
+          record.turn = commit.fenceTurn + 1;
+          record.currentRound = commit.round;
+          record.consecutiveFailures = commit.consecutiveFailures;
+          delete record.nextSpeaker;
+          delete stored.inFlight;
+        }
+        return { entry, record: cloneJson(record) };
+      }),
+
+    appendSelection: (id, selection) =>
+      atOnce(() => {
+        assertTokenCounts(selection.usage);
+        const stored = discussions.get(id);
+        if (stored === undefined) return undefined;
+        const { record } = stored;
+        const entry = appendToLog<SelectionEntry>(stored, { type: 'speaker_selected', cursor: nextCursor(stored), selection: cloneJson(selection) });
+        record.nextSpeaker = selection.speaker;
+        // The selector is no agent of the discussion: its cost counts in the totals only.
+        addUsage(record.usage, selection.usage);
+        return entry;
+      }),
+
+    readLog: (id, range) =>
+      atOnce(() => {
+        const { after, limit } = range;
+        assertCursor(after, 'after');
+        const stored = discussions.get(id);
+        if (stored === undefined || limit <= 0) return [];
+        const start = after === undefined ? 0 : firstIndexAfter(stored.log, after);
+        return stored.log.slice(start, start + limit).map((entry) => cloneJson(entry));
+      }),
+
+    lastCursor: (id) => atOnce(() => discussions.get(id)?.log.at(-1)?.cursor),
+
+    readMessages: (id, range) =>
+      atOnce(() => {
+        const { after, before, limit, direction } = range;
+        assertCursor(after, 'after');
+        assertCursor(before, 'before');
+        const stored = discussions.get(id);
+        if (stored === undefined) return { items: [], hasMore: false };
+        const start = after === undefined ? 0 : firstIndexAfter(stored.log, after);
+        const end = before === undefined ? stored.log.length : firstIndexAfter(stored.log, before, true);
+        const messages = stored.log.slice(start, end).filter((entry): entry is MessageEntry => entry.type === 'message');
+        const count = Math.max(0, limit);
+        const page = direction === 'forward' ? messages.slice(0, count) : messages.slice(Math.max(0, messages.length - count));
+        return {
+          items: page.map((entry) => ({ cursor: entry.cursor, message: cloneJson(entry.message) })),
+          hasMore: messages.length > count,
+        };
+      }),
+
+    beginInFlight: (id, inFlight) =>
+      atOnce(() => {
+        const stored = discussions.get(id);
+        if (stored === undefined || stored.record.turn !== inFlight.turn) return undefined;
+        const replaced = stored.inFlight;
+        stored.inFlight = { ...cloneJson(inFlight), text: '' };
+        return replaced === undefined ? {} : { replaced: { messageId: replaced.messageId, turn: replaced.turn } };
+      }),
+
+    appendInFlight: (id, delta) =>
+      atOnce(() => {
+        const inFlight = discussions.get(id)?.inFlight;
+        if (inFlight !== undefined) inFlight.text += delta;
+      }),
+
+    getInFlight: (id) =>
+      atOnce(() => {
+        const inFlight = discussions.get(id)?.inFlight;
+        return inFlight === undefined ? undefined : cloneJson(inFlight);
+      }),
+
+    clearInFlight: (id, messageId) =>
+      atOnce(() => {
+        const stored = discussions.get(id);
+        if (stored?.inFlight?.messageId !== messageId) return false;
         delete stored.inFlight;
-      }
-      return { entry, record: cloneJson(record) };
-    },
-
-    async appendSelection(id, selection) {
-      assertTokenCounts(selection.usage);
-      const stored = discussions.get(id);
-      if (stored === undefined) return undefined;
-      const { record } = stored;
-      const entry = appendToLog<SelectionEntry>(stored, { type: 'speaker_selected', cursor: nextCursor(stored), selection: cloneJson(selection) });
-      record.nextSpeaker = selection.speaker;
-      // The selector is no agent of the discussion: its cost counts in the totals only.
-      addUsage(record.usage, selection.usage);
-      return entry;
-    },
-
-    async readLog(id, { after, limit }) {
-      assertCursor(after, 'after');
-      const stored = discussions.get(id);
-      if (stored === undefined || limit <= 0) return [];
-      const start = after === undefined ? 0 : firstIndexAfter(stored.log, after);
-      return stored.log.slice(start, start + limit).map((entry) => cloneJson(entry));
-    },
-
-    async lastCursor(id) {
-      return discussions.get(id)?.log.at(-1)?.cursor;
-    },
-
-    async readMessages(id, { after, before, limit, direction }) {
-      assertCursor(after, 'after');
-      assertCursor(before, 'before');
-      const stored = discussions.get(id);
-      if (stored === undefined) return { items: [], hasMore: false };
-      const start = after === undefined ? 0 : firstIndexAfter(stored.log, after);
-      const end = before === undefined ? stored.log.length : firstIndexAfter(stored.log, before, true);
-      const messages = stored.log.slice(start, end).filter((entry): entry is MessageEntry => entry.type === 'message');
-      const count = Math.max(0, limit);
-      const page = direction === 'forward' ? messages.slice(0, count) : messages.slice(Math.max(0, messages.length - count));
-      return {
-        items: page.map((entry) => ({ cursor: entry.cursor, message: cloneJson(entry.message) })),
-        hasMore: messages.length > count,
-      };
-    },
-
-    async beginInFlight(id, inFlight) {
-      const stored = discussions.get(id);
-      if (stored === undefined || stored.record.turn !== inFlight.turn) return undefined;
-      const replaced = stored.inFlight;
-      stored.inFlight = { ...cloneJson(inFlight), text: '' };
-      return replaced === undefined ? {} : { replaced: { messageId: replaced.messageId, turn: replaced.turn } };
-    },
-
-    async appendInFlight(id, delta) {
-      const inFlight = discussions.get(id)?.inFlight;
-      if (inFlight !== undefined) inFlight.text += delta;
-    },
-
-    async getInFlight(id) {
-      const inFlight = discussions.get(id)?.inFlight;
-      return inFlight === undefined ? undefined : cloneJson(inFlight);
-    },
-
-    async clearInFlight(id, messageId) {
-      const stored = discussions.get(id);
-      if (stored?.inFlight?.messageId !== messageId) return false;
-      delete stored.inFlight;
-      return true;
-    },
+        return true;
+      }),
 
     async close() {
       // Nothing to release: the data lives and dies with the process.

@@ -27,6 +27,7 @@ import {
   assertCursor,
   assertTokenCounts,
   buildStatusChange,
+  cloneJson,
   creationTime,
   normalizeRecord,
 } from './records.js';
@@ -59,7 +60,7 @@ import {
   transitionScript,
 } from './redis-scripts.js';
 import { compareCursors } from './types.js';
-import type { DiscussionRecord, DiscussionStore, LogEntry, MessageRecord, Page, SpeakerSelection } from './types.js';
+import type { DiscussionRecord, DiscussionStore, LogEntry, MessageRecord, Page } from './types.js';
 
 /** Discussions fetched per round trip when `list` filters by status. */
 const FILTERED_LIST_BATCH = 50;
@@ -252,6 +253,7 @@ export function createRedisStore({ redis, keyPrefix = '', logger = pino() }: { r
     async appendMessage(id, message, commit) {
       assertTokenCounts(message.usage);
       const data = JSON.stringify(message);
+      const stored = cloneJson(message);
       const [inputTokens, outputTokens] = encodeUsageArguments(message.usage);
       const reply = decodePositionAndHash(
         await runScript(redis, appendMessageScript, discussionKeys(id), [
@@ -267,18 +269,18 @@ export function createRedisStore({ redis, keyPrefix = '', logger = pino() }: { r
         ]),
       );
       if (reply === undefined) return undefined;
-      const stored = JSON.parse(data) as MessageRecord;
       return { entry: { type: 'message', ...reply.position, message: stored }, record: writtenRecord(id, reply.fields) };
     },
 
     async appendSelection(id, selection) {
       assertTokenCounts(selection.usage);
       const data = JSON.stringify(selection);
+      const stored = cloneJson(selection);
       const position = decodePosition(
         await runScript(redis, appendSelectionScript, [keys.discussion(id), keys.log(id)], [data, selection.speaker, ...encodeUsageArguments(selection.usage)]),
       );
       if (position === undefined) return undefined;
-      return { type: 'speaker_selected', ...position, selection: JSON.parse(data) as SpeakerSelection };
+      return { type: 'speaker_selected', ...position, selection: stored };
     },
 
     async readLog(id, { after, limit }) {
