@@ -19,7 +19,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { createRedisReference, type RedisReference } from './redis-reference.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
-import { DEFAULT_SETTINGS, escapeGlob, parseSettings, positiveInteger } from './stats.js';
+import { DEFAULT_SETTINGS, escapeGlob, parseSettings, positiveInteger, UNLIMITED_OWNER } from './stats.js';
 import { printWorkerBench, runWorkerBench, type WorkerBenchOptions } from './workers.js';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -69,7 +69,7 @@ async function main(): Promise<number> {
   const maxRounds = positiveInteger('BENCH_ROUNDS', 4);
   const timeoutMs = positiveInteger('BENCH_TIMEOUT_MS', 45_000);
   const keyPrefix = `bench:${randomUUID()}:`;
-  const config = loadConfig({ REDIS_URL: redisUrl, MOCK_TOKEN_DELAY_MS: '0', LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1' });
+  const config = loadConfig({ REDIS_URL: redisUrl, MOCK_TOKEN_DELAY_MS: '0', LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', ...UNLIMITED_OWNER });
 
   let app: App | undefined;
   let reference: RedisReference | undefined;

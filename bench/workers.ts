@@ -16,7 +16,7 @@ import { createLogger } from '../src/logger.js';
 import { createMockDiscussion, graphqlRequest, startDiscussion } from './graphql-http.js';
 import { createRedisReference, type RedisReference } from './redis-reference.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
-import { percentiles, type BenchSetting, withTimeout } from './stats.js';
+import { percentiles, type BenchSetting, withTimeout, UNLIMITED_OWNER } from './stats.js';
 import { spawnWorker, WaitableList, type WorkerLogLine, type WorkerProcess } from './worker-processes.js';
 
 export interface WorkerBenchOptions {
@@ -78,7 +78,7 @@ const transcriptSchema = z.object({
 
 export async function runWorkerBench(options: WorkerBenchOptions): Promise<WorkerBenchResult> {
   const { redisUrl, keyPrefix, turnLockMs } = options;
-  const config = loadConfig({ REDIS_URL: redisUrl, ROLE: 'api', LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1' });
+  const config = loadConfig({ REDIS_URL: redisUrl, ROLE: 'api', LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', ...UNLIMITED_OWNER });
   const workerEnv = {
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: keyPrefix,
