@@ -1,9 +1,10 @@
+import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
-import { describe, expect, it } from 'vitest';
-import { BOTH_MODES, TEST_REDIS_URL } from '../support/app.js';
-import { useTestServer } from '../support/server-hooks.js';
-import { mustGraphQL, postGraphQL, subscribeWs } from '../support/clients.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BOTH_MODES, startTestApp, TEST_REDIS_URL, type TestApp } from '../support/app.js';
+import { createWsClient, mustGraphQL, postGraphQL, subscribeWs } from '../support/clients.js';
 import { createDiscussion, type MessageView, MESSAGE_ADDED, mockAgents, readDiscussion, START, TOKEN_STREAMED, type TokenView } from '../support/documents.js';
+import { startFakeVendor, type FakeVendor } from '../fake-vendor/server.js';
 
 const PAUSE = 'mutation($id: ID!) { pauseDiscussion(id: $id) { status } }';
 const RESUME = 'mutation($id: ID!) { resumeDiscussion(id: $id) { status } }';
@@ -11,8 +12,47 @@ const STOP = 'mutation($id: ID!) { stopDiscussion(id: $id) { status stopReason f
 const DELETE = 'mutation($id: ID!) { deleteDiscussion(id: $id) }';
 const INJECT = 'mutation($id: ID!, $content: String!, $author: String) { injectMessage(discussionId: $id, content: $content, author: $author) { id cursor author role content } }';
 
+/** Ada speaks through the fake vendor's OpenAI-compatible server, so a test can hold her reply open at a gate; Bob is MOCK. */
+const [, bob] = mockAgents(2);
+const HELD_AGENTS = [{ name: 'Ada', persona: 'Architect', provider: 'OPENAI_COMPATIBLE' }, bob];
+
+/** What a message's token events spell, in index order. */
+const spelled = (tokens: readonly TokenView[], messageId: string | undefined) =>
+  tokens
+    .filter((token) => token.messageId === messageId)
+    .sort((a, b) => a.index - b.index)
+    .map((token) => token.delta)
+    .join('');
+
 describe.each(BOTH_MODES)('controlling a discussion ($mode mode)', ({ redis }) => {
-  const context = useTestServer({ redis, env: { MOCK_TOKEN_DELAY_MS: '30' } });
+  let fake: FakeVendor | undefined;
+  let server: TestApp | undefined;
+  let ws: Client | undefined;
+  beforeAll(async () => {
+    fake = await startFakeVendor();
+    server = await startTestApp({ redis, env: fake.environment() });
+    ws = createWsClient(server.url);
+  });
+  afterAll(async () => {
+    await ws?.dispose();
+    await server?.close();
+    await fake?.close();
+  });
+  beforeEach(() => fake?.reset());
+  const context = {
+    get server(): TestApp {
+      if (!server) throw new Error('the test server is not started yet');
+      return server;
+    },
+    get ws(): Client {
+      if (!ws) throw new Error('the test server is not started yet');
+      return ws;
+    },
+    get fake(): FakeVendor {
+      if (!fake) throw new Error('the fake vendor is not started yet');
+      return fake;
+    },
+  };
 
   async function startWatched(input: Record<string, unknown>) {
     const id = await createDiscussion(context.server.url, input);
@@ -23,29 +63,39 @@ describe.each(BOTH_MODES)('controlling a discussion ($mode mode)', ({ redis }) =
     return { id, messages, tokens };
   }
 
+  /** Starts a discussion whose first reply (Ada's) sends `held` and then waits at a gate; resolves once every held chunk reached the subscriber. */
+  async function startHeld(input: Record<string, unknown>, held: string[], afterGate?: string[]) {
+    const gate = context.fake.gate();
+    context.fake.script('openai-compatible', { chunks: held, gate, afterGate });
+    const watched = await startWatched({ agents: HELD_AGENTS, ...input });
+    const [request] = await gate.reached();
+    const text = held.join('');
+    await watched.tokens.collector.waitFor((values) => spelled(values, values[0]?.messageId) === text, { what: `Ada's tokens to spell "${text}"` });
+    return { ...watched, gate, request, messageId: watched.tokens.collector.values[0]?.messageId };
+  }
+
   it('stop cancels the reply in flight at once, keeps its partial text and ends STOPPED', async () => {
-    const { id, messages, tokens } = await startWatched({ topic: 'Stopping mid-sentence', agents: mockAgents(2), maxRounds: 5 });
-    await tokens.collector.waitForCount(3);
+    const held = ['Half ', 'of ', 'a ', 'thought'];
+    const { id, messages, tokens, request, messageId } = await startHeld({ topic: 'Stopping mid-sentence', maxRounds: 5 }, held, [' that never ends.']);
     // A client that joins now reads the text so far from inFlight.
     const streaming = await readDiscussion(context.server.url, id);
     expect(streaming.status).toBe('RUNNING');
-    expect(streaming.inFlight).toMatchObject({ author: 'Ada', messageId: tokens.collector.values[0]?.messageId });
-    expect(streaming.inFlight?.text.length).toBeGreaterThan(0);
+    expect(streaming.inFlight).toEqual({ author: 'Ada', messageId, text: held.join('') });
 
     const stopped = await mustGraphQL<{ stopDiscussion: { status: string; stopReason: string; finishedAt: string; inFlight: unknown } }>(context.server.url, STOP, { id });
     expect(stopped.stopDiscussion).toMatchObject({ status: 'STOPPED', stopReason: 'stopped_by_user', inFlight: null });
     expect(stopped.stopDiscussion.finishedAt).toBeTruthy();
+    // The vendor's stream was cut by the app, not finished: the call was cancelled.
+    expect(await request?.closed).toEqual({ completed: false });
 
     const received = await messages.collector.waitForCompletion();
     expect(received).toHaveLength(1);
     const partial = received[0];
-    expect(partial).toMatchObject({ author: 'Ada', role: 'AGENT', finishReason: 'cancelled' });
-    expect(partial?.content.startsWith(streaming.inFlight?.text ?? '')).toBe(true);
+    expect(partial).toMatchObject({ id: messageId, author: 'Ada', role: 'AGENT', finishReason: 'cancelled' });
+    // Exactly what was streamed before the stop; the rest of the reply was never sent.
+    expect(partial?.content).toBe(held.join(''));
     await tokens.collector.waitForCompletion();
-    const spelled = tokens.collector.values.filter((token) => token.messageId === partial?.id).map((token) => token.delta).join('');
-    expect(partial?.content).toBe(spelled);
-    // A full MOCK reply has three sentences; the cancelled one stopped well before.
-    expect(partial?.content.split(/[.!?]/).length).toBeLessThan(4);
+    expect(spelled(tokens.collector.values, partial?.id)).toBe(partial?.content);
 
     const again = await postGraphQL(context.server.url, STOP, { id });
     expect(again.errors?.[0]?.extensions?.code).toBe('CONFLICT');
@@ -57,13 +107,14 @@ describe.each(BOTH_MODES)('controlling a discussion ($mode mode)', ({ redis }) =
   });
 
   it('pause lets the turn in flight finish, then holds until resumed', async () => {
-    const { id, messages, tokens } = await startWatched({ topic: 'Pausing politely', agents: mockAgents(2), maxRounds: 2 });
-    await tokens.collector.waitForCount(2);
+    const { id, messages, gate, messageId } = await startHeld({ topic: 'Pausing politely', maxRounds: 2 }, ['Let ', 'me ', 'finish'], [' my sentence.']);
     const paused = await mustGraphQL<{ pauseDiscussion: { status: string } }>(context.server.url, PAUSE, { id });
     expect(paused.pauseDiscussion.status).toBe('PAUSED');
+    // Ada's reply was still streaming when the pause came; now it may end.
+    gate.release();
 
     const [finished] = await messages.collector.waitForCount(1);
-    expect(finished).toMatchObject({ author: 'Ada', finishReason: 'stop' });
+    expect(finished).toMatchObject({ id: messageId, author: 'Ada', finishReason: 'stop', content: 'Let me finish my sentence.' });
     const held = await readDiscussion(context.server.url, id);
     expect(held).toMatchObject({ status: 'PAUSED', turn: 1, inFlight: null, messageCount: 1 });
 
@@ -106,12 +157,14 @@ describe.each(BOTH_MODES)('controlling a discussion ($mode mode)', ({ redis }) =
   });
 
   it('delete stops a running discussion, ends its subscriptions and removes it', async () => {
-    const { id, messages, tokens } = await startWatched({ topic: 'Deleting', agents: mockAgents(2), maxRounds: 5 });
-    await tokens.collector.waitForCount(1);
+    const { id, messages, tokens, request } = await startHeld({ topic: 'Deleting', maxRounds: 5 }, ['Still ', 'talking']);
+    expect((await readDiscussion(context.server.url, id)).status).toBe('RUNNING');
     const deleted = await mustGraphQL<{ deleteDiscussion: boolean }>(context.server.url, DELETE, { id });
     expect(deleted.deleteDiscussion).toBe(true);
     await messages.collector.waitForCompletion();
     await tokens.collector.waitForCompletion();
+    // The reply in flight was cancelled, not left streaming.
+    expect(await request?.closed).toEqual({ completed: false });
     const gone = await mustGraphQL<{ discussion: unknown }>(context.server.url, 'query($id: ID!) { discussion(id: $id) { id } }', { id });
     expect(gone.discussion).toBeNull();
     const again = await postGraphQL(context.server.url, DELETE, { id });

@@ -1,36 +1,62 @@
 import { describe, expect, it } from 'vitest';
 import { createWsClient, mustGraphQL, subscribeWs } from '../support/clients.js';
-import { createDiscussion, mockAgents, START } from '../support/documents.js';
-import { duplicates, EVENTS, type EventView, readTranscript, ReconnectingMessages, turnProblems, useProcesses } from '../support/distributed.js';
-import { httpStatus, waitForStatus, type RedisServer } from '../support/processes.js';
+import { createDiscussion, START } from '../support/documents.js';
+import {
+  duplicates,
+  EVENTS,
+  type EventView,
+  readTranscript,
+  ReconnectingMessages,
+  spelledBy,
+  turnProblems,
+  useFakeVendor,
+  useProcesses,
+  vendorAgents,
+} from '../support/distributed.js';
+import { httpStatus, type LogLine, waitForStatus, type RedisServer } from '../support/processes.js';
 
 const AGENTS = 2;
 const ROUNDS = 6;
+/** What the fourth turn has said when Redis goes down; the rest of its reply streams during the outage. */
+const HELD = ['Three ', 'messages ', 'in, '];
+const DURING_OUTAGE = ['and ', 'the ', 'rest ', 'while ', 'Redis ', 'is ', 'down.'];
 /**
- * Two outages: one longer than TURN_LOCK_MS but shorter than the ~10 s the
- * store's connection keeps a command queued (maxRetriesPerRequest 20), so the
- * running turn's commands wait and go through; one longer than that, so they
- * fail and BullMQ runs the turn again.
+ * Two outages, measured in what the worker's store connection lives through
+ * rather than in seconds, so that a slow machine cannot turn one into the
+ * other. ioredis waits 50 ms × n before its n-th reconnection, and fails a
+ * queued command after maxRetriesPerRequest (20) of them:
+ * - 10 failed reconnections (≥ 2.75 s of back-off, longer than TURN_LOCK_MS,
+ *   with about 7.75 s still to go): the running turn's commands wait and go through;
+ * - 21 (past the 20th, where queued commands are failed): they fail and BullMQ
+ *   runs the turn again.
  */
 const OUTAGES = [
-  { outageMs: 4_000, what: 'a 4 s outage: queued commands go through' },
-  { outageMs: 15_000, what: 'a 15 s outage: the running turn fails and runs again' },
+  { failedReconnections: 10, what: 'an outage past TURN_LOCK_MS: queued commands go through' },
+  { failedReconnections: 21, what: 'an outage past maxRetriesPerRequest: the running turn fails and runs again' },
 ];
+
+const isWorkerStoreRefused = (line: LogLine) =>
+  line.process === 'worker' && line.entry.msg === 'redis connection error' && line.entry.connection === 'store' && String(line.entry.message).includes('ECONNREFUSED');
 
 describe('a Redis restart under an API and a worker, as separate processes', () => {
   // The test runs its own redis-server (AOF on) so it can stop and start it; its keys go with its directory.
   const context = useProcesses({ ownRedis: true });
+  const vendor = useFakeVendor();
 
-  it.each(OUTAGES)('$what; reconnects, replays without a gap, loses no committed message and completes', async ({ outageMs: plannedOutageMs }) => {
+  it.each(OUTAGES)('$what; reconnects, replays without a gap, loses no committed message and completes', async ({ failedReconnections }) => {
     const { group, keyPrefix } = context;
+    const { fake } = vendor;
     const redis: RedisServer = await group.startRedis();
-    const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: keyPrefix, TURN_LOCK_MS: '2000', MOCK_TOKEN_DELAY_MS: '10', LOG_LEVEL: 'debug' };
+    const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: keyPrefix, TURN_LOCK_MS: '2000', LOG_LEVEL: 'debug', ...fake.environment() };
+    // Three whole replies, then a fourth held at a gate until Redis is down; every later reply runs whole.
+    const fourth = fake.gate();
+    fake.script('openai-compatible', {}, {}, {}, { chunks: HELD, gate: fourth, afterGate: DURING_OUTAGE });
     const api = group.spawnService('api', { ...env, ROLE: 'api' });
     const worker = group.spawnService('worker', { ...env, ROLE: 'worker' });
     const [url] = await Promise.all([api.url, worker.url]);
     const origins = { api: await api.origin, worker: await worker.origin };
 
-    const id = await createDiscussion(url, { topic: 'Riding out a Redis restart', agents: mockAgents(AGENTS), maxRounds: ROUNDS });
+    const id = await createDiscussion(url, { topic: 'Riding out a Redis restart', agents: vendorAgents(AGENTS), maxRounds: ROUNDS });
     const ws = createWsClient(url);
     const subscriber = new ReconnectingMessages(ws, id);
     try {
@@ -38,19 +64,25 @@ describe('a Redis restart under an API and a worker, as separate processes', () 
       const events = await subscribeWs<EventView>(ws, EVENTS, { id, after: '0-0' }, 'discussionEvents');
       await mustGraphQL(url, START, { id });
 
-      // Mid-discussion: three messages committed and the fourth streaming.
+      // Mid-discussion: three messages committed and the fourth streaming, held at its gate.
+      await fourth.reached();
       await events.collector.waitFor(
         (values) => {
-          const committed = values.filter((event) => event.__typename === 'MessageEvent').length;
-          return committed >= 3 && values.at(-1)?.__typename === 'TokenEvent';
+          const committed = values.flatMap((event) => (event.__typename === 'MessageEvent' ? [event.message.id] : []));
+          const streaming = values.find((event) => event.__typename === 'TokenEvent' && !committed.includes(event.messageId) && spelledBy(values, event.messageId) === HELD.join(''));
+          return committed.length === 3 && streaming !== undefined;
         },
         { timeoutMs: 20_000, what: 'three messages and a streaming fourth' },
       );
       const before = await readTranscript(url, id);
       expect(before.status).toBe('RUNNING');
+      expect(before.messages).toHaveLength(3);
 
       const outageStartedAt = performance.now();
+      const logMark = group.log.values.length;
       await redis.stop();
+      // The fourth reply goes on while Redis is down: its tokens meet the outage.
+      fourth.release();
       // Down: both roles are alive but not ready.
       const [apiReady, workerReady, apiHealth, workerHealth] = await Promise.all([
         httpStatus(origins.api, '/ready'),
@@ -59,9 +91,11 @@ describe('a Redis restart under an API and a worker, as separate processes', () 
         httpStatus(origins.worker, '/health'),
       ]);
       expect({ apiReady, workerReady, apiHealth, workerHealth }).toEqual({ apiReady: 503, workerReady: 503, apiHealth: 200, workerHealth: 200 });
-      // Hold Redis down for the planned outage (the probes above took about 2 s of it).
-      const holdMs = plannedOutageMs - (performance.now() - outageStartedAt);
-      if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
+      // Hold Redis down until the worker's store connection has failed that many reconnections.
+      await group.log.waitFor((lines) => lines.slice(logMark).filter(isWorkerStoreRefused).length >= failedReconnections, {
+        timeoutMs: 60_000,
+        what: `${failedReconnections} failed reconnections of the worker's store connection`,
+      });
       await redis.start();
       const outageMs = performance.now() - outageStartedAt;
       await Promise.all([waitForStatus(origins.api, '/ready', 200), waitForStatus(origins.worker, '/ready', 200)]);

@@ -1,19 +1,45 @@
 import { describe, expect, it } from 'vitest';
 import { compareCursors } from '../../src/store/types.js';
 import { createWsClient, mustGraphQL, subscribeWs } from '../support/clients.js';
-import { createDiscussion, type MessageView, MESSAGE_ADDED, mockAgents, START } from '../support/documents.js';
-import { duplicates, EVENTS, type EventView, injectMessage, isTurnStarted, readTranscript, STOP, type TokenEventView, useProcesses } from '../support/distributed.js';
+import { createDiscussion, type MessageView, MESSAGE_ADDED, START } from '../support/documents.js';
+import {
+  duplicates,
+  EVENTS,
+  type EventView,
+  injectMessage,
+  isTurnStarted,
+  readTranscript,
+  spelledBy,
+  STOP,
+  type TokenEventView,
+  useFakeVendor,
+  useProcesses,
+  vendorAgents,
+} from '../support/distributed.js';
 import { httpStatus } from '../support/processes.js';
 
-/** How long a stop waits for the process running the turn before ending the turn itself (discussion-service.ts). */
-const REMOTE_CANCEL_TIMEOUT_MS = 5_000;
+/** What the turn stopped mid-reply has said when the stop arrives; the rest of its reply is never sent. */
+const HELD = ['Scaling ', 'out ', 'means ', 'that '];
+const LAST_MESSAGE = 'query($id: ID!) { discussion(id: $id) { messages(last: 1) { edges { node { id durationMs } } } } }';
 
 describe('two API replicas and a worker, as separate processes on one Redis', () => {
   const context = useProcesses();
+  const vendor = useFakeVendor();
 
   it('serves a discussion started on one replica to subscribers of the other, and stops it across processes', async () => {
     const { group, redisUrl } = context;
-    const env = { REDIS_URL: redisUrl, TURN_LOCK_MS: '2000', MOCK_TOKEN_DELAY_MS: '60', LOG_LEVEL: 'debug' };
+    const { fake } = vendor;
+    const env = { REDIS_URL: redisUrl, TURN_LOCK_MS: '2000', LOG_LEVEL: 'debug', ...fake.environment() };
+    // The agents speak through the fake vendor. Ada's first reply runs whole; Bob's waits at a gate while
+    // an observer injects on B; Ada's next one waits at another gate until the stop cancels it.
+    const duringInjection = fake.gate();
+    const untilStopped = fake.gate();
+    fake.script(
+      'openai-compatible',
+      { chunks: ['An ', 'opening ', 'statement.'] },
+      { chunks: ['Bob ', 'is ', 'mid-reply'], gate: duringInjection, afterGate: [' and done.'] },
+      { chunks: HELD, gate: untilStopped, afterGate: ['never sent.'] },
+    );
     const replicaA = group.spawnService('api-a', { ...env, ROLE: 'api' });
     const replicaB = group.spawnService('api-b', { ...env, ROLE: 'api' });
     const worker = group.spawnService('worker', { ...env, ROLE: 'worker' });
@@ -27,7 +53,7 @@ describe('two API replicas and a worker, as separate processes on one Redis', ()
     }
     expect(await httpStatus(await worker.origin, '/graphql'), 'a worker serves no GraphQL').toBe(404);
 
-    const id = await createDiscussion(urlA, { topic: 'Scaling out the orchestrator', agents: mockAgents(2), maxRounds: 10 });
+    const id = await createDiscussion(urlA, { topic: 'Scaling out the orchestrator', agents: vendorAgents(2), maxRounds: 10 });
     const wsB = createWsClient(urlB);
     try {
       const messages = await subscribeWs<MessageView>(wsB, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded');
@@ -41,9 +67,12 @@ describe('two API replicas and a worker, as separate processes on one Redis', ()
 
       await mustGraphQL(urlA, START, { id });
       await messages.collector.waitFor((values) => values.some((message) => message.role === 'AGENT'), { timeoutMs: 20_000, what: 'the first agent message' });
+      // Bob's turn is in flight on the worker, held at its gate, while the observer speaks on B.
+      await duringInjection.reached();
       const injected = await injectMessage(urlB, id, 'Injected on replica B while the agents talk.');
+      duringInjection.release();
 
-      // Stop on B while a turn streams on the worker: a few tokens in, long before the message's end.
+      // Stop on B while a turn streams on the worker: the turn after the injection, its first words out, held at its gate.
       const committedIds = () => new Set(events.collector.values.flatMap((event) => (event.__typename === 'MessageEvent' ? [event.message.id] : [])));
       const injectedAt = () => events.collector.values.findIndex((event) => event.__typename === 'MessageEvent' && event.message.id === injected.id);
       const streamingToken = (values: EventView[]): TokenEventView | undefined => {
@@ -52,16 +81,20 @@ describe('two API replicas and a worker, as separate processes on one Redis', ()
         const committed = committedIds();
         return values
           .slice(from)
-          .find((event): event is TokenEventView => event.__typename === 'TokenEvent' && event.index >= 3 && !committed.has(event.messageId));
+          .find((event): event is TokenEventView => event.__typename === 'TokenEvent' && !committed.has(event.messageId) && spelledBy(values, event.messageId) === HELD.join(''));
       };
-      await events.collector.waitFor((values) => streamingToken(values) !== undefined, { timeoutMs: 20_000, what: 'tokens of a turn after the injection' });
+      const [heldRequest] = await untilStopped.reached();
+      await events.collector.waitFor((values) => streamingToken(values) !== undefined, { timeoutMs: 20_000, what: 'the held turn after the injection' });
       const streaming = streamingToken(events.collector.values);
-      const stopStartedAt = performance.now();
       const stopped = await mustGraphQL<{ stopDiscussion: { status: string; stopReason: string } }>(urlB, STOP, { id });
-      const stopMs = performance.now() - stopStartedAt;
       expect(stopped.stopDiscussion).toEqual({ status: 'STOPPED', stopReason: 'stopped_by_user' });
-      // The worker answered the cancel command: B did not have to wait it out and abandon the turn.
-      expect(stopMs, 'stopDiscussion on an API replica waited for the cancel timeout').toBeLessThan(REMOTE_CANCEL_TIMEOUT_MS);
+      // The worker answered the cancel command: it committed the partial message itself, with the timings only the
+      // process running the turn knows (B did not have to wait it out and abandon the turn), and it cut its vendor call.
+      const latest = await mustGraphQL<{ discussion: { messages: { edges: { node: { id: string; durationMs: number | null } }[] } } }>(urlA, LAST_MESSAGE, { id });
+      const [lastMessage] = latest.discussion.messages.edges.map((edge) => edge.node);
+      expect(lastMessage?.id).toBe(streaming?.messageId);
+      expect(lastMessage?.durationMs, 'B gave up on the worker and abandoned the turn itself').not.toBeNull();
+      expect(await heldRequest?.closed).toEqual({ completed: false });
 
       const received = await messages.collector.waitForCompletion({ timeoutMs: 15_000 });
       const allEvents = await events.collector.waitForCompletion({ timeoutMs: 15_000 });
@@ -100,7 +133,8 @@ describe('two API replicas and a worker, as separate processes on one Redis', ()
         expect(deltas.map((token) => token.index)).toEqual(deltas.map((_, index) => index));
         expect(deltas.map((token) => token.delta).join(''), `tokens of ${message.id}`).toBe(message.content);
       }
-      expect(cancelled?.content.length).toBeGreaterThan(0);
+      // Exactly what was streamed before the stop.
+      expect(cancelled?.content).toBe(HELD.join(''));
 
       // The transcript read through A is what B's subscriber saw.
       const transcript = await readTranscript(urlA, id);

@@ -11,6 +11,14 @@
  *   expect(fake.requestsFor('anthropic')).toHaveLength(2);
  *   await fake.close();
  *
+ * To hold a reply open on purpose (a turn still streaming when the test
+ * stops, pauses or kills something), script it with a gate:
+ *
+ *   const gate = fake.gate();
+ *   fake.script('openai-compatible', { chunks: ['Half ', 'a thought'], gate, afterGate: [' and the rest.'] });
+ *   await gate.reached(); // the chunks are out; the reply waits for the test
+ *   gate.release();       // or stop the turn: the stream ends when the client goes away
+ *
  * Each generation request takes the next scripted response of its vendor, or
  * the default reply when the queue is empty. Token counting and model listing
  * are answered without taking from the queue. Anything else is answered 404,
@@ -22,9 +30,9 @@ import { performance } from 'node:perf_hooks';
 import { anthropicWire } from './anthropic-wire.js';
 import { geminiWire } from './gemini-wire.js';
 import { openaiWire } from './openai-wire.js';
-import type { FakeResponse, FakeVendorName, RecordedRequest, ReplyContext, ResolvedResponse, WireFormat } from './types.js';
+import type { FakeGate, FakeResponse, FakeVendorName, RecordedRequest, ReplyContext, ResolvedResponse, WireFormat } from './types.js';
 
-export type { FakeResponse, FakeUsage, FakeVendorName, RecordedRequest } from './types.js';
+export type { FakeGate, FakeResponse, FakeUsage, FakeVendorName, RecordedRequest } from './types.js';
 
 export const DEFAULT_CHUNKS = ['Hello', ' from', ' the', ' fake', ' vendor.'];
 export const DEFAULT_USAGE = { inputTokens: 12, outputTokens: 5 };
@@ -75,6 +83,8 @@ export interface FakeVendor {
   pending(vendor: FakeVendorName): number;
   /** The generation, token-count and model-list requests one vendor received. */
   requestsFor(vendor: FakeVendorName): RecordedRequest[];
+  /** A new, closed gate for `FakeResponse.gate`: streams wait at it until the test releases it. */
+  gate(): FakeGate;
   /** Resolves once `count` requests (of `vendor`, if given) have arrived. */
   waitForRequests(count: number, vendor?: FakeVendorName): Promise<RecordedRequest[]>;
   /** Base URLs and test keys as the app's environment variables, for loadConfig(). */
@@ -196,17 +206,55 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   response.end(JSON.stringify(body));
 }
 
+/** A gate for `FakeResponse.gate`: streams wait at it until `release()`. */
+export function createGate(): FakeGate {
+  const arrivals: RecordedRequest[] = [];
+  const changes = new EventEmitter();
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return {
+    arrivals,
+    reached: (count = 1) =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          if (arrivals.length < count) return;
+          changes.off('arrived', check);
+          resolve([...arrivals]);
+        };
+        changes.on('arrived', check);
+        check();
+      }),
+    release: () => open(),
+    pass: (request) => {
+      arrivals.push(request);
+      changes.emit('arrived');
+      return opened;
+    },
+  };
+}
+
 async function streamReply(format: WireFormat, context: ReplyContext, response: ServerResponse, writer: StreamWriter): Promise<void> {
-  const { chunks, delayMs, cutAfter, hang, inBandError } = context.response;
+  const { chunks, delayMs, cutAfter, hang, inBandError, gate, afterGate = [] } = context.response;
   response.writeHead(200, format.streamHeaders);
   response.flushHeaders();
   for (const frame of format.opening(context)) await writer.write(frame);
   const lastChunkEnds = hang !== true && inBandError === undefined && cutAfter === undefined;
-  for (const [index, text] of chunks.entries()) {
+  // With a gate the reply goes on after it: no chunk before the gate may end it.
+  const texts = gate === undefined ? chunks : [...chunks, ...afterGate];
+  let endCarried = false;
+  for (const [index, text] of texts.entries()) {
     if (cutAfter !== undefined && index >= cutAfter) return writer.cut();
+    if (gate !== undefined && index === chunks.length) {
+      await Promise.race([gate.pass(context.request), writer.closed]);
+    }
     if (delayMs !== undefined && delayMs > 0) await writer.pause(delayMs);
     if (writer.isGone) return;
-    await writer.write(format.chunk(text, { index, last: lastChunkEnds && index === chunks.length - 1 }, context));
+    endCarried = lastChunkEnds && index === texts.length - 1 && (gate === undefined || index >= chunks.length);
+    await writer.write(format.chunk(text, { index, last: endCarried }, context));
+  }
+  if (gate !== undefined && texts.length === chunks.length) {
+    await Promise.race([gate.pass(context.request), writer.closed]);
+    if (writer.isGone) return;
   }
   if (cutAfter !== undefined) return writer.cut();
   if (inBandError !== undefined) {
@@ -218,7 +266,7 @@ async function streamReply(format: WireFormat, context: ReplyContext, response: 
     await writer.closed;
     return;
   }
-  for (const frame of format.closing(context, lastChunkEnds && chunks.length > 0)) await writer.write(frame);
+  for (const frame of format.closing(context, endCarried)) await writer.write(frame);
   response.end();
 }
 
@@ -319,6 +367,7 @@ export async function startFakeVendor(options: FakeVendorOptions = {}): Promise<
     },
     pending: (vendor) => queues.get(vendor)?.length ?? 0,
     requestsFor,
+    gate: createGate,
     waitForRequests: (count, vendor) =>
       new Promise((resolve) => {
         const check = (): void => {

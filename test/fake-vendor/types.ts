@@ -37,8 +37,31 @@ export interface FakeResponse {
   cutAfter?: number;
   /** After the chunks, keep the stream open, sending nothing, until the client goes away. */
   hang?: boolean;
+  /**
+   * After the chunks, wait at this gate (made by `FakeVendor.gate()`) until the test
+   * releases it or the client goes away; then stream `afterGate` and end normally.
+   * This holds a turn open on purpose, across processes too (the gate lives in the test).
+   */
+  gate?: FakeGate;
+  /** Text deltas streamed once the gate opens (default none); only with `gate`. */
+  afterGate?: string[];
   /** After the chunks, send the vendor's in-band error with this type (Gemini: a status name such as UNAVAILABLE). */
   inBandError?: string;
+}
+
+/**
+ * A point where scripted streams wait until the test lets them go: "a reply still
+ * streaming when X happens" without slow chunks and hope. One gate may hold many streams.
+ */
+export interface FakeGate {
+  /** Every stream that reached the gate (wrote its chunks before it), in order; it stays listed once gone. */
+  readonly arrivals: readonly RecordedRequest[];
+  /** Resolves once `count` streams (default 1) have reached the gate. */
+  reached(count?: number): Promise<RecordedRequest[]>;
+  /** Opens the gate: the streams waiting at it go on, and later ones pass straight through. */
+  release(): void;
+  /** For the fake: records `request` as waiting and resolves when the gate opens. */
+  pass(request: RecordedRequest): Promise<void>;
 }
 
 export interface RecordedRequest {

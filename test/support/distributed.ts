@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
-import { afterAll, afterEach, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { startFakeVendor, type FakeVendor } from '../fake-vendor/server.js';
 import { deleteKeys, TEST_REDIS_URL } from './app.js';
 import { mustGraphQL, subscribeWs, type Subscription } from './clients.js';
-import { type MessageView, MESSAGE_ADDED, MESSAGE_FIELDS } from './documents.js';
+import { type MessageView, MESSAGE_ADDED, MESSAGE_FIELDS, mockAgents } from './documents.js';
 import { createProcessGroup, type LogLine, type ProcessGroup } from './processes.js';
 
 /** Every kind of discussionEvents payload, with what the distributed tests compare. */
@@ -134,6 +135,41 @@ export class ReconnectingMessages {
     this.current = await subscribeWs<MessageView>(this.client, MESSAGE_ADDED, { id: this.discussionId, after }, 'messageAdded');
     this.delivered = 0;
   }
+}
+
+/** The text a message's token events spell, in index order. */
+export function spelledBy(events: readonly EventView[], messageId: string | undefined): string {
+  return events
+    .filter((event): event is TokenEventView => event.__typename === 'TokenEvent' && event.messageId === messageId)
+    .sort((a, b) => a.index - b.index)
+    .map((token) => token.delta)
+    .join('');
+}
+
+/**
+ * Agents that speak through the fake vendor's OpenAI-compatible server (spawned
+ * services reach it over HTTP), so a test can hold a reply open at a gate.
+ */
+export const vendorAgents = (count: number) => mockAgents(count, { provider: 'OPENAI_COMPATIBLE' });
+
+/**
+ * A fake vendor for the test file, started before its tests and closed after
+ * them; its scripts, gates and recorded requests are reset before each test.
+ * Spawn services with `fake.environment()` to point them at it.
+ */
+export function useFakeVendor(): { readonly fake: FakeVendor } {
+  let fake: FakeVendor | undefined;
+  beforeAll(async () => {
+    fake = await startFakeVendor();
+  });
+  beforeEach(() => fake?.reset());
+  afterAll(() => fake?.close());
+  return {
+    get fake(): FakeVendor {
+      if (!fake) throw new Error('the fake vendor is not started yet');
+      return fake;
+    },
+  };
 }
 
 export const isTurnStarted =

@@ -46,6 +46,28 @@ export interface RedisServer {
   start(): Promise<void>;
 }
 
+/** A JSON log line's fields, the well-known ones checked; a line that is not a JSON object is kept as its `msg`. */
+function parseLogEntry(line: string): LogLine['entry'] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return { msg: line };
+  }
+  if (typeof parsed !== 'object' || parsed === null) return { msg: line };
+  const field = (key: string): unknown => Reflect.get(parsed, key);
+  const text = (key: string) => {
+    const value = field(key);
+    return typeof value === 'string' ? value : undefined;
+  };
+  const count = (key: string) => {
+    const value = field(key);
+    return typeof value === 'number' ? value : undefined;
+  };
+  const fields = Object.fromEntries(Object.keys(parsed).map((key) => [key, field(key)]));
+  return { ...fields, msg: text('msg'), url: text('url'), discussionId: text('discussionId'), turn: count('turn'), pid: count('pid'), level: count('level') };
+}
+
 /** A free TCP port on 127.0.0.1 (free when asked; the caller binds it right away). */
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -101,24 +123,26 @@ export function createProcessGroup(baseEnv: Record<string, string> = {}) {
     const url = new Promise<string>((resolve, reject) => {
       const reader = createInterface({ input: child.stdout ?? process.stdin });
       reader.on('line', (line) => {
-        let entry: LogLine['entry'];
-        try {
-          entry = JSON.parse(line) as LogLine['entry'];
-        } catch {
-          entry = { msg: line };
-        }
+        const entry = parseLogEntry(line);
         log.push({ seq: log.values.length, process: name, pid, entry });
         if (entry.msg === 'listening' && typeof entry.url === 'string') resolve(entry.url);
       });
-      void exited.then(() => reject(new Error(`${name} (pid ${pid}) exited before listening: ${stderr.slice(-2_000)}`)));
+      void exited.then(() => {
+        const how = child.signalCode ?? `code ${String(child.exitCode)}`;
+        const output = log.values.filter((line) => line.pid === pid).slice(-5).map((line) => JSON.stringify(line.entry));
+        reject(new Error(`${name} (pid ${pid}) exited (${how}) before listening: ${stderr.slice(-2_000)}${output.join('\n')}`));
+      });
     });
+    const origin = url.then((value) => new URL(value).origin);
+    // A test awaits these only when it needs them; a service that never listened must not also be an unhandled rejection.
     url.catch(() => {});
+    origin.catch(() => {});
     return {
       name,
       pid,
       child,
       url,
-      origin: url.then((value) => new URL(value).origin),
+      origin,
       exited,
       get alive() {
         return isAlive(child);
@@ -196,7 +220,7 @@ export function createProcessGroup(baseEnv: Record<string, string> = {}) {
         await log.waitFor(() => found() !== undefined, { timeoutMs, what });
       } catch (error) {
         const tail = log.values.slice(-8).map((line) => `${line.process}: ${JSON.stringify(line.entry)}`);
-        throw new Error(`${error instanceof Error ? error.message : String(error)}\nlast log lines:\n${tail.join('\n')}`);
+        throw new Error(`${error instanceof Error ? error.message : String(error)}\nlast log lines:\n${tail.join('\n')}`, { cause: error });
       }
       const line = found();
       if (!line) throw new Error(`unreachable: ${what} vanished`);
