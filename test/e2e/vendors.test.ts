@@ -117,7 +117,8 @@ describe('real vendor SDKs against a local server speaking their wire formats', 
     const tokens = await subscribeWs<TokenView>(ws, TOKEN_STREAMED, { id }, 'tokenStreamed');
     await server.app.whenListening(id, 1);
     await mustGraphQL(server.url, START, { id });
-    await tokens.collector.waitForCount(3);
+    // Deltas may be coalesced into fewer events: wait until they spell everything sent before the hang.
+    await tokens.collector.waitFor((events) => events.map((event) => event.delta).join('') === 'Partial answer so far', { what: 'the partial text' });
     const [request] = await fake.waitForRequests(1, 'openai');
     await mustGraphQL(server.url, 'mutation($id: ID!) { stopDiscussion(id: $id) { status } }', { id });
     expect(await request?.closed).toEqual({ completed: false });
@@ -127,7 +128,9 @@ describe('real vendor SDKs against a local server speaking their wire formats', 
   });
 
   it('an observer who injects while an agent streams is seen by the next turn', async () => {
-    fake.script('openai', { chunks: ['One ', 'two ', 'three ', 'four.'], delayMs: 30 });
+    // Ada's reply is held at a gate until the inject has landed, however slow the machine.
+    const gate = fake.gate();
+    fake.script('openai', { chunks: ['One ', 'two '], gate, afterGate: ['three ', 'four.'] });
     const id = await createDiscussion(server.url, { topic: 'Interruptions', maxRounds: 1, agents: [{ name: 'Ada', provider: 'OPENAI' }, { name: 'Bob', provider: 'OPENAI' }] });
     const ws = createWsClient(server.url);
     const tokens = await subscribeWs<TokenView>(ws, TOKEN_STREAMED, { id }, 'tokenStreamed');
@@ -136,6 +139,7 @@ describe('real vendor SDKs against a local server speaking their wire formats', 
     await mustGraphQL(server.url, START, { id });
     await tokens.collector.waitForCount(1);
     await mustGraphQL(server.url, 'mutation($id: ID!) { injectMessage(discussionId: $id, content: "Mind the budget!", author: "Olaf") { id } }', { id });
+    gate.release();
     const all = await messages.collector.waitForCompletion();
     expect(all.map((message) => message.author)).toEqual(['Olaf', 'Ada', 'Bob']);
     const bobRequest = fake.requestsFor('openai')[1]?.body as { messages: { role: string; name?: string; content: string }[] };
