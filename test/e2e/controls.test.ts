@@ -1,9 +1,10 @@
 import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { BOTH_MODES, startTestApp, TEST_REDIS_URL, type TestApp } from '../support/app.js';
 import { createWsClient, mustGraphQL, postGraphQL, subscribeWs } from '../support/clients.js';
-import { createDiscussion, type MessageView, MESSAGE_ADDED, mockAgents, readDiscussion, START, TOKEN_STREAMED, type TokenView } from '../support/documents.js';
+import { createDiscussion, MESSAGE_ADDED, messageViewSchema, mockAgents, readDiscussion, START, TOKEN_STREAMED, type TokenView, tokenViewSchema } from '../support/documents.js';
 import { startFakeVendor, type FakeVendor } from '../fake-vendor/server.js';
 
 const PAUSE = 'mutation($id: ID!) { pauseDiscussion(id: $id) { status } }';
@@ -11,6 +12,12 @@ const RESUME = 'mutation($id: ID!) { resumeDiscussion(id: $id) { status } }';
 const STOP = 'mutation($id: ID!) { stopDiscussion(id: $id) { status stopReason finishedAt inFlight { text } } }';
 const DELETE = 'mutation($id: ID!) { deleteDiscussion(id: $id) }';
 const INJECT = 'mutation($id: ID!, $content: String!, $author: String) { injectMessage(discussionId: $id, content: $content, author: $author) { id cursor author role content } }';
+
+/** What PAUSE and RESUME answer, under their mutation's name. */
+const statusSchema = z.strictObject({ status: z.string() });
+const stoppedSchema = z.strictObject({
+  stopDiscussion: z.strictObject({ status: z.string(), stopReason: z.string().nullable(), finishedAt: z.string().nullable(), inFlight: z.strictObject({ text: z.string() }).nullable() }),
+});
 
 /** Ada speaks through the fake vendor's OpenAI-compatible server, so a test can hold her reply open at a gate; Bob is MOCK. */
 const [, bob] = mockAgents(2);
@@ -56,8 +63,8 @@ describe.each(BOTH_MODES)('controlling a discussion ($mode mode)', ({ redis }) =
 
   async function startWatched(input: Record<string, unknown>) {
     const id = await createDiscussion(context.server.url, input);
-    const messages = await subscribeWs<MessageView>(context.ws, MESSAGE_ADDED, { id }, 'messageAdded');
-    const tokens = await subscribeWs<TokenView>(context.ws, TOKEN_STREAMED, { id }, 'tokenStreamed');
+    const messages = await subscribeWs(context.ws, MESSAGE_ADDED, { id }, 'messageAdded', messageViewSchema);
+    const tokens = await subscribeWs(context.ws, TOKEN_STREAMED, { id }, 'tokenStreamed', tokenViewSchema);
     await context.server.app.whenListening(id, 2);
     await mustGraphQL(context.server.url, START, { id });
     return { id, messages, tokens };
@@ -82,7 +89,7 @@ describe.each(BOTH_MODES)('controlling a discussion ($mode mode)', ({ redis }) =
     expect(streaming.status).toBe('RUNNING');
     expect(streaming.inFlight).toEqual({ author: 'Ada', messageId, text: held.join('') });
 
-    const stopped = await mustGraphQL<{ stopDiscussion: { status: string; stopReason: string; finishedAt: string; inFlight: unknown } }>(context.server.url, STOP, { id });
+    const stopped = await mustGraphQL(context.server.url, STOP, { id }, { schema: stoppedSchema });
     expect(stopped.stopDiscussion).toMatchObject({ status: 'STOPPED', stopReason: 'stopped_by_user', inFlight: null });
     expect(stopped.stopDiscussion.finishedAt).toBeTruthy();
     // The vendor's stream was cut by the app, not finished: the call was cancelled.
@@ -108,7 +115,7 @@ describe.each(BOTH_MODES)('controlling a discussion ($mode mode)', ({ redis }) =
 
   it('pause lets the turn in flight finish, then holds until resumed', async () => {
     const { id, messages, gate, messageId } = await startHeld({ topic: 'Pausing politely', maxRounds: 2 }, ['Let ', 'me ', 'finish'], [' my sentence.']);
-    const paused = await mustGraphQL<{ pauseDiscussion: { status: string } }>(context.server.url, PAUSE, { id });
+    const paused = await mustGraphQL(context.server.url, PAUSE, { id }, { schema: z.strictObject({ pauseDiscussion: statusSchema }) });
     expect(paused.pauseDiscussion.status).toBe('PAUSED');
     // Ada's reply was still streaming when the pause came; now it may end.
     gate.release();
@@ -123,7 +130,7 @@ describe.each(BOTH_MODES)('controlling a discussion ($mode mode)', ({ redis }) =
     // Humans may still speak while it is paused; the next turn sees it.
     await mustGraphQL(context.server.url, INJECT, { id, content: 'Please consider the budget.', author: 'Grace' });
 
-    const resumed = await mustGraphQL<{ resumeDiscussion: { status: string } }>(context.server.url, RESUME, { id });
+    const resumed = await mustGraphQL(context.server.url, RESUME, { id }, { schema: z.strictObject({ resumeDiscussion: statusSchema }) });
     expect(resumed.resumeDiscussion.status).toBe('RUNNING');
     const all = await messages.collector.waitForCompletion();
     expect(all.map((message) => message.author)).toEqual(['Ada', 'Grace', 'Bob', 'Ada', 'Bob']);
@@ -133,8 +140,14 @@ describe.each(BOTH_MODES)('controlling a discussion ($mode mode)', ({ redis }) =
 
   it('discussionUpdated follows status, round and usage until the end', async () => {
     const id = await createDiscussion(context.server.url, { topic: 'Updates', agents: mockAgents(2), maxRounds: 1 });
-    type Update = { status: string; currentRound: number; messageCount: number; usage: { outputTokens: number | null } };
-    const updates = await subscribeWs<Update>(context.ws, 'subscription($id: ID!) { discussionUpdated(discussionId: $id) { status currentRound messageCount usage { outputTokens } } }', { id }, 'discussionUpdated');
+    const updateSchema = z.strictObject({ status: z.string(), currentRound: z.number(), messageCount: z.number(), usage: z.strictObject({ outputTokens: z.number().nullable() }) });
+    const updates = await subscribeWs(
+      context.ws,
+      'subscription($id: ID!) { discussionUpdated(discussionId: $id) { status currentRound messageCount usage { outputTokens } } }',
+      { id },
+      'discussionUpdated',
+      updateSchema,
+    );
     await context.server.app.whenListening(id, 1);
     await mustGraphQL(context.server.url, START, { id });
     const values = await updates.collector.waitForCompletion();
@@ -146,7 +159,8 @@ describe.each(BOTH_MODES)('controlling a discussion ($mode mode)', ({ redis }) =
 
   it('an observer may inject at any time; an agent name may not be used', async () => {
     const id = await createDiscussion(context.server.url, { topic: 'Observers', agents: mockAgents(2), maxRounds: 1 });
-    const early = await mustGraphQL<{ injectMessage: MessageView }>(context.server.url, INJECT, { id, content: 'Before the start' });
+    const injected = z.strictObject({ injectMessage: messageViewSchema.pick({ id: true, cursor: true, author: true, role: true, content: true }) });
+    const early = await mustGraphQL(context.server.url, INJECT, { id, content: 'Before the start' }, { schema: injected });
     expect(early.injectMessage).toMatchObject({ author: 'user', role: 'HUMAN', content: 'Before the start' });
     const impostor = await postGraphQL(context.server.url, INJECT, { id, content: 'I am Ada', author: 'ada' });
     expect(impostor.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'author' });
@@ -159,13 +173,13 @@ describe.each(BOTH_MODES)('controlling a discussion ($mode mode)', ({ redis }) =
   it('delete stops a running discussion, ends its subscriptions and removes it', async () => {
     const { id, messages, tokens, request } = await startHeld({ topic: 'Deleting', maxRounds: 5 }, ['Still ', 'talking']);
     expect((await readDiscussion(context.server.url, id)).status).toBe('RUNNING');
-    const deleted = await mustGraphQL<{ deleteDiscussion: boolean }>(context.server.url, DELETE, { id });
+    const deleted = await mustGraphQL(context.server.url, DELETE, { id }, { schema: z.strictObject({ deleteDiscussion: z.boolean() }) });
     expect(deleted.deleteDiscussion).toBe(true);
     await messages.collector.waitForCompletion();
     await tokens.collector.waitForCompletion();
     // The reply in flight was cancelled, not left streaming.
     expect(await request?.closed).toEqual({ completed: false });
-    const gone = await mustGraphQL<{ discussion: unknown }>(context.server.url, 'query($id: ID!) { discussion(id: $id) { id } }', { id });
+    const gone = await mustGraphQL(context.server.url, 'query($id: ID!) { discussion(id: $id) { id } }', { id }, { schema: z.strictObject({ discussion: z.strictObject({ id: z.string() }).nullable() }) });
     expect(gone.discussion).toBeNull();
     const again = await postGraphQL(context.server.url, DELETE, { id });
     expect(again.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
@@ -183,7 +197,7 @@ describe.each(BOTH_MODES)('controlling a discussion ($mode mode)', ({ redis }) =
       const response = await postGraphQL(context.server.url, document, { id: unknown });
       expect(response.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     }
-    const subscription = await subscribeWs<MessageView>(context.ws, MESSAGE_ADDED, { id: unknown }, 'messageAdded');
+    const subscription = await subscribeWs(context.ws, MESSAGE_ADDED, { id: unknown }, 'messageAdded', messageViewSchema);
     await subscription.collector.waitForCompletion();
     expect(JSON.stringify(subscription.collector.errors)).toContain('NOT_FOUND');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createWsClient, mustGraphQL, subscribeWs, type Subscription } from '../support/clients.js';
-import { createDiscussion, type MessageView, MESSAGE_ADDED, mockAgents, START } from '../support/documents.js';
+import { createWsClient, disposeClients, mustGraphQL, subscribeWs, type Subscription } from '../support/clients.js';
+import { createDiscussion, type MessageView, MESSAGE_ADDED, messageViewSchema, mockAgents, START } from '../support/documents.js';
 import { isTurnStarted, readTranscript, turnProblems, useProcesses } from '../support/distributed.js';
 
 const DISCUSSIONS = 200;
@@ -40,7 +40,7 @@ describe('many discussions across two worker processes', () => {
       for (const [index, id] of ids.entries()) {
         const client = clients[index % CLIENTS];
         if (!client) throw new Error('no client');
-        subscriptions.push(await subscribeWs<MessageView>(client, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded'));
+        subscriptions.push(await subscribeWs(client, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded', messageViewSchema));
       }
       const startedAt = performance.now();
       await inBatches(ids, BATCH, (id) => mustGraphQL(url, START, { id }));
@@ -78,7 +78,7 @@ describe('many discussions across two worker processes', () => {
       );
     } finally {
       for (const subscription of subscriptions) subscription.close();
-      await Promise.all(clients.map((client) => client.dispose()));
+      await disposeClients(clients);
     }
   }, 240_000);
 });

@@ -4,7 +4,7 @@ import { createDiscussion, START } from '../support/documents.js';
 import {
   duplicates,
   EVENTS,
-  type EventView,
+  eventViewSchema,
   readTranscript,
   ReconnectingMessages,
   spelledBy,
@@ -61,7 +61,7 @@ describe('a Redis restart under an API and a worker, as separate processes', () 
     const subscriber = new ReconnectingMessages(ws, id);
     try {
       await subscriber.open('0-0');
-      const events = await subscribeWs<EventView>(ws, EVENTS, { id, after: '0-0' }, 'discussionEvents');
+      const events = await subscribeWs(ws, EVENTS, { id, after: '0-0' }, 'discussionEvents', eventViewSchema);
       await mustGraphQL(url, START, { id });
 
       // Mid-discussion: three messages committed and the fourth streaming, held at its gate.

@@ -1,16 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { compareCursors } from '../../src/store/types.js';
 import { createWsClient, mustGraphQL, subscribeWs } from '../support/clients.js';
-import { createDiscussion, type MessageView, MESSAGE_ADDED, START } from '../support/documents.js';
+import { createDiscussion, MESSAGE_ADDED, messageViewSchema, START } from '../support/documents.js';
 import {
   duplicates,
   EVENTS,
   type EventView,
+  eventViewSchema,
   injectMessage,
   isTurnStarted,
   readTranscript,
   spelledBy,
   STOP,
+  stoppedSchema,
   type TokenEventView,
   useFakeVendor,
   useProcesses,
@@ -21,6 +24,9 @@ import { httpStatus } from '../support/processes.js';
 /** What the turn stopped mid-reply has said when the stop arrives; the rest of its reply is never sent. */
 const HELD = ['Scaling ', 'out ', 'means ', 'that '];
 const LAST_MESSAGE = 'query($id: ID!) { discussion(id: $id) { messages(last: 1) { edges { node { id durationMs } } } } }';
+const lastMessageSchema = z.strictObject({
+  discussion: z.strictObject({ messages: z.strictObject({ edges: z.array(z.strictObject({ node: z.strictObject({ id: z.string(), durationMs: z.number().nullable() }) })) }) }),
+});
 
 describe('two API replicas and a worker, as separate processes on one Redis', () => {
   const context = useProcesses();
@@ -56,8 +62,8 @@ describe('two API replicas and a worker, as separate processes on one Redis', ()
     const id = await createDiscussion(urlA, { topic: 'Scaling out the orchestrator', agents: vendorAgents(2), maxRounds: 10 });
     const wsB = createWsClient(urlB);
     try {
-      const messages = await subscribeWs<MessageView>(wsB, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded');
-      const events = await subscribeWs<EventView>(wsB, EVENTS, { id, after: '0-0' }, 'discussionEvents');
+      const messages = await subscribeWs(wsB, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded', messageViewSchema);
+      const events = await subscribeWs(wsB, EVENTS, { id, after: '0-0' }, 'discussionEvents', eventViewSchema);
       // Replay runs after the live subscription is set up on B: once both replayed this message, no live event can be missed.
       const probe = await injectMessage(urlB, id, 'An observer joins before the start.');
       await messages.collector.waitFor((values) => values.some((message) => message.id === probe.id), { what: 'the probe on messageAdded' });
@@ -86,11 +92,11 @@ describe('two API replicas and a worker, as separate processes on one Redis', ()
       const [heldRequest] = await untilStopped.reached();
       await events.collector.waitFor((values) => streamingToken(values) !== undefined, { timeoutMs: 20_000, what: 'the held turn after the injection' });
       const streaming = streamingToken(events.collector.values);
-      const stopped = await mustGraphQL<{ stopDiscussion: { status: string; stopReason: string } }>(urlB, STOP, { id });
+      const stopped = await mustGraphQL(urlB, STOP, { id }, { schema: stoppedSchema });
       expect(stopped.stopDiscussion).toEqual({ status: 'STOPPED', stopReason: 'stopped_by_user' });
       // The worker answered the cancel command: it committed the partial message itself, with the timings only the
       // process running the turn knows (B did not have to wait it out and abandon the turn), and it cut its vendor call.
-      const latest = await mustGraphQL<{ discussion: { messages: { edges: { node: { id: string; durationMs: number | null } }[] } } }>(urlA, LAST_MESSAGE, { id });
+      const latest = await mustGraphQL(urlA, LAST_MESSAGE, { id }, { schema: lastMessageSchema });
       const [lastMessage] = latest.discussion.messages.edges.map((edge) => edge.node);
       expect(lastMessage?.id).toBe(streaming?.messageId);
       expect(lastMessage?.durationMs, 'B gave up on the worker and abandoned the turn itself').not.toBeNull();

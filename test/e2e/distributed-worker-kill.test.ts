@@ -6,12 +6,14 @@ import {
   duplicates,
   EVENTS,
   type EventView,
+  eventViewSchema,
   injectMessage,
   isTurnStarted,
   readTranscript,
   ReconnectingMessages,
   spelledBy,
   STOP,
+  stoppedSchema,
   type TokenEventView,
   turnProblems,
   useFakeVendor,
@@ -49,7 +51,7 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
     const [url] = await Promise.all([api.url, ...workers.map((worker) => worker.url)]);
     const id = await createDiscussion(url, input);
     const ws = createWsClient(url);
-    const events = await subscribeWs<EventView>(ws, EVENTS, { id, after: '0-0' }, 'discussionEvents');
+    const events = await subscribeWs(ws, EVENTS, { id, after: '0-0' }, 'discussionEvents', eventViewSchema);
     // Once the replay carried this message, the live subscription is set up: no token is missed from here on.
     const probe = await injectMessage(url, id, 'Kick-off from an observer.');
     await events.collector.waitFor((values) => values.some((event) => event.__typename === 'MessageEvent' && event.message.id === probe.id), { what: 'the probe' });
@@ -77,7 +79,7 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
     const ws = createWsClient(url);
     const subscriber = new ReconnectingMessages(ws, id);
     try {
-      const events = await subscribeWs<EventView>(ws, EVENTS, { id, after: '0-0' }, 'discussionEvents');
+      const events = await subscribeWs(ws, EVENTS, { id, after: '0-0' }, 'discussionEvents', eventViewSchema);
       await subscriber.open('0-0');
       // Once the replay carried this message, the live subscription is set up: no token is missed from here on.
       const probe = await injectMessage(url, id, 'Kick-off from an observer.');
@@ -205,7 +207,7 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
       await running?.kill('SIGKILL');
 
       // No process answers the stop's cancel; while it waits, the other worker takes the turn over.
-      const stopped = await mustGraphQL<{ stopDiscussion: { status: string } }>(url, STOP, { id });
+      const stopped = await mustGraphQL(url, STOP, { id }, { schema: stoppedSchema });
       expect(stopped.stopDiscussion.status).toBe('STOPPED');
       const allEvents = await events.collector.waitForCompletion({ timeoutMs: 20_000 });
       const transcript = await readTranscript(url, id);

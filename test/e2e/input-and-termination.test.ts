@@ -1,9 +1,10 @@
 import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { startTestApp, TEST_REDIS_URL, type TestApp } from '../support/app.js';
 import { createWsClient, mustGraphQL, postGraphQL, subscribeWs } from '../support/clients.js';
-import { CREATE, createDiscussion, type MessageView, MESSAGE_ADDED, mockAgents, readDiscussion, START } from '../support/documents.js';
+import { CREATE, createDiscussion, MESSAGE_ADDED, messageViewSchema, mockAgents, readDiscussion, START } from '../support/documents.js';
 
 const base = { topic: 'A valid topic', agents: mockAgents(2) };
 
@@ -58,10 +59,20 @@ describe('createDiscussion refuses bad input, naming the field', () => {
   });
 
   it('applies the documented defaults', async () => {
-    const data = await mustGraphQL<{ createDiscussion: { protocol: string; maxRounds: number; status: string; participants: { stance: string; model: string }[] } }>(
+    const schema = z.strictObject({
+      createDiscussion: z.strictObject({
+        protocol: z.string(),
+        maxRounds: z.number(),
+        status: z.string(),
+        // every participant here is an Agent
+        participants: z.array(z.strictObject({ stance: z.string(), model: z.string() })),
+      }),
+    });
+    const data = await mustGraphQL(
       server.url,
       'mutation($input: CreateDiscussionInput!) { createDiscussion(input: $input) { protocol maxRounds status participants { ... on Agent { stance model } } } }',
       { input: base },
+      { schema },
     );
     expect(data.createDiscussion).toMatchObject({ protocol: 'ROUND_ROBIN', maxRounds: 3, status: 'CREATED' });
     expect(data.createDiscussion.participants).toEqual([
@@ -85,7 +96,7 @@ describe('termination', () => {
 
   async function runToEnd(input: Record<string, unknown>, initialMessage?: string) {
     const id = await createDiscussion(server.url, input);
-    const messages = await subscribeWs<MessageView>(ws, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded');
+    const messages = await subscribeWs(ws, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded', messageViewSchema);
     await mustGraphQL(server.url, START, { id, initialMessage });
     await messages.collector.waitForCompletion();
     return { messages: messages.collector.values, discussion: await readDiscussion(server.url, id) };
@@ -138,7 +149,7 @@ describe('termination', () => {
     // Turn 0 is the current turn of a new discussion: this one is live.
     expect((await readDiscussion(server.url, id)).inFlight).toMatchObject({ messageId: 'stale', text: 'A duplicate attempt' });
     await mustGraphQL(server.url, START, { id });
-    const messages = await subscribeWs<MessageView>(ws, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded');
+    const messages = await subscribeWs(ws, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded', messageViewSchema);
     await messages.collector.waitForCompletion();
     await leftover();
     await redis.quit();

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeVendor } from '../fake-vendor/server.js';
 import { createWsClient, mustGraphQL, subscribeWs } from '../support/clients.js';
-import { createDiscussion, type MessageView, MESSAGE_ADDED, mockAgents, START } from '../support/documents.js';
+import { createDiscussion, MESSAGE_ADDED, messageViewSchema, mockAgents, START } from '../support/documents.js';
 
 const root = new URL('../..', import.meta.url);
 const children = new Set<ChildProcess>();
@@ -64,7 +64,7 @@ describe('the service process', () => {
       const [ada] = mockAgents(1);
       const id = await createDiscussion(url, { topic: 'Shutdown', agents: [ada, { name: 'Bob', provider: 'OPENAI_COMPATIBLE' }], maxRounds: 20 });
       const ws = createWsClient(url);
-      const messages = await subscribeWs<MessageView>(ws, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded');
+      const messages = await subscribeWs(ws, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded', messageViewSchema);
       await mustGraphQL(url, START, { id });
       await messages.collector.waitForCount(1);
       const [held] = await gate.reached();

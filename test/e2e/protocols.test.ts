@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { BOTH_MODES } from '../support/app.js';
 import { mustGraphQL, subscribeWs } from '../support/clients.js';
-import { createDiscussion, type MessageView, readDiscussion, START } from '../support/documents.js';
+import { createDiscussion, messageViewSchema, readDiscussion, START } from '../support/documents.js';
 import { useTestServer } from '../support/server-hooks.js';
 
 const EVENTS = `subscription($id: ID!, $after: String) { discussionEvents(discussionId: $id, after: $after) {
@@ -12,18 +13,21 @@ const EVENTS = `subscription($id: ID!, $after: String) { discussionEvents(discus
 } }`;
 const INJECT = 'mutation($id: ID!, $content: String!, $author: String) { injectMessage(discussionId: $id, content: $content, author: $author) { author role turn round } }';
 
-type Event = {
-  __typename: 'MessageEvent' | 'StatusEvent' | 'SpeakerSelectedEvent' | 'TokenEvent';
-  message?: MessageView;
-  status?: string;
-  stopReason?: string;
-  speaker?: string;
-  reason?: string;
-  candidates?: string[];
-  attempts?: number;
-  fellBack?: boolean;
-  usage?: { inputTokens: number | null; outputTokens: number | null };
-};
+/** A discussionEvents payload as EVENTS selects it: which fields are set depends on `__typename`. */
+const eventSchema = z.strictObject({
+  __typename: z.enum(['MessageEvent', 'SpeakerSelectedEvent', 'StatusEvent', 'TokenEvent', 'TurnRestartedEvent']),
+  message: messageViewSchema.pick({ id: true, author: true, role: true, content: true, round: true, turn: true, usage: true }).optional(),
+  status: z.string().optional(),
+  stopReason: z.string().nullable().optional(),
+  speaker: z.string().optional(),
+  reason: z.string().optional(),
+  candidates: z.array(z.string()).optional(),
+  attempts: z.number().optional(),
+  fellBack: z.boolean().optional(),
+  usage: z.strictObject({ inputTokens: z.number().nullable(), outputTokens: z.number().nullable() }).nullable().optional(),
+});
+/** What INJECT answers. */
+const injectedSchema = z.strictObject({ injectMessage: z.strictObject({ author: z.string(), role: z.string(), turn: z.number(), round: z.number() }) });
 
 const agent = (name: string, stance = 'NONE', persona?: string) => ({ name, provider: 'MOCK', stance, persona });
 
@@ -32,7 +36,7 @@ describe.each(BOTH_MODES)('protocols and humans ($mode mode)', ({ redis }) => {
 
   async function run(input: Record<string, unknown>, initialMessage?: string) {
     const id = await createDiscussion(context.server.url, input);
-    const events = await subscribeWs<Event>(context.ws, EVENTS, { id, after: '0-0' }, 'discussionEvents');
+    const events = await subscribeWs(context.ws, EVENTS, { id, after: '0-0' }, 'discussionEvents', eventSchema);
     await mustGraphQL(context.server.url, START, { id, initialMessage });
     const all = await events.collector.waitForCompletion();
     const messages = all.flatMap((event) => (event.message ? [event.message] : []));
@@ -119,22 +123,20 @@ describe.each(BOTH_MODES)('protocols and humans ($mode mode)', ({ redis }) => {
       agents: [agent('Ada')],
       humans: [{ name: 'Grace', speaksInTurn: true, waitSeconds: 600 }],
     });
-    const events = await subscribeWs<Event>(context.ws, EVENTS, { id, after: '0-0' }, 'discussionEvents');
+    const events = await subscribeWs(context.ws, EVENTS, { id, after: '0-0' }, 'discussionEvents', eventSchema);
     await mustGraphQL(context.server.url, START, { id });
     await events.collector.waitFor((values) => values.some((event) => event.status === 'WAITING_FOR_HUMAN'), { what: 'the wait for Grace' });
     expect((await readDiscussion(context.server.url, id)).status).toBe('WAITING_FOR_HUMAN');
-    const waiting = await mustGraphQL<{ discussion: { nextSpeaker: string } }>(context.server.url, 'query($id: ID!) { discussion(id: $id) { nextSpeaker } }', { id });
+    const waiting = await mustGraphQL(context.server.url, 'query($id: ID!) { discussion(id: $id) { nextSpeaker } }', { id }, {
+      schema: z.strictObject({ discussion: z.strictObject({ nextSpeaker: z.string().nullable() }) }),
+    });
     expect(waiting.discussion.nextSpeaker).toBe('Grace');
 
-    const observer = await mustGraphQL<{ injectMessage: { turn: number } }>(context.server.url, INJECT, { id, content: 'Just watching.', author: 'Olaf' });
+    const observer = await mustGraphQL(context.server.url, INJECT, { id, content: 'Just watching.', author: 'Olaf' }, { schema: injectedSchema });
     expect(observer.injectMessage.turn).toBe(1);
     expect((await readDiscussion(context.server.url, id)).status).toBe('WAITING_FOR_HUMAN');
 
-    const answer = await mustGraphQL<{ injectMessage: { author: string; role: string; turn: number; round: number } }>(context.server.url, INJECT, {
-      id,
-      content: 'Keep it flat, please.',
-      author: 'grace',
-    });
+    const answer = await mustGraphQL(context.server.url, INJECT, { id, content: 'Keep it flat, please.', author: 'grace' }, { schema: injectedSchema });
     expect(answer.injectMessage).toMatchObject({ author: 'grace', role: 'HUMAN', turn: 1, round: 1 });
     await events.collector.waitFor((values) => values.filter((event) => event.message?.author === 'Ada').length === 2, { what: "Ada's reply" });
     const adaSecond = events.collector.values.filter((event) => event.message?.author === 'Ada')[1]?.message;
@@ -154,10 +156,12 @@ describe.each(BOTH_MODES)('protocols and humans ($mode mode)', ({ redis }) => {
         createDiscussion(context.server.url, { topic: `Wait ${index}`, maxRounds: 1, agents: [agent('Ada')], humans: [{ name: 'Grace', speaksInTurn: true, waitSeconds: 600 }] }),
       ),
     );
-    const watchers = await Promise.all(ids.map((id) => subscribeWs<Event>(context.ws, EVENTS, { id, after: '0-0' }, 'discussionEvents')));
+    const watchers = await Promise.all(ids.map((id) => subscribeWs(context.ws, EVENTS, { id, after: '0-0' }, 'discussionEvents', eventSchema)));
     await Promise.all(ids.map((id) => mustGraphQL(context.server.url, START, { id })));
     await Promise.all(watchers.map((watcher) => watcher.collector.waitFor((values) => values.some((event) => event.status === 'WAITING_FOR_HUMAN'), { what: 'the wait' })));
-    const waiting = await mustGraphQL<{ discussions: { edges: unknown[] } }>(context.server.url, '{ discussions(first: 500, status: WAITING_FOR_HUMAN) { edges { cursor } } }');
+    const waiting = await mustGraphQL(context.server.url, '{ discussions(first: 500, status: WAITING_FOR_HUMAN) { edges { cursor } } }', undefined, {
+      schema: z.strictObject({ discussions: z.strictObject({ edges: z.array(z.strictObject({ cursor: z.string() })) }) }),
+    });
     expect(waiting.discussions.edges.length).toBeGreaterThanOrEqual(100);
     await Promise.all(ids.map((id) => mustGraphQL(context.server.url, INJECT, { id, content: 'Here I am.', author: 'Grace' })));
     for (const watcher of watchers) {
@@ -176,16 +180,18 @@ describe.each(BOTH_MODES)('protocols and humans ($mode mode)', ({ redis }) => {
       agents: [agent('Ada')],
       humans: [{ name: 'Grace', speaksInTurn: true, waitSeconds: 600 }],
     });
-    const events = await subscribeWs<Event>(context.ws, EVENTS, { id, after: '0-0' }, 'discussionEvents');
+    const events = await subscribeWs(context.ws, EVENTS, { id, after: '0-0' }, 'discussionEvents', eventSchema);
     await mustGraphQL(context.server.url, START, { id });
     await events.collector.waitFor((values) => values.some((event) => event.status === 'WAITING_FOR_HUMAN'), { what: 'the wait' });
     await mustGraphQL(context.server.url, 'mutation($id: ID!) { pauseDiscussion(id: $id) { status } }', { id });
     expect((await readDiscussion(context.server.url, id)).status).toBe('PAUSED');
     await mustGraphQL(context.server.url, 'mutation($id: ID!) { resumeDiscussion(id: $id) { status } }', { id });
     await events.collector.waitFor((values) => values.filter((event) => event.status === 'WAITING_FOR_HUMAN').length === 2, { what: 'the second wait' });
-    const asked = await mustGraphQL<{ discussion: { status: string; nextSpeaker: string } }>(context.server.url, 'query($id: ID!) { discussion(id: $id) { status nextSpeaker } }', { id });
+    const asked = await mustGraphQL(context.server.url, 'query($id: ID!) { discussion(id: $id) { status nextSpeaker } }', { id }, {
+      schema: z.strictObject({ discussion: z.strictObject({ status: z.string(), nextSpeaker: z.string().nullable() }) }),
+    });
     expect(asked.discussion).toEqual({ status: 'WAITING_FOR_HUMAN', nextSpeaker: 'Grace' });
-    const answer = await mustGraphQL<{ injectMessage: { author: string; role: string; turn: number } }>(context.server.url, INJECT, { id, content: 'Back again.', author: 'Grace' });
+    const answer = await mustGraphQL(context.server.url, INJECT, { id, content: 'Back again.', author: 'Grace' }, { schema: injectedSchema });
     expect(answer.injectMessage).toMatchObject({ author: 'Grace', role: 'HUMAN', turn: 1 });
     const all = await events.collector.waitForCompletion();
     expect(all.filter((event) => event.__typename === 'StatusEvent').map((event) => event.status)).toEqual([

@@ -1,8 +1,9 @@
 import type { Client } from 'graphql-ws';
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { BOTH_MODES, startTestApp, type TestApp } from '../support/app.js';
-import { type ClientAuth, createWsClient, mustGraphQL, requestGraphQL, subscribeWs } from '../support/clients.js';
-import { CREATE, mockAgents, START } from '../support/documents.js';
+import { type ClientAuth, createWsClient, disposeClients, type HttpGraphQLResponse, mustGraphQL, requestGraphQL, subscribeWs } from '../support/clients.js';
+import { CREATE, createdSchema, mockAgents, START, startedSchema } from '../support/documents.js';
 
 const TEAM_A = { token: 'tok-aaaaaaaaaaaaaaaa' };
 const TEAM_B = { token: 'tok-bbbbbbbbbbbbbbbb' };
@@ -17,18 +18,17 @@ const MOCK_INPUT = { topic: 'Spending tokens', agents: mockAgents(2), maxRounds:
 /** A human who speaks in turn and answers slowly: the discussion waits for Hal and stays active with no timing involved. */
 const WAITING_INPUT = { topic: 'Who holds the pager', agents: mockAgents(1), protocol: 'ROUND_ROBIN', humans: [{ name: 'Hal', speaksInTurn: true, waitSeconds: 600 }] };
 
-interface Update {
-  id: string;
-  status: string;
-  stopReason: string | null;
-  messageCount: number;
-  usage: { totalTokens: number | null };
-}
-
-type Response = Awaited<ReturnType<typeof requestGraphQL>>;
+/** A discussion as DISCUSSION_UPDATED selects it. */
+const updateSchema = z.strictObject({
+  id: z.string(),
+  status: z.string(),
+  stopReason: z.string().nullable(),
+  messageCount: z.number(),
+  usage: z.strictObject({ totalTokens: z.number().nullable() }),
+});
 
 /** A refusal over a limit: HTTP 429, a Retry-After of whole seconds, and the same number in the error. */
-function expectRateLimited(response: Response, what: string): number {
+function expectRateLimited(response: HttpGraphQLResponse<unknown>, what: string): number {
   const error = response.body.errors?.[0];
   expect(response.status, what).toBe(429);
   expect(error?.extensions?.code, what).toBe('RATE_LIMITED');
@@ -43,7 +43,7 @@ function useResources() {
   const servers: TestApp[] = [];
   const clients: Client[] = [];
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.dispose()));
+    await disposeClients(clients.splice(0));
     for (const server of servers.splice(0)) await server.close();
   });
   return {
@@ -64,9 +64,9 @@ const create = (url: string, auth: ClientAuth, input: Record<string, unknown> = 
 
 async function createId(url: string, auth: ClientAuth, input?: Record<string, unknown>): Promise<string> {
   const response = await create(url, auth, input);
-  const id = (response.body.data as { createDiscussion?: { id: string } } | undefined)?.createDiscussion?.id;
-  if (!id) throw new Error(`createDiscussion failed: ${JSON.stringify(response.body.errors)}`);
-  return id;
+  const created = createdSchema.safeParse(response.body.data);
+  if (!created.success) throw new Error(`createDiscussion failed: ${JSON.stringify(response.body.errors)}`);
+  return created.data.createDiscussion.id;
 }
 
 describe.each(BOTH_MODES)('per-owner limits ($mode mode)', ({ redis }) => {
@@ -86,7 +86,8 @@ describe.each(BOTH_MODES)('per-owner limits ($mode mode)', ({ redis }) => {
     expectRateLimited(refused, 'the 4th mutation');
     expect(refused.body.data ?? null).toBeNull();
     // The refused mutation did nothing.
-    const listed = await mustGraphQL<{ discussions: { edges: unknown[] } }>(url, LIST, {}, TEAM_A);
+    const listSchema = z.strictObject({ discussions: z.strictObject({ edges: z.array(z.strictObject({ node: z.strictObject({ id: z.string() }) })) }) });
+    const listed = await mustGraphQL(url, LIST, {}, { ...TEAM_A, schema: listSchema });
     expect(listed.discussions.edges).toHaveLength(3);
 
     const other = await create(url, TEAM_B);
@@ -98,7 +99,7 @@ describe.each(BOTH_MODES)('per-owner limits ($mode mode)', ({ redis }) => {
     const { url, app } = await resources.start({ redis, env: { AUTH_TOKENS, MAX_RUNNING_PER_OWNER: '1' } });
     const first = await createId(url, TEAM_A, WAITING_INPUT);
     const second = await createId(url, TEAM_A, WAITING_INPUT);
-    const updates = await subscribeWs<Update>(resources.ws(url, TEAM_A), DISCUSSION_UPDATED, { id: first }, 'discussionUpdated');
+    const updates = await subscribeWs(resources.ws(url, TEAM_A), DISCUSSION_UPDATED, { id: first }, 'discussionUpdated', updateSchema);
     await app.whenListening(first, 1);
     await mustGraphQL(url, START, { id: first }, TEAM_A);
     await updates.collector.waitFor((values) => values.some((value) => value.status === 'WAITING_FOR_HUMAN'), { what: 'the first discussion to wait for Hal' });
@@ -106,16 +107,19 @@ describe.each(BOTH_MODES)('per-owner limits ($mode mode)', ({ redis }) => {
     const refused = await requestGraphQL(url, START, { id: second }, TEAM_A);
     expectRateLimited(refused, 'a second running discussion');
     expect(refused.body.errors?.[0]?.message).toContain('MAX_RUNNING_PER_OWNER');
-    const untouched = await mustGraphQL<{ discussion: { status: string } }>(url, 'query($id: ID!) { discussion(id: $id) { status } }', { id: second }, TEAM_A);
+    const untouched = await mustGraphQL(url, 'query($id: ID!) { discussion(id: $id) { status } }', { id: second }, {
+      ...TEAM_A,
+      schema: z.strictObject({ discussion: z.strictObject({ status: z.string() }) }),
+    });
     expect(untouched.discussion.status).toBe('CREATED');
 
     const ofB = await createId(url, TEAM_B, WAITING_INPUT);
-    const startedByB = await mustGraphQL<{ startDiscussion: { status: string } }>(url, START, { id: ofB }, TEAM_B);
+    const startedByB = await mustGraphQL(url, START, { id: ofB }, { ...TEAM_B, schema: startedSchema });
     expect(['RUNNING', 'WAITING_FOR_HUMAN']).toContain(startedByB.startDiscussion.status);
 
-    const stopped = await mustGraphQL<{ stopDiscussion: { status: string } }>(url, STOP, { id: first }, TEAM_A);
+    const stopped = await mustGraphQL(url, STOP, { id: first }, { ...TEAM_A, schema: z.strictObject({ stopDiscussion: z.strictObject({ id: z.string(), status: z.string() }) }) });
     expect(stopped.stopDiscussion.status).toBe('STOPPED');
-    const started = await requestGraphQL<{ startDiscussion: { status: string } }>(url, START, { id: second }, TEAM_A);
+    const started = await requestGraphQL(url, START, { id: second }, { ...TEAM_A, schema: startedSchema });
     expect(started.body.errors).toBeUndefined();
     expect(['RUNNING', 'WAITING_FOR_HUMAN']).toContain(started.body.data?.startDiscussion.status);
   });
@@ -123,7 +127,7 @@ describe.each(BOTH_MODES)('per-owner limits ($mode mode)', ({ redis }) => {
   it('ends a discussion when its owner spends OWNER_DAILY_TOKEN_BUDGET, then refuses that owner new starts', async () => {
     const { url, app } = await resources.start({ redis, env: { AUTH_TOKENS, OWNER_DAILY_TOKEN_BUDGET: '50' } });
     const id = await createId(url, TEAM_A);
-    const updates = await subscribeWs<Update>(resources.ws(url, TEAM_A), DISCUSSION_UPDATED, { id }, 'discussionUpdated');
+    const updates = await subscribeWs(resources.ws(url, TEAM_A), DISCUSSION_UPDATED, { id }, 'discussionUpdated', updateSchema);
     await app.whenListening(id, 1);
     await mustGraphQL(url, START, { id }, TEAM_A);
     const seen = await updates.collector.waitForCompletion();
@@ -142,7 +146,7 @@ describe.each(BOTH_MODES)('per-owner limits ($mode mode)', ({ redis }) => {
     expect(refused.body.errors?.[0]?.message).toContain('OWNER_DAILY_TOKEN_BUDGET');
 
     const ofB = await createId(url, TEAM_B);
-    const other = await requestGraphQL<{ startDiscussion: { status: string } }>(url, START, { id: ofB }, TEAM_B);
+    const other = await requestGraphQL(url, START, { id: ofB }, { ...TEAM_B, schema: startedSchema });
     expect(other.status).toBe(200);
     expect(other.body.errors).toBeUndefined();
     expect(other.body.data?.startDiscussion.status).toBe('RUNNING');

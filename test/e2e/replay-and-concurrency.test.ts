@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { BOTH_MODES } from '../support/app.js';
 import { useTestServer } from '../support/server-hooks.js';
 import { mustGraphQL, subscribeSse, subscribeWs } from '../support/clients.js';
-import { createDiscussion, DISCUSSION_EVENTS, type MessageView, MESSAGE_ADDED, mockAgents, START, TOKEN_STREAMED, type TokenView } from '../support/documents.js';
+import {
+  createDiscussion,
+  DISCUSSION_EVENTS,
+  discussionEventViewSchema,
+  MESSAGE_ADDED,
+  messageViewSchema,
+  mockAgents,
+  START,
+  TOKEN_STREAMED,
+  tokenViewSchema,
+} from '../support/documents.js';
 
 const INJECT = 'mutation($id: ID!, $content: String!) { injectMessage(discussionId: $id, content: $content) { cursor } }';
 const STOP = 'mutation($id: ID!) { stopDiscussion(id: $id) { status } }';
@@ -13,7 +24,7 @@ describe.each(BOTH_MODES)('replay after a cursor, then live ($mode mode)', ({ re
   it('delivers every message once, in order, while commits race the subscriptions', async () => {
     const id = await createDiscussion(context.server.url, { topic: 'Replay under load', agents: mockAgents(2) });
     const burst = 120;
-    const first = await mustGraphQL<{ injectMessage: { cursor: string } }>(context.server.url, INJECT, { id, content: 'message 0' });
+    const first = await mustGraphQL(context.server.url, INJECT, { id, content: 'message 0' }, { schema: z.strictObject({ injectMessage: z.strictObject({ cursor: z.string() }) }) });
 
     // Subscribers open while the burst of commits is under way: some from the start, one from the first cursor, over both transports.
     const injecting = (async () => {
@@ -22,10 +33,10 @@ describe.each(BOTH_MODES)('replay after a cursor, then live ($mode mode)', ({ re
       }
     })();
     const subscribers = await Promise.all([
-      subscribeWs<MessageView>(context.ws, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded'),
-      subscribeWs<MessageView>(context.ws, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded'),
-      subscribeWs<MessageView>(context.ws, MESSAGE_ADDED, { id, after: first.injectMessage.cursor }, 'messageAdded'),
-      subscribeSse<MessageView>(context.server.url, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded'),
+      subscribeWs(context.ws, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded', messageViewSchema),
+      subscribeWs(context.ws, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded', messageViewSchema),
+      subscribeWs(context.ws, MESSAGE_ADDED, { id, after: first.injectMessage.cursor }, 'messageAdded', messageViewSchema),
+      subscribeSse(context.server.url, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded', messageViewSchema),
     ]);
     await injecting;
     await mustGraphQL(context.server.url, STOP, { id });
@@ -44,8 +55,7 @@ describe.each(BOTH_MODES)('replay after a cursor, then live ($mode mode)', ({ re
 
   it('discussionEvents replays statuses and messages after a cursor and carries live tokens', async () => {
     const id = await createDiscussion(context.server.url, { topic: 'All events', agents: mockAgents(2), maxRounds: 1 });
-    type Event = { __typename: string; cursor?: string; status?: string; message?: { id: string; content: string }; messageId?: string; delta?: string };
-    const live = await subscribeWs<Event>(context.ws, DISCUSSION_EVENTS, { id }, 'discussionEvents');
+    const live = await subscribeWs(context.ws, DISCUSSION_EVENTS, { id }, 'discussionEvents', discussionEventViewSchema);
     await context.server.app.whenListening(id, 1);
     await mustGraphQL(context.server.url, START, { id });
     const events = await live.collector.waitForCompletion();
@@ -62,7 +72,7 @@ describe.each(BOTH_MODES)('replay after a cursor, then live ($mode mode)', ({ re
 
     // Replaying from the first persisted event gives everything after it, without tokens.
     const firstCursor = events[0]?.cursor;
-    const replay = await subscribeWs<Event>(context.ws, DISCUSSION_EVENTS, { id, after: firstCursor }, 'discussionEvents');
+    const replay = await subscribeWs(context.ws, DISCUSSION_EVENTS, { id, after: firstCursor }, 'discussionEvents', discussionEventViewSchema);
     const replayed = await replay.collector.waitForCompletion();
     expect(replayed.map((event) => event.cursor)).toEqual(events.filter((event) => event.cursor && event.cursor !== firstCursor).map((event) => event.cursor));
   });
@@ -75,8 +85,8 @@ describe.each(BOTH_MODES)('replay after a cursor, then live ($mode mode)', ({ re
     const watchers = await Promise.all(
       ids.map(async (id) => ({
         id,
-        messages: await subscribeWs<MessageView>(context.ws, MESSAGE_ADDED, { id }, 'messageAdded'),
-        tokens: await subscribeWs<TokenView>(context.ws, TOKEN_STREAMED, { id }, 'tokenStreamed'),
+        messages: await subscribeWs(context.ws, MESSAGE_ADDED, { id }, 'messageAdded', messageViewSchema),
+        tokens: await subscribeWs(context.ws, TOKEN_STREAMED, { id }, 'tokenStreamed', tokenViewSchema),
       })),
     );
     await Promise.all(ids.map((id) => context.server.app.whenListening(id, 2)));

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { BOTH_MODES, startTestApp, type TestApp } from '../support/app.js';
-import { type ClientAuth, createWsClient, type GraphQLResponse, mustGraphQL, requestGraphQL, subscribeSse, subscribeWs } from '../support/clients.js';
+import { type ClientAuth, createWsClient, disposeClients, graphQLErrorSchema, mustGraphQL, requestGraphQL, subscribeSse, subscribeWs } from '../support/clients.js';
 import { Collector } from '../support/collector.js';
-import { CREATE, DISCUSSION_EVENTS, MESSAGE_ADDED, mockAgents, START, TOKEN_STREAMED } from '../support/documents.js';
+import { CREATE, createdSchema, DISCUSSION_EVENTS, MESSAGE_ADDED, mockAgents, START, TOKEN_STREAMED } from '../support/documents.js';
+import { type RawMessage, readFrame } from '../support/raw-ws.js';
 
 const TEAM_A = { token: 'tok-aaaaaaaaaaaaaaaa' };
 const TEAM_B = { token: 'tok-bbbbbbbbbbbbbbbb' };
@@ -29,22 +31,26 @@ const SUBSCRIPTIONS = [
 /** A human who speaks in turn and answers slowly: the discussion waits for Hal and stays active with no timing involved. */
 const WAITING_INPUT = { topic: 'Who holds the pager', agents: mockAgents(1), protocol: 'ROUND_ROBIN', humans: [{ name: 'Hal', speaksInTurn: true, waitSeconds: 600 }] };
 
-type Status = { id: string; status: string; stopReason: string | null };
+/** A discussion as FIND selects it. */
+const foundSchema = z.strictObject({ id: z.string(), status: z.string() });
+/** A discussion as STOP and DISCUSSION_UPDATED select it. */
+const statusSchema = foundSchema.extend({ stopReason: z.string().nullable() });
 
 /** A response with one id written as `<id>`, so answers about two different ids can be compared. */
 const withoutId = (value: unknown, id: string): string => JSON.stringify(value).replaceAll(id, '<id>');
 
 async function create(url: string, auth: ClientAuth, input: Record<string, unknown> = { topic: `Owned by ${auth.token?.slice(0, 5)}`, agents: mockAgents(2) }) {
-  return (await mustGraphQL<{ createDiscussion: { id: string } }>(url, CREATE, { input }, auth)).createDiscussion.id;
+  return (await mustGraphQL(url, CREATE, { input }, { ...auth, schema: createdSchema })).createDiscussion.id;
 }
 
 async function listedIds(url: string, auth: ClientAuth): Promise<string[]> {
-  const data = await mustGraphQL<{ discussions: { edges: { node: { id: string } }[] } }>(url, LIST, {}, auth);
+  const schema = z.strictObject({ discussions: z.strictObject({ edges: z.array(z.strictObject({ node: z.strictObject({ id: z.string() }) })) }) });
+  const data = await mustGraphQL(url, LIST, {}, { ...auth, schema });
   return data.discussions.edges.map((edge) => edge.node.id);
 }
 
-async function find(url: string, id: string, auth: ClientAuth): Promise<Status | null> {
-  return (await mustGraphQL<{ discussion: Status | null }>(url, FIND, { id }, auth)).discussion;
+async function find(url: string, id: string, auth: ClientAuth) {
+  return (await mustGraphQL(url, FIND, { id }, { ...auth, schema: z.strictObject({ discussion: foundSchema.nullable() }) })).discussion;
 }
 
 describe.each(BOTH_MODES)('owner isolation ($mode mode)', ({ redis }) => {
@@ -54,7 +60,7 @@ describe.each(BOTH_MODES)('owner isolation ($mode mode)', ({ redis }) => {
     server = await startTestApp({ redis, env: AUTH_ENV });
   });
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.dispose()));
+    await disposeClients(clients.splice(0));
   });
   afterAll(async () => {
     await server?.close();
@@ -107,8 +113,8 @@ describe.each(BOTH_MODES)('owner isolation ($mode mode)', ({ redis }) => {
     const asB = wsClient(TEAM_B);
     for (const { field, query } of SUBSCRIPTIONS) {
       const attempts = {
-        ws: [await subscribeWs(asB, query, { id }, field), await subscribeWs(asB, query, { id: unknown }, field)],
-        sse: [await subscribeSse(url(), query, { id }, field, TEAM_B), await subscribeSse(url(), query, { id: unknown }, field, TEAM_B)],
+        ws: [await subscribeWs(asB, query, { id }, field, z.unknown()), await subscribeWs(asB, query, { id: unknown }, field, z.unknown())],
+        sse: [await subscribeSse(url(), query, { id }, field, z.unknown(), TEAM_B), await subscribeSse(url(), query, { id: unknown }, field, z.unknown(), TEAM_B)],
       };
       for (const [transport, [foreign, missing]] of Object.entries(attempts)) {
         if (!foreign || !missing) throw new Error('two subscriptions were opened');
@@ -117,7 +123,7 @@ describe.each(BOTH_MODES)('owner isolation ($mode mode)', ({ redis }) => {
         missing.close();
         const what = `${field} over ${transport}`;
         expect(foreign.collector.values, what).toEqual([]);
-        const errors = foreign.collector.errors as GraphQLResponse<unknown>['errors'][];
+        const errors = z.array(z.array(graphQLErrorSchema)).parse(foreign.collector.errors);
         expect(errors[0]?.[0]?.extensions?.code, what).toBe('NOT_FOUND');
         expect(withoutId(errors, id), what).toBe(withoutId(missing.collector.errors, unknown));
       }
@@ -128,12 +134,12 @@ describe.each(BOTH_MODES)('owner isolation ($mode mode)', ({ redis }) => {
 
   it("lets the admin stop another owner's running discussion; its owner sees it end", async () => {
     const id = await create(url(), TEAM_A, WAITING_INPUT);
-    const updates = await subscribeWs<Status>(wsClient(TEAM_A), DISCUSSION_UPDATED, { id }, 'discussionUpdated');
+    const updates = await subscribeWs(wsClient(TEAM_A), DISCUSSION_UPDATED, { id }, 'discussionUpdated', statusSchema);
     await started().app.whenListening(id, 1);
     await mustGraphQL(url(), START, { id }, TEAM_A);
     await updates.collector.waitFor((values) => values.some((value) => value.status === 'WAITING_FOR_HUMAN'), { what: 'Hal to be asked' });
 
-    const stopped = await mustGraphQL<{ stopDiscussion: Status }>(url(), STOP, { id }, ADMIN);
+    const stopped = await mustGraphQL(url(), STOP, { id }, { ...ADMIN, schema: z.strictObject({ stopDiscussion: statusSchema }) });
     expect(stopped.stopDiscussion).toMatchObject({ id, status: 'STOPPED' });
     const seenByA = await updates.collector.waitForCompletion();
     expect(updates.collector.errors).toEqual([]);
@@ -169,7 +175,7 @@ describe('owner after a restart (redis mode)', () => {
 /** A raw graphql-transport-ws socket: what the server sends, and how it closes. */
 async function openRawSocket(httpUrl: string, { headers, connectionParams }: { headers?: Record<string, string>; connectionParams?: Record<string, unknown> }) {
   const socket = new WebSocket(httpUrl.replace(/^http/, 'ws'), 'graphql-transport-ws', { headers });
-  const messages = new Collector<{ type: string; id?: string; payload?: unknown }>();
+  const messages = new Collector<RawMessage>();
   const frames: string[] = [];
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     socket.once('close', (code, reason) => {
@@ -179,9 +185,9 @@ async function openRawSocket(httpUrl: string, { headers, connectionParams }: { h
     }),
   );
   socket.on('message', (data) => {
-    const text = Buffer.isBuffer(data) ? data.toString('utf8') : String(data);
+    const { text, message } = readFrame(data);
     frames.push(text);
-    messages.push(JSON.parse(text) as { type: string });
+    messages.push(message);
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
@@ -202,7 +208,7 @@ describe('authentication on every transport', () => {
   });
   afterEach(async () => {
     for (const socket of sockets.splice(0)) socket.terminate();
-    await Promise.all(clients.splice(0).map((client) => client.dispose()));
+    await disposeClients(clients.splice(0));
     seen.splice(0);
   });
   afterAll(async () => {
@@ -273,8 +279,8 @@ describe('authentication on every transport', () => {
 
   it('accepts the token in connectionParams or in the upgrade request, as its owner', async () => {
     const id = await create(url(), TEAM_A);
-    const viaParams = await subscribeWs<Status | null>(wsClient(TEAM_A), FIND, { id }, 'discussion');
-    const viaParamsAsB = await subscribeWs<Status | null>(wsClient(TEAM_B), FIND, { id }, 'discussion');
+    const viaParams = await subscribeWs(wsClient(TEAM_A), FIND, { id }, 'discussion', foundSchema.nullable());
+    const viaParamsAsB = await subscribeWs(wsClient(TEAM_B), FIND, { id }, 'discussion', foundSchema.nullable());
     expect(await viaParams.collector.waitForCompletion()).toEqual([{ id, status: 'CREATED' }]);
     expect(await viaParamsAsB.collector.waitForCompletion()).toEqual([null]);
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createWsClient, mustGraphQL, subscribeWs } from '../support/clients.js';
-import { createDiscussion, type MessageView, MESSAGE_ADDED, readDiscussion, START, TOKEN_STREAMED, type TokenView } from '../support/documents.js';
+import { createDiscussion, MESSAGE_ADDED, messageViewSchema, readDiscussion, START, TOKEN_STREAMED, tokenViewSchema } from '../support/documents.js';
 import { FAKE_API_KEYS, startFakeVendor, type FakeVendor } from '../fake-vendor/server.js';
 import { estimateTokens } from '../../src/engine/context-budget.js';
 
@@ -9,15 +10,29 @@ const MESSAGES = `query($id: ID!) { discussion(id: $id) { status stopReason erro
   participants { name ... on Agent { provider usage { inputTokens outputTokens } } }
   messages(first: 500) { edges { node { author role provider model content finishReason timeToFirstTokenMs durationMs usage { inputTokens outputTokens } } } } } }`;
 
-type Message = MessageView & { timeToFirstTokenMs: number | null; durationMs: number | null };
-type Discussion = {
-  status: string;
-  stopReason: string | null;
-  error: string | null;
-  usage: { inputTokens: number | null; outputTokens: number | null };
-  participants: { name: string; provider: string; usage: { inputTokens: number | null; outputTokens: number | null } }[];
-  messages: { edges: { node: Message }[] };
-};
+const usageSchema = z.strictObject({ inputTokens: z.number().nullable(), outputTokens: z.number().nullable() });
+/** What MESSAGES answers; every participant in these tests is an agent. */
+const discussionSchema = z.strictObject({
+  status: z.string(),
+  stopReason: z.string().nullable(),
+  error: z.string().nullable(),
+  usage: usageSchema,
+  participants: z.array(z.strictObject({ name: z.string(), provider: z.string(), usage: usageSchema })),
+  messages: z.strictObject({
+    edges: z.array(
+      z.strictObject({
+        node: messageViewSchema
+          .pick({ author: true, role: true, provider: true, model: true, content: true, finishReason: true, usage: true })
+          .extend({ timeToFirstTokenMs: z.number().nullable(), durationMs: z.number().nullable() }),
+      }),
+    ),
+  }),
+});
+
+// The parts of each vendor's request body these tests read; the SDKs send more.
+const anthropicBodySchema = z.looseObject({ system: z.string(), messages: z.array(z.looseObject({ role: z.string() })) });
+const openaiBodySchema = z.looseObject({ messages: z.array(z.looseObject({ role: z.string(), name: z.string().optional(), content: z.string() })) });
+const geminiBodySchema = z.looseObject({ contents: z.array(z.looseObject({ role: z.string() })) });
 
 describe('real vendor SDKs against a local server speaking their wire formats', () => {
   let fake: FakeVendor;
@@ -36,16 +51,17 @@ describe('real vendor SDKs against a local server speaking their wire formats', 
   async function runToEnd(input: Record<string, unknown>) {
     const id = await createDiscussion(server.url, input);
     const ws = createWsClient(server.url);
-    const messages = await subscribeWs<MessageView>(ws, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded');
+    const messages = await subscribeWs(ws, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded', messageViewSchema);
     await mustGraphQL(server.url, START, { id, initialMessage: 'Please be brief.' });
     await messages.collector.waitForCompletion({ timeoutMs: 60_000 });
     await ws.dispose();
-    const data = await mustGraphQL<{ discussion: Discussion }>(server.url, MESSAGES, { id });
+    const data = await mustGraphQL(server.url, MESSAGES, { id }, { schema: z.strictObject({ discussion: discussionSchema }) });
     return { id, discussion: data.discussion, messages: data.discussion.messages.edges.map((edge) => edge.node) };
   }
 
   it('lists every provider as configured with its default model', async () => {
-    const data = await mustGraphQL<{ providers: { name: string; configured: boolean; defaultModel: string }[] }>(server.url, '{ providers { name configured defaultModel } }');
+    const schema = z.strictObject({ providers: z.array(z.strictObject({ name: z.string(), configured: z.boolean(), defaultModel: z.string() })) });
+    const data = await mustGraphQL(server.url, '{ providers { name configured defaultModel } }', undefined, { schema });
     expect(data.providers.every((provider) => provider.configured)).toBe(true);
     expect(data.providers.find((provider) => provider.name === 'ANTHROPIC')?.defaultModel).toBe('claude-sonnet-4-6');
   });
@@ -96,17 +112,18 @@ describe('real vendor SDKs against a local server speaking their wire formats', 
     // What each SDK sent: its model, our system prompt, and the transcript in the vendor's shape.
     const [anthropic] = fake.requestsFor('anthropic').filter((request) => request.path.startsWith('/v1/messages'));
     expect(anthropic?.body).toMatchObject({ model: 'claude-test', temperature: 0.2, max_tokens: 300, stream: true });
-    expect(String((anthropic?.body as { system?: unknown }).system)).toContain('You are Claude');
-    expect((anthropic?.body as { messages: { role: string; content: unknown }[] }).messages[0]).toMatchObject({ role: 'user' });
+    const anthropicBody = anthropicBodySchema.parse(anthropic?.body);
+    expect(anthropicBody.system).toContain('You are Claude');
+    expect(anthropicBody.messages[0]).toMatchObject({ role: 'user' });
     const [openai] = fake.requestsFor('openai');
-    const openaiMessages = (openai?.body as { messages: { role: string; name?: string; content: string }[] }).messages;
+    const openaiMessages = openaiBodySchema.parse(openai?.body).messages;
     expect(openaiMessages[0]).toMatchObject({ role: 'system' });
     expect(openaiMessages.slice(1).map((message) => [message.role, message.name])).toEqual([['user', 'user'], ['user', 'Claude']]);
     expect(openai?.body).toMatchObject({ model: 'gpt-test', stream: true, stream_options: { include_usage: true } });
     expect(openai?.headers.authorization).toBe(`Bearer ${FAKE_API_KEYS.openai}`);
     const [gemini] = fake.requestsFor('gemini');
     expect(gemini?.path).toBe('/v1beta/models/gemini-test:streamGenerateContent');
-    const contents = (gemini?.body as { contents: { role: string }[] }).contents;
+    const { contents } = geminiBodySchema.parse(gemini?.body);
     expect(contents.map((content) => content.role)).toEqual(['user']);
   }, 90_000);
 
@@ -114,7 +131,7 @@ describe('real vendor SDKs against a local server speaking their wire formats', 
     fake.script('openai', { chunks: ['Partial ', 'answer ', 'so far'], hang: true });
     const id = await createDiscussion(server.url, { topic: 'Cancel me', maxRounds: 2, agents: [{ name: 'Gpt', provider: 'OPENAI' }] });
     const ws = createWsClient(server.url);
-    const tokens = await subscribeWs<TokenView>(ws, TOKEN_STREAMED, { id }, 'tokenStreamed');
+    const tokens = await subscribeWs(ws, TOKEN_STREAMED, { id }, 'tokenStreamed', tokenViewSchema);
     await server.app.whenListening(id, 1);
     await mustGraphQL(server.url, START, { id });
     // Deltas may be coalesced into fewer events: wait until they spell everything sent before the hang.
@@ -133,8 +150,8 @@ describe('real vendor SDKs against a local server speaking their wire formats', 
     fake.script('openai', { chunks: ['One ', 'two '], gate, afterGate: ['three ', 'four.'] });
     const id = await createDiscussion(server.url, { topic: 'Interruptions', maxRounds: 1, agents: [{ name: 'Ada', provider: 'OPENAI' }, { name: 'Bob', provider: 'OPENAI' }] });
     const ws = createWsClient(server.url);
-    const tokens = await subscribeWs<TokenView>(ws, TOKEN_STREAMED, { id }, 'tokenStreamed');
-    const messages = await subscribeWs<MessageView>(ws, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded');
+    const tokens = await subscribeWs(ws, TOKEN_STREAMED, { id }, 'tokenStreamed', tokenViewSchema);
+    const messages = await subscribeWs(ws, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded', messageViewSchema);
     await server.app.whenListening(id, 2);
     await mustGraphQL(server.url, START, { id });
     await tokens.collector.waitForCount(1);
@@ -142,7 +159,7 @@ describe('real vendor SDKs against a local server speaking their wire formats', 
     gate.release();
     const all = await messages.collector.waitForCompletion();
     expect(all.map((message) => message.author)).toEqual(['Olaf', 'Ada', 'Bob']);
-    const bobRequest = fake.requestsFor('openai')[1]?.body as { messages: { role: string; name?: string; content: string }[] };
+    const bobRequest = openaiBodySchema.parse(fake.requestsFor('openai')[1]?.body);
     expect(bobRequest.messages).toContainEqual(expect.objectContaining({ role: 'user', name: 'Olaf', content: 'Mind the budget!' }));
     await ws.dispose();
   });
@@ -184,7 +201,7 @@ describe('real vendor SDKs against a local server speaking their wire formats', 
     expect(requests).toHaveLength(200);
     let trimmed = 0;
     for (const request of requests) {
-      const sent = (request.body as { messages: { role: string; name?: string; content: string }[] }).messages;
+      const { messages: sent } = openaiBodySchema.parse(request.body);
       // What the request costs by the same estimate the budget uses, counting every field sent.
       const tokens = sent.reduce((total, message) => total + estimateTokens(message.content) + estimateTokens(message.name ?? '') + 8, 0);
       expect(tokens).toBeLessThanOrEqual(2_000 - 200);

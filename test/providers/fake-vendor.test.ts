@@ -64,7 +64,7 @@ describe('fake vendor wire formats', () => {
     const text = await response.text();
     const frames = text.split('\r\n\r\n').filter((frame) => frame !== '');
     expect(frames).toHaveLength(5);
-    const last = JSON.parse(frames.at(-1)?.slice('data: '.length) ?? '');
+    const last: unknown = JSON.parse(frames.at(-1)?.slice('data: '.length) ?? '');
     expect(last).toMatchObject({ candidates: [{ finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 5 } });
     expect(JSON.parse(frames[0]?.slice('data: '.length) ?? '')).not.toHaveProperty('usageMetadata');
     expect(fake.requestsFor('gemini')[0]?.query).toEqual({ alt: 'sse' });

@@ -114,7 +114,8 @@ describe('takeUntilAborted', () => {
   it('passes errors through unless the signal aborted', async () => {
     async function* failing(): AsyncGenerator<number> {
       yield 1;
-      throw new Error('boom');
+      // a read that fails, like a dropped socket
+      await Promise.reject(new Error('boom'));
     }
     const collect = async (signal: AbortSignal): Promise<number[]> => {
       const values: number[] = [];

@@ -1,7 +1,7 @@
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { describeStoreContract } from './store-contract.js';
 
-describeStoreContract('memory store', async () => ({
+describeStoreContract('memory store', () => ({
   store: createMemoryStore(),
   cleanup: async () => {
     // Nothing outlives the store object.

@@ -51,7 +51,7 @@ function makeRedisStore(): { store: DiscussionStore; keyPrefix: string; cleanup(
   return { store: createRedisStore({ redis: client(), keyPrefix }), keyPrefix, cleanup: () => deleteByPrefix(keyPrefix) };
 }
 
-describeStoreContract('redis store', async () => makeRedisStore());
+describeStoreContract('redis store', makeRedisStore);
 
 describe('redis store: layout', () => {
   let current: ReturnType<typeof makeRedisStore> | undefined;

@@ -47,7 +47,7 @@ export function describeSpeakerContract(store: () => DiscussionStore): void {
         to: 'RUNNING',
         patch: { stopReason: null, error: null, finishedAt: null, startedAt: undefined, nextSpeaker: undefined },
       });
-      const { stopReason, error, finishedAt, ...kept } = record;
+      const { stopReason: _stopReason, error: _error, finishedAt: _finishedAt, ...kept } = record;
       expect(result?.record).toStrictEqual({ ...kept, status: 'RUNNING' });
       expect(await store().get(record.id)).toStrictEqual(result?.record);
       // A removed reason is no reason: the status entry carries none.

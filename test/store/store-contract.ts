@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DiscussionStatus } from '../../src/domain.js';
-import type { DiscussionRecord, DiscussionStore } from '../../src/store/types.js';
+import type { DiscussionStore } from '../../src/store/types.js';
 import { createDiscussion, makeMessage, makeRecord } from './fixtures.js';
 import { describeLogContract } from './store-contract-log.js';
 import { describeOwnerContract } from './store-contract-owners.js';
@@ -15,7 +15,7 @@ export interface StoreUnderTest {
   cleanup(): Promise<void>;
 }
 
-export function describeStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
+export function describeStoreContract(name: string, makeStore: () => StoreUnderTest): void {
   describe(`${name}: DiscussionStore contract`, () => {
     let current: StoreUnderTest | undefined;
     const store = (): DiscussionStore => {
@@ -23,8 +23,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       return current.store;
     };
 
-    beforeEach(async () => {
-      current = await makeStore();
+    beforeEach(() => {
+      current = makeStore();
     });
     afterEach(async () => {
       await current?.store.close();
@@ -88,7 +88,9 @@ function describeRecordContract(store: () => DiscussionStore): void {
       const record = makeRecord();
       await store().create(record);
       record.topic = 'changed by the caller';
-      record.agents[0] = { ...record.agents[1], name: 'Mallory' } as DiscussionRecord['agents'][number];
+      const [, bob] = record.agents;
+      if (bob === undefined) throw new Error('the record has no second agent');
+      record.agents[0] = { ...bob, name: 'Mallory' };
       const first = await store().get(record.id);
       if (first === undefined) throw new Error('missing');
       first.usage.inputTokens = 99;

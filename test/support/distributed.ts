@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { z } from 'zod';
 import { startFakeVendor, type FakeVendor } from '../fake-vendor/server.js';
 import { deleteKeys, TEST_REDIS_URL } from './app.js';
 import { mustGraphQL, subscribeWs, type Subscription } from './clients.js';
-import { type MessageView, MESSAGE_ADDED, MESSAGE_FIELDS, mockAgents } from './documents.js';
+import { type MessageView, MESSAGE_ADDED, MESSAGE_FIELDS, messageViewSchema, mockAgents } from './documents.js';
 import { createProcessGroup, type LogLine, type ProcessGroup } from './processes.js';
 
 /** Every kind of discussionEvents payload, with what the distributed tests compare. */
@@ -16,21 +17,45 @@ export const EVENTS = `subscription($id: ID!, $after: String) { discussionEvents
   ... on TurnRestartedEvent { turn discardedMessageId }
 } }`;
 
-export type EventView =
-  | { __typename: 'MessageEvent'; cursor: string; message: Pick<MessageView, 'id' | 'cursor' | 'author' | 'role' | 'content' | 'turn' | 'finishReason'> }
-  | { __typename: 'TokenEvent'; messageId: string; author: string; delta: string; index: number }
-  | { __typename: 'StatusEvent'; cursor: string; status: string; stopReason: string | null }
-  | { __typename: 'TurnRestartedEvent'; turn: number; discardedMessageId: string }
-  | { __typename: 'SpeakerSelectedEvent' };
+/** A discussionEvents payload as EVENTS selects it. */
+export const eventViewSchema = z.discriminatedUnion('__typename', [
+  z.strictObject({
+    __typename: z.literal('MessageEvent'),
+    cursor: z.string(),
+    message: messageViewSchema.pick({ id: true, cursor: true, author: true, role: true, content: true, turn: true, finishReason: true }),
+  }),
+  z.strictObject({ __typename: z.literal('TokenEvent'), messageId: z.string(), author: z.string(), delta: z.string(), index: z.number() }),
+  z.strictObject({ __typename: z.literal('StatusEvent'), cursor: z.string(), status: z.string(), stopReason: z.string().nullable() }),
+  z.strictObject({ __typename: z.literal('TurnRestartedEvent'), turn: z.number(), discardedMessageId: z.string() }),
+  z.strictObject({ __typename: z.literal('SpeakerSelectedEvent') }),
+]);
+export type EventView = z.output<typeof eventViewSchema>;
 
 export type TokenEventView = Extract<EventView, { __typename: 'TokenEvent' }>;
 
 export const INJECT = `mutation($id: ID!, $content: String!, $author: String) {
   injectMessage(discussionId: $id, content: $content, author: $author) { id cursor } }`;
 export const STOP = `mutation($id: ID!) { stopDiscussion(id: $id) { status stopReason } }`;
+export const stoppedSchema = z.strictObject({ stopDiscussion: z.strictObject({ status: z.string(), stopReason: z.string().nullable() }) });
 const TRANSCRIPT = `query($id: ID!, $after: String) { discussion(id: $id) {
   status stopReason error turn inFlight { messageId text }
   messages(first: 500, after: $after) { edges { node { ${MESSAGE_FIELDS} } } pageInfo { hasNextPage endCursor } } } }`;
+
+const transcriptPageSchema = z.strictObject({
+  discussion: z
+    .strictObject({
+      status: z.string(),
+      stopReason: z.string().nullable(),
+      error: z.string().nullable(),
+      turn: z.number(),
+      inFlight: z.strictObject({ messageId: z.string(), text: z.string() }).nullable(),
+      messages: z.strictObject({
+        edges: z.array(z.strictObject({ node: messageViewSchema })),
+        pageInfo: z.strictObject({ hasNextPage: z.boolean(), endCursor: z.string().nullable() }),
+      }),
+    })
+    .nullable(),
+});
 
 export interface Transcript {
   status: string;
@@ -46,8 +71,7 @@ export async function readTranscript(url: string, id: string): Promise<Transcrip
   const messages: MessageView[] = [];
   let after: string | undefined;
   for (;;) {
-    type Page = { discussion: (Omit<Transcript, 'messages'> & { messages: { edges: { node: MessageView }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }) | null };
-    const { discussion } = await mustGraphQL<Page>(url, TRANSCRIPT, { id, after });
+    const { discussion } = await mustGraphQL(url, TRANSCRIPT, { id, after }, { schema: transcriptPageSchema });
     if (!discussion) throw new Error(`discussion ${id} not found`);
     messages.push(...discussion.messages.edges.map((edge) => edge.node));
     const { hasNextPage, endCursor } = discussion.messages.pageInfo;
@@ -60,7 +84,8 @@ export async function readTranscript(url: string, id: string): Promise<Transcrip
 }
 
 export async function injectMessage(url: string, id: string, content: string, author = 'observer'): Promise<{ id: string; cursor: string }> {
-  const data = await mustGraphQL<{ injectMessage: { id: string; cursor: string } }>(url, INJECT, { id, content, author });
+  const schema = z.strictObject({ injectMessage: z.strictObject({ id: z.string(), cursor: z.string() }) });
+  const data = await mustGraphQL(url, INJECT, { id, content, author }, { schema });
   return data.injectMessage;
 }
 
@@ -132,7 +157,7 @@ export class ReconnectingMessages {
   }
 
   private async subscribe(after: string): Promise<void> {
-    this.current = await subscribeWs<MessageView>(this.client, MESSAGE_ADDED, { id: this.discussionId, after }, 'messageAdded');
+    this.current = await subscribeWs(this.client, MESSAGE_ADDED, { id: this.discussionId, after }, 'messageAdded', messageViewSchema);
     this.delivered = 0;
   }
 }

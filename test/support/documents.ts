@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { mustGraphQL } from './clients.js';
 
 export const MESSAGE_FIELDS = 'id cursor discussionId author role provider model content round turn finishReason usage { inputTokens outputTokens }';
@@ -20,43 +21,86 @@ export const DISCUSSION_EVENTS = `subscription($id: ID!, $after: String) { discu
   ... on StatusEvent { cursor status stopReason }
 } }`;
 
-export interface MessageView {
-  id: string;
-  cursor: string;
-  discussionId: string;
-  author: string;
-  role: 'AGENT' | 'HUMAN' | 'SYSTEM';
-  provider: string | null;
-  model: string | null;
-  content: string;
-  round: number;
-  turn: number;
-  finishReason: string | null;
-  usage: { inputTokens: number | null; outputTokens: number | null } | null;
-}
+// Schemas of what the documents above select. Strict: a selected field a schema
+// forgets fails the parse, instead of vanishing from what a test asserts on.
 
-export interface TokenView {
-  discussionId: string;
-  messageId: string;
-  author: string;
-  delta: string;
-  index: number;
-}
+const usageCounts = z.strictObject({ inputTokens: z.number().nullable(), outputTokens: z.number().nullable() });
 
-export interface DiscussionView {
-  id: string;
-  topic: string;
-  status: string;
-  stopReason: string | null;
-  error: string | null;
-  currentRound: number;
-  turn: number;
-  messageCount: number;
-  usage: { inputTokens: number | null; outputTokens: number | null; totalTokens: number | null };
-  participants: { name: string; provider?: string; usage?: { inputTokens: number | null; outputTokens: number | null } }[];
-  inFlight: { messageId: string; author: string; text: string } | null;
-  messages: { edges: { cursor: string; node: MessageView }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null } };
-}
+/** A message as MESSAGE_FIELDS selects it. */
+export const messageViewSchema = z.strictObject({
+  id: z.string(),
+  cursor: z.string(),
+  discussionId: z.string(),
+  author: z.string(),
+  role: z.enum(['AGENT', 'HUMAN', 'SYSTEM']),
+  provider: z.string().nullable(),
+  model: z.string().nullable(),
+  content: z.string(),
+  round: z.number(),
+  turn: z.number(),
+  finishReason: z.string().nullable(),
+  usage: usageCounts.nullable(),
+});
+export type MessageView = z.output<typeof messageViewSchema>;
+
+/** A tokenStreamed event as TOKEN_STREAMED selects it. */
+export const tokenViewSchema = z.strictObject({
+  discussionId: z.string(),
+  messageId: z.string(),
+  author: z.string(),
+  delta: z.string(),
+  index: z.number(),
+});
+export type TokenView = z.output<typeof tokenViewSchema>;
+
+/** A discussionEvents payload as DISCUSSION_EVENTS selects it: which fields are set depends on `__typename`. */
+export const discussionEventViewSchema = z.strictObject({
+  __typename: z.string(),
+  cursor: z.string().optional(),
+  message: z.strictObject({ id: z.string(), author: z.string(), content: z.string() }).optional(),
+  messageId: z.string().optional(),
+  delta: z.string().optional(),
+  index: z.number().optional(),
+  status: z.string().optional(),
+  stopReason: z.string().nullable().optional(),
+});
+export type DiscussionEventView = z.output<typeof discussionEventViewSchema>;
+
+/** A discussion as DISCUSSION selects it. */
+export const discussionViewSchema = z.strictObject({
+  id: z.string(),
+  topic: z.string(),
+  status: z.string(),
+  stopReason: z.string().nullable(),
+  error: z.string().nullable(),
+  currentRound: z.number(),
+  turn: z.number(),
+  messageCount: z.number(),
+  usage: z.strictObject({ inputTokens: z.number().nullable(), outputTokens: z.number().nullable(), totalTokens: z.number().nullable() }),
+  participants: z.array(
+    z.strictObject({
+      name: z.string(),
+      // an Agent's
+      provider: z.string().optional(),
+      model: z.string().optional(),
+      stance: z.string().optional(),
+      usage: usageCounts.optional(),
+      // a Human's
+      speaksInTurn: z.boolean().optional(),
+    }),
+  ),
+  inFlight: z.strictObject({ messageId: z.string(), author: z.string(), text: z.string() }).nullable(),
+  messages: z.strictObject({
+    edges: z.array(z.strictObject({ cursor: z.string(), node: messageViewSchema })),
+    pageInfo: z.strictObject({ hasNextPage: z.boolean(), hasPreviousPage: z.boolean(), endCursor: z.string().nullable() }),
+  }),
+});
+export type DiscussionView = z.output<typeof discussionViewSchema>;
+
+/** What CREATE answers. */
+export const createdSchema = z.strictObject({ createDiscussion: z.strictObject({ id: z.string(), status: z.string() }) });
+/** What START answers. */
+export const startedSchema = z.strictObject({ startDiscussion: z.strictObject({ id: z.string(), status: z.string(), startedAt: z.string().nullable() }) });
 
 export const mockAgents = (count: number, extra: Record<string, unknown> = {}) =>
   ['Ada', 'Bob', 'Cleo', 'Dev'].slice(0, count).map((name, index) => ({
@@ -67,12 +111,12 @@ export const mockAgents = (count: number, extra: Record<string, unknown> = {}) =
   }));
 
 export async function createDiscussion(url: string, input: Record<string, unknown>): Promise<string> {
-  const data = await mustGraphQL<{ createDiscussion: { id: string } }>(url, CREATE, { input });
+  const data = await mustGraphQL(url, CREATE, { input }, { schema: createdSchema });
   return data.createDiscussion.id;
 }
 
 export async function readDiscussion(url: string, id: string): Promise<DiscussionView> {
-  const data = await mustGraphQL<{ discussion: DiscussionView | null }>(url, DISCUSSION, { id });
+  const data = await mustGraphQL(url, DISCUSSION, { id }, { schema: z.strictObject({ discussion: discussionViewSchema.nullable() }) });
   if (!data.discussion) throw new Error(`discussion ${id} not found`);
   return data.discussion;
 }

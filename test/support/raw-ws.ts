@@ -1,10 +1,21 @@
 import WebSocket from 'ws';
+import { z } from 'zod';
 import { Collector } from './collector.js';
 
-export interface RawMessage {
-  type: string;
-  id?: string;
-  payload?: unknown;
+/** A graphql-transport-ws message; parsing keeps every key the server sent. */
+export const rawMessageSchema = z.looseObject({ type: z.string(), id: z.string().optional(), payload: z.unknown().optional() });
+export type RawMessage = z.output<typeof rawMessageSchema>;
+
+function frameText(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}
+
+/** A frame's text, and the message it carries. */
+export function readFrame(data: WebSocket.RawData): { text: string; message: RawMessage } {
+  const text = frameText(data);
+  return { text, message: rawMessageSchema.parse(JSON.parse(text)) };
 }
 
 /**
@@ -20,7 +31,7 @@ export async function rawSocket(httpUrl: string, headers: Record<string, string>
       resolve({ code, reason: reason.toString('utf8') });
     }),
   );
-  socket.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString('utf8')) as RawMessage));
+  socket.on('message', (data) => messages.push(readFrame(data).message));
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('error', reject);

@@ -36,10 +36,11 @@ describe('persona resolution', () => {
 });
 
 describe('the prompt an agent sees', () => {
-  const discussion = { topic: 'Monorepo or many repos?', agents: [agent('Ada', 'Architect'), agent('Bob', 'Skeptic')], humans: [{ name: 'Grace', speaksInTurn: false, waitSeconds: 120 }] };
+  const ada = agent('Ada', 'Architect');
+  const discussion = { topic: 'Monorepo or many repos?', agents: [ada, agent('Bob', 'Skeptic')], humans: [{ name: 'Grace', speaksInTurn: false, waitSeconds: 120 }] };
 
   it('names the agent, its persona, the topic and the other participants', () => {
-    const prompt = buildSystemPrompt(discussion, discussion.agents[0] as AgentConfig);
+    const prompt = buildSystemPrompt(discussion, ada);
     expect(prompt.split('\n')[0]).toBe('You are Ada, the Architect.');
     expect(prompt).toContain(findPersonaTemplate('Architect')?.systemPrompt);
     expect(prompt).toContain('discussion about: Monorepo or many repos?');

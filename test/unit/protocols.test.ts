@@ -73,7 +73,7 @@ describe('fitTranscript', () => {
   });
 
   it('shortens a huge last message rather than sending nothing of it', () => {
-    const huge: ChatTurn[] = [turns[0] as ChatTurn, { role: 'user', name: 'Bob', content: 'x'.repeat(50_000) }];
+    const huge: ChatTurn[] = [...turns.slice(0, 1), { role: 'user', name: 'Bob', content: 'x'.repeat(50_000) }];
     const fitted = fitTranscript('s', huge, 1_000);
     expect(cost('s', fitted)).toBeLessThanOrEqual(1_000);
     expect(fitted.at(-1)?.content.startsWith('xxx')).toBe(true);

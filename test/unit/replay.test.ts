@@ -58,8 +58,15 @@ const describeEvent = (event: LiveEvent): string => {
       return `status:${event.change.status}`;
     case 'token':
       return `token:${event.delta}`;
-    default:
+    case 'speaker_selected':
+    case 'turn_restarted':
+    case 'turn_ended':
+    case 'deleted':
       return event.type;
+    default: {
+      const unknown: never = event;
+      throw new Error(`unknown event ${JSON.stringify(unknown)}`);
+    }
   }
 };
 

@@ -1,3 +1,4 @@
+import { ReadableStream } from 'node:stream/web';
 import { describe, expect, it } from 'vitest';
 import { CONCLUDE, parseSelection, selectSpeaker } from '../../src/engine/selector.js';
 import type { ChatModel, ChatRequest, StreamPart } from '../../src/providers/types.js';
@@ -10,11 +11,12 @@ function scriptedModel(answers: string[]): ChatModel & { requests: ChatRequest[]
   return {
     provider: 'MOCK',
     requests,
-    async *stream(request): AsyncGenerator<StreamPart> {
+    stream(request) {
       requests.push(request);
       const answer = answers.shift() ?? '';
-      if (answer) yield { type: 'text-delta', text: answer };
-      yield { type: 'finish', finishReason: 'stop', usage: { inputTokens: 10, outputTokens: 3 } };
+      const parts: StreamPart[] = answer ? [{ type: 'text-delta', text: answer }] : [];
+      parts.push({ type: 'finish', finishReason: 'stop', usage: { inputTokens: 10, outputTokens: 3 } });
+      return ReadableStream.from(parts);
     },
   };
 }

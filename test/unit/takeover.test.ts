@@ -39,10 +39,13 @@ function setUp(model?: ChatModel) {
   const bus = createEventBus({ pubsub: new PubSub() });
   const scheduled: TurnJob[] = [];
   const scheduler: TurnScheduler = {
-    schedule: async (job) => void scheduled.push(job),
+    schedule: (job) => {
+      scheduled.push(job);
+      return Promise.resolve();
+    },
     cancel: async () => {},
     startWorker: () => {},
-    isReady: async () => true,
+    isReady: () => Promise.resolve(true),
     close: async () => {},
   };
   const providers: ProviderRegistry = {

@@ -27,9 +27,7 @@ describe('the token sink', () => {
   });
 
   it('reports a failed write on flush', async () => {
-    const sink = createTokenSink(async () => {
-      throw new Error('redis down');
-    });
+    const sink = createTokenSink(() => Promise.reject(new Error('redis down')));
     sink.push('x');
     await expect(sink.flush()).rejects.toThrow('redis down');
   });
