@@ -29,19 +29,32 @@ export async function graphqlRequest<Schema extends z.ZodType>(
 
 const CREATE_DISCUSSION = /* GraphQL */ `
   mutation Create($input: CreateDiscussionInput!) {
-    createDiscussion(input: $input) { id status }
+    createDiscussion(input: $input) {
+      id
+      status
+    }
   }
 `;
 
 const START_DISCUSSION = /* GraphQL */ `
   mutation Start($id: ID!) {
-    startDiscussion(id: $id) { id status }
+    startDiscussion(id: $id) {
+      id
+      status
+    }
   }
 `;
 
 const DISCUSSION_OUTCOME = /* GraphQL */ `
   query Outcome($id: ID!) {
-    discussion(id: $id) { id status stopReason error messageCount turn }
+    discussion(id: $id) {
+      id
+      status
+      stopReason
+      error
+      messageCount
+      turn
+    }
   }
 `;
 

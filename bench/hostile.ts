@@ -50,7 +50,8 @@ async function waitUntilUp(): Promise<void> {
   throw new Error('the server did not come up');
 }
 
-const post = (body: string, headers: Record<string, string> = json) => fetch(url, { method: 'POST', headers, body }).then((response) => response.arrayBuffer());
+const post = (body: string, headers: Record<string, string> = json) =>
+  fetch(url, { method: 'POST', headers, body }).then((response) => response.arrayBuffer());
 
 function socket(): Promise<WebSocket> {
   const ws = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
@@ -75,7 +76,15 @@ const socketMessageSchema = z.object({ type: z.string() });
 
 async function thousandSubscriptions(): Promise<void> {
   const created = createdSchema.parse(
-    await (await fetch(url, { method: 'POST', headers: json, body: JSON.stringify({ query: 'mutation { createDiscussion(input: { topic: "bench", agents: [{ name: "A", provider: MOCK }] }) { id } }' }) })).json(),
+    await (
+      await fetch(url, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({
+          query: 'mutation { createDiscussion(input: { topic: "bench", agents: [{ name: "A", provider: MOCK }] }) { id } }',
+        }),
+      })
+    ).json(),
   );
   const ws = await socket();
   let errors = 0;
@@ -85,7 +94,16 @@ async function thousandSubscriptions(): Promise<void> {
     }),
   );
   for (let index = 0; index < 1_000; index += 1) {
-    ws.send(JSON.stringify({ id: String(index), type: 'subscribe', payload: { query: 'subscription($id: ID!) { messageAdded(discussionId: $id) { id } }', variables: { id: created.data.createDiscussion.id } } }));
+    ws.send(
+      JSON.stringify({
+        id: String(index),
+        type: 'subscribe',
+        payload: {
+          query: 'subscription($id: ID!) { messageAdded(discussionId: $id) { id } }',
+          variables: { id: created.data.createDiscussion.id },
+        },
+      }),
+    );
   }
   await refused;
   ws.close();
@@ -98,7 +116,9 @@ async function attackRound(): Promise<void> {
     post(JSON.stringify({ query: `{ ${Array.from({ length: 500 }, (_, index) => `a${index}: providers { name }`).join(' ')} }` })),
     post(JSON.stringify({ query: `{ ${'... on Query { '.repeat(200)}providers { name }${' }'.repeat(200)} }` })),
     post(JSON.stringify({ query: `{ providers { ${'name '.repeat(50_000)}} }` })),
-    ...Array.from({ length: 200 }, () => post('{"query":"{ providers { name } }"}', { 'content-type': 'application/json', authorization: 'Bearer wrong-token-0123456789' })),
+    ...Array.from({ length: 200 }, () =>
+      post('{"query":"{ providers { name } }"}', { 'content-type': 'application/json', authorization: 'Bearer wrong-token-0123456789' }),
+    ),
     bigFrame(),
     thousandSubscriptions(),
   ]);

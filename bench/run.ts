@@ -69,7 +69,14 @@ async function main(): Promise<number> {
   const maxRounds = positiveInteger('BENCH_ROUNDS', 4);
   const timeoutMs = positiveInteger('BENCH_TIMEOUT_MS', 45_000);
   const keyPrefix = `bench:${randomUUID()}:`;
-  const config = loadConfig({ REDIS_URL: redisUrl, MOCK_TOKEN_DELAY_MS: '0', LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', ...UNLIMITED_OWNER });
+  const config = loadConfig({
+    REDIS_URL: redisUrl,
+    MOCK_TOKEN_DELAY_MS: '0',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...UNLIMITED_OWNER,
+  });
 
   let app: App | undefined;
   let reference: RedisReference | undefined;
@@ -83,7 +90,9 @@ async function main(): Promise<number> {
     reference = await createRedisReference(redisUrl, keyPrefix);
 
     console.log(`Benchmark: ${url} on ${redisUrl}, key prefix ${keyPrefix}`);
-    console.log(`Each discussion: 3 MOCK agents, ROUND_ROBIN, maxRounds ${maxRounds}, MOCK_TOKEN_DELAY_MS 0; app and clients share this process.`);
+    console.log(
+      `Each discussion: 3 MOCK agents, ROUND_ROBIN, maxRounds ${maxRounds}, MOCK_TOKEN_DELAY_MS 0; app and clients share this process.`,
+    );
     console.log('Latency "p50/p99 ms" = graphql-ws subscriber receipt - arrival of the same raw token event at a separate ioredis');
     console.log('  subscriber on the discussion channel (~ publish time + one Redis hop), both performance.now() in this process.');
     console.log('Rates are over the wall time from the first startDiscussion to the last subscription completing.');

@@ -135,14 +135,18 @@ export async function runScenario(context: ScenarioContext, setting: BenchSettin
       turns += agentMessages.length;
       if (!outcome) problems.push(`${run.id}: discussion not found afterwards`);
       else {
-        if (outcome.status !== 'COMPLETED') problems.push(`${run.id}: is ${outcome.status}, not COMPLETED (${outcome.stopReason ?? outcome.error ?? 'no reason'})`);
+        if (outcome.status !== 'COMPLETED')
+          problems.push(`${run.id}: is ${outcome.status}, not COMPLETED (${outcome.stopReason ?? outcome.error ?? 'no reason'})`);
         if (outcome.messageCount !== run.messages.messages.length) {
-          problems.push(`${run.id}: messageAdded delivered ${run.messages.messages.length} messages, the discussion holds ${outcome.messageCount}`);
+          problems.push(
+            `${run.id}: messageAdded delivered ${run.messages.messages.length} messages, the discussion holds ${outcome.messageCount}`,
+          );
         }
       }
       const committed = new Map(agentMessages.map((message) => [message.id, message.content]));
       for (const [messageId, content] of committed) {
-        if (reference.textOf(messageId) !== content) problems.push(`${run.id}: raw Redis tokens of ${messageId} do not concatenate to its content`);
+        if (reference.textOf(messageId) !== content)
+          problems.push(`${run.id}: raw Redis tokens of ${messageId} do not concatenate to its content`);
       }
       for (const subscriber of run.tokens) {
         tokensDelivered += subscriber.received;

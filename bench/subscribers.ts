@@ -37,13 +37,22 @@ export interface MessageSubscriber {
 
 const TOKEN_SUBSCRIPTION = /* GraphQL */ `
   subscription Tokens($id: ID!) {
-    tokenStreamed(discussionId: $id) { messageId index delta }
+    tokenStreamed(discussionId: $id) {
+      messageId
+      index
+      delta
+    }
   }
 `;
 
 const MESSAGE_SUBSCRIPTION = /* GraphQL */ `
   subscription Messages($id: ID!) {
-    messageAdded(discussionId: $id) { id role author content }
+    messageAdded(discussionId: $id) {
+      id
+      role
+      author
+      content
+    }
   }
 `;
 

@@ -62,18 +62,53 @@ const EVENTS = /* GraphQL */ `
   subscription Events($id: ID!) {
     discussionEvents(discussionId: $id) {
       __typename
-      ... on MessageEvent { message { id role turn } }
-      ... on TokenEvent { messageId index }
-      ... on TurnRestartedEvent { turn discardedMessageId }
-      ... on StatusEvent { status }
+      ... on MessageEvent {
+        message {
+          id
+          role
+          turn
+        }
+      }
+      ... on TokenEvent {
+        messageId
+        index
+      }
+      ... on TurnRestartedEvent {
+        turn
+        discardedMessageId
+      }
+      ... on StatusEvent {
+        status
+      }
     }
   }
 `;
 
-const STOP = /* GraphQL */ `mutation Stop($id: ID!) { stopDiscussion(id: $id) { status } }`;
-const TURNS = /* GraphQL */ `query Turns($id: ID!) { discussion(id: $id) { messages(first: 500) { edges { node { role turn } } } } }`;
+const STOP = /* GraphQL */ `
+  mutation Stop($id: ID!) {
+    stopDiscussion(id: $id) {
+      status
+    }
+  }
+`;
+const TURNS = /* GraphQL */ `
+  query Turns($id: ID!) {
+    discussion(id: $id) {
+      messages(first: 500) {
+        edges {
+          node {
+            role
+            turn
+          }
+        }
+      }
+    }
+  }
+`;
 const transcriptSchema = z.object({
-  discussion: z.object({ messages: z.object({ edges: z.array(z.object({ node: z.object({ role: z.string(), turn: z.number() }) })) }) }).nullable(),
+  discussion: z
+    .object({ messages: z.object({ edges: z.array(z.object({ node: z.object({ role: z.string(), turn: z.number() }) })) }) })
+    .nullable(),
 });
 
 export async function runWorkerBench(options: WorkerBenchOptions): Promise<WorkerBenchResult> {
@@ -100,10 +135,15 @@ export async function runWorkerBench(options: WorkerBenchOptions): Promise<Worke
     for (const count of [1, 2]) {
       while (workers.length < count) workers.push(spawnWorker({ ...workerEnv, MOCK_TOKEN_DELAY_MS: '0', LOG_LEVEL: 'info' }));
       await withTimeout(Promise.all(workers.map((worker) => worker.ready)), options.timeoutMs, 'worker processes to start');
-      const result = await runScenario({ app, httpUrl: url, wsUrl, reference, maxRounds: options.maxRounds, timeoutMs: options.timeoutMs }, options.setting);
+      const result = await runScenario(
+        { app, httpUrl: url, wsUrl, reference, maxRounds: options.maxRounds, timeoutMs: options.timeoutMs },
+        options.setting,
+      );
       throughput.push({ workers: count, result });
       problems.push(...result.problems.map((problem) => `${count} worker(s): ${problem}`));
-      console.log(`${count} worker process(es), K=${result.discussions} S=${result.subscribers}: ${result.turns} turns in ${(result.wallMs / 1000).toFixed(2)} s`);
+      console.log(
+        `${count} worker process(es), K=${result.discussions} S=${result.subscribers}: ${result.turns} turns in ${(result.wallMs / 1000).toFixed(2)} s`,
+      );
     }
     await Promise.all(workers.splice(0).map((worker) => worker.kill('SIGTERM')));
 
@@ -157,7 +197,9 @@ async function measureRecovery(
       const streaming = await events.waitFor(
         (values) => {
           const fresh = values.slice(mark).map(({ event }) => event);
-          const begun = new Set(fresh.flatMap((event) => (event.__typename === 'TokenEvent' && event.index === 0 ? [event.messageId] : [])));
+          const begun = new Set(
+            fresh.flatMap((event) => (event.__typename === 'TokenEvent' && event.index === 0 ? [event.messageId] : [])),
+          );
           return fresh.find((event) => event.__typename === 'TokenEvent' && event.index >= 2 && begun.has(event.messageId));
         },
         patienceMs,
@@ -172,7 +214,10 @@ async function measureRecovery(
       workers.splice(workers.indexOf(victim), 1, spawnWorker(env, log));
 
       const restarted = await events.waitFor(
-        (values) => values.slice(killMark).find(({ event }) => event.__typename === 'TurnRestartedEvent' && event.discardedMessageId === streaming.messageId),
+        (values) =>
+          values
+            .slice(killMark)
+            .find(({ event }) => event.__typename === 'TurnRestartedEvent' && event.discardedMessageId === streaming.messageId),
         patienceMs,
         `the takeover of turn ${started.turn ?? '?'} (kill ${kill})`,
       );
@@ -182,7 +227,9 @@ async function measureRecovery(
         `the commit of turn ${started.turn ?? '?'} (kill ${kill})`,
       );
       samples.push({ turn: started.turn ?? -1, takeoverMs: restarted.at - killedAt, commitMs: committed.at - killedAt });
-      console.log(`kill ${kill}: turn ${started.turn ?? '?'} taken over after ${((restarted.at - killedAt) / 1000).toFixed(2)} s, committed after ${((committed.at - killedAt) / 1000).toFixed(2)} s`);
+      console.log(
+        `kill ${kill}: turn ${started.turn ?? '?'} taken over after ${((restarted.at - killedAt) / 1000).toFixed(2)} s, committed after ${((committed.at - killedAt) / 1000).toFixed(2)} s`,
+      );
       await withTimeout(Promise.all(workers.map((worker) => worker.ready)), options.timeoutMs, 'the replacement worker to start');
     }
 

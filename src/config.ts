@@ -18,8 +18,7 @@ const commaList = z
       .filter((item) => item.length > 0),
   );
 
-const integer = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const integer = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 /** A positive whole number, or undefined (unlimited) when unset. */
 const optionalLimit = z.coerce.number().int().min(1).optional();
@@ -37,11 +36,11 @@ const authTokens = commaList.transform((entries, context) =>
         ? 'the token must be at least 16 characters'
         : !/^[\x21-\x7e]+$/.test(token)
           ? 'the token must be printable ASCII without spaces (as a Bearer token is sent)'
-        : !/^[\w.@-]{1,100}$/.test(owner)
-          ? 'the owner must be 1 to 100 letters, digits or _ . @ -'
-          : (role !== undefined && role !== 'admin') || rest.length > 0
-            ? 'the only role is "admin" (token:owner:admin)'
-            : undefined;
+          : !/^[\w.@-]{1,100}$/.test(owner)
+            ? 'the owner must be 1 to 100 letters, digits or _ . @ -'
+            : (role !== undefined && role !== 'admin') || rest.length > 0
+              ? 'the only role is "admin" (token:owner:admin)'
+              : undefined;
     if (problem) {
       context.addIssue({ code: 'custom', message: `entry ${index + 1}: ${problem}` });
       return [];
@@ -55,7 +54,12 @@ const environmentSchema = z.object({
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   NODE_ENV: z.string().trim().optional(),
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
-  REDIS_KEY_PREFIX: z.string().trim().max(100).regex(/^[\w:.-]*$/, 'letters, digits and _ : . - only').default(''),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .trim()
+    .max(100)
+    .regex(/^[\w:.-]*$/, 'letters, digits and _ : . - only')
+    .default(''),
   ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AUTH_TOKENS: authTokens,
@@ -185,7 +189,8 @@ export function loadConfig(environment: Environment = process.env): Config {
   }
   const env = parsed.data;
   for (const name of ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'] as const) {
-    if (env[name] && !env.AUTH_JWKS_URL) throw new ConfigError(`Invalid environment: ${name}: set AUTH_JWKS_URL too; JWTs are only accepted with a JWKS`);
+    if (env[name] && !env.AUTH_JWKS_URL)
+      throw new ConfigError(`Invalid environment: ${name}: set AUTH_JWKS_URL too; JWTs are only accepted with a JWKS`);
   }
   if (env.ROLE !== 'all' && !env.REDIS_URL) {
     throw new ConfigError(`Invalid environment: ROLE: "${env.ROLE}" needs REDIS_URL (in memory mode one process does everything)`);

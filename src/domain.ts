@@ -7,15 +7,7 @@ export type ProviderName = (typeof PROVIDERS)[number];
 export const PROTOCOLS = ['ROUND_ROBIN', 'OPEN', 'DEBATE', 'MODERATED'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
-export const DISCUSSION_STATUSES = [
-  'CREATED',
-  'RUNNING',
-  'PAUSED',
-  'WAITING_FOR_HUMAN',
-  'COMPLETED',
-  'STOPPED',
-  'FAILED',
-] as const;
+export const DISCUSSION_STATUSES = ['CREATED', 'RUNNING', 'PAUSED', 'WAITING_FOR_HUMAN', 'COMPLETED', 'STOPPED', 'FAILED'] as const;
 export type DiscussionStatus = (typeof DISCUSSION_STATUSES)[number];
 
 export const TERMINAL_STATUSES: readonly DiscussionStatus[] = ['COMPLETED', 'STOPPED', 'FAILED'];

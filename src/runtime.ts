@@ -76,7 +76,10 @@ export async function createRedisRuntime(
     async isReady() {
       // Within a probe's patience: a Redis that is down makes commands wait for the reconnection.
       const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), READY_TIMEOUT_MS).unref());
-      const check = Promise.all([commands.ping(), scheduler.isReady()]).then(([pong, queueReady]) => pong === 'PONG' && queueReady, () => false);
+      const check = Promise.all([commands.ping(), scheduler.isReady()]).then(
+        ([pong, queueReady]) => pong === 'PONG' && queueReady,
+        () => false,
+      );
       return Promise.race([check, timeout]);
     },
     async close() {

@@ -60,7 +60,9 @@ function describeJwtFailure(error: unknown): string {
 export function createAuthenticator(config: AuthConfig, logger: Logger): Authenticator {
   const statics = config.tokens.map((entry) => ({ digest: digest(entry.token), identity: { owner: entry.owner, admin: entry.admin } }));
   const jwt = config.jwt;
-  const jwks = jwt ? createRemoteJWKSet(new URL(jwt.jwksUrl), { timeoutDuration: JWKS_TIMEOUT_MS, cooldownDuration: JWKS_COOLDOWN_MS }) : undefined;
+  const jwks = jwt
+    ? createRemoteJWKSet(new URL(jwt.jwksUrl), { timeoutDuration: JWKS_TIMEOUT_MS, cooldownDuration: JWKS_COOLDOWN_MS })
+    : undefined;
 
   function matchStatic(token: string): Identity | undefined {
     const presented = digest(token);

@@ -56,7 +56,11 @@ export function createActiveTurns({ store, now, commitTurn }: TurnContext): Acti
       return;
     }
     const { author, provider, model, text, round, turn } = inFlight;
-    const partial = createMessageRecord(discussionId, { id: messageId, author, role: 'AGENT', provider, model, content: text, round, turn, finishReason: 'cancelled' }, now());
+    const partial = createMessageRecord(
+      discussionId,
+      { id: messageId, author, role: 'AGENT', provider, model, content: text, round, turn, finishReason: 'cancelled' },
+      now(),
+    );
     await commitTurn(record, partial, 0, messageId);
   }
 

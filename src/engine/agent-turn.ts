@@ -23,16 +23,33 @@ interface TurnOutcome {
 
 export interface AgentTurn {
   /** Streams the agent's reply and commits it, its cancelled partial, or a note of its failure. */
-  speak(record: DiscussionRecord, speaker: AgentConfig, plan: SpeakPlan, history: MessageRecord[], controller: AbortController): Promise<void>;
+  speak(
+    record: DiscussionRecord,
+    speaker: AgentConfig,
+    plan: SpeakPlan,
+    history: MessageRecord[],
+    controller: AbortController,
+  ): Promise<void>;
 }
 
 export function createAgentTurn(context: TurnContext): AgentTurn {
   const { store, bus, providers, logger, now, commitTurn, conclude, continueAfter } = context;
 
-  async function recordFailure(record: DiscussionRecord, speaker: AgentConfig, round: number, error: ProviderError, inFlightMessageId?: string) {
+  async function recordFailure(
+    record: DiscussionRecord,
+    speaker: AgentConfig,
+    round: number,
+    error: ProviderError,
+    inFlightMessageId?: string,
+  ) {
     const failures = record.consecutiveFailures + 1;
     logger.warn({ discussionId: record.id, agent: speaker.name, provider: speaker.provider, kind: error.kind }, 'turn failed');
-    const note = createSystemNote(record, round, `${speaker.name}'s turn failed (${speaker.provider}: ${error.kind.replace('_', ' ')}); the discussion goes on.`, now());
+    const note = createSystemNote(
+      record,
+      round,
+      `${speaker.name}'s turn failed (${speaker.provider}: ${error.kind.replace('_', ' ')}); the discussion goes on.`,
+      now(),
+    );
     const committed = await commitTurn(record, note, failures, inFlightMessageId);
     if (!committed) return;
     if (failures >= MAX_CONSECUTIVE_FAILURES) {
@@ -43,7 +60,15 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
     await continueAfter(committed.record);
   }
 
-  async function streamReply(model: ChatModel, record: DiscussionRecord, speaker: AgentConfig, purpose: TurnPurpose, history: MessageRecord[], messageId: string, signal: AbortSignal) {
+  async function streamReply(
+    model: ChatModel,
+    record: DiscussionRecord,
+    speaker: AgentConfig,
+    purpose: TurnPurpose,
+    history: MessageRecord[],
+    messageId: string,
+    signal: AbortSignal,
+  ) {
     const outcome: TurnOutcome = { text: '' };
     const tokens = createTokenSink(async (delta, index) => {
       await Promise.all([
@@ -87,7 +112,13 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
     return outcome;
   }
 
-  async function speak(record: DiscussionRecord, speaker: AgentConfig, plan: SpeakPlan, history: MessageRecord[], controller: AbortController) {
+  async function speak(
+    record: DiscussionRecord,
+    speaker: AgentConfig,
+    plan: SpeakPlan,
+    history: MessageRecord[],
+    controller: AbortController,
+  ) {
     const model = providers.get(speaker.provider);
     if (!model) {
       await recordFailure(record, speaker, plan.round, new ProviderError('authentication', `${speaker.provider} is not configured`));
@@ -112,22 +143,49 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
     // commit, and subscribers drop its tokens.
     const { replaced } = begun;
     if (replaced?.turn === record.turn) {
-      await bus.publish(record.id, { type: 'turn_restarted', discussionId: record.id, turn: record.turn, discardedMessageId: replaced.messageId });
+      await bus.publish(record.id, {
+        type: 'turn_restarted',
+        discussionId: record.id,
+        turn: record.turn,
+        discardedMessageId: replaced.messageId,
+      });
     }
     logger.debug({ discussionId: record.id, turn: record.turn, messageId, pid: process.pid }, 'message streaming');
     try {
-      await finishReply(record, speaker, plan, await streamReply(model, record, speaker, plan.purpose, history, messageId, controller.signal), messageId, startedAt, controller);
+      await finishReply(
+        record,
+        speaker,
+        plan,
+        await streamReply(model, record, speaker, plan.purpose, history, messageId, controller.signal),
+        messageId,
+        startedAt,
+        controller,
+      );
     } finally {
       await bus.publish(record.id, { type: 'turn_ended', discussionId: record.id, messageId });
     }
   }
 
-  async function finishReply(record: DiscussionRecord, speaker: AgentConfig, plan: SpeakPlan, outcome: TurnOutcome, messageId: string, startedAt: number, controller: AbortController) {
+  async function finishReply(
+    record: DiscussionRecord,
+    speaker: AgentConfig,
+    plan: SpeakPlan,
+    outcome: TurnOutcome,
+    messageId: string,
+    startedAt: number,
+    controller: AbortController,
+  ) {
     const abortReason: unknown = controller.signal.reason;
     if (controller.signal.aborted && abortReason === 'shutdown') return;
     const cancelled = controller.signal.aborted;
     if (!cancelled && (outcome.failure || !outcome.finish)) {
-      await recordFailure(record, speaker, plan.round, outcome.failure ?? new ProviderError('unknown', 'the stream ended without finishing'), messageId);
+      await recordFailure(
+        record,
+        speaker,
+        plan.round,
+        outcome.failure ?? new ProviderError('unknown', 'the stream ended without finishing'),
+        messageId,
+      );
       return;
     }
     if (cancelled && outcome.text.length === 0) {
@@ -135,23 +193,28 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
       return;
     }
     const finishReason: FinishReason = cancelled ? 'cancelled' : (outcome.finish?.finishReason ?? 'other');
-    const message = createMessageRecord(record.id, {
-      id: messageId,
-      author: speaker.name,
-      role: 'AGENT',
-      provider: speaker.provider,
-      model: speaker.model,
-      content: outcome.text,
-      round: plan.round,
-      turn: record.turn,
-      usage: outcome.finish?.usage,
-      finishReason,
-      timeToFirstTokenMs: outcome.firstTokenAt === undefined ? undefined : outcome.firstTokenAt - startedAt,
-      durationMs: Date.now() - startedAt,
-    }, now());
+    const message = createMessageRecord(
+      record.id,
+      {
+        id: messageId,
+        author: speaker.name,
+        role: 'AGENT',
+        provider: speaker.provider,
+        model: speaker.model,
+        content: outcome.text,
+        round: plan.round,
+        turn: record.turn,
+        usage: outcome.finish?.usage,
+        finishReason,
+        timeToFirstTokenMs: outcome.firstTokenAt === undefined ? undefined : outcome.firstTokenAt - startedAt,
+        durationMs: Date.now() - startedAt,
+      },
+      now(),
+    );
     const committed = await commitTurn(record, message, 0, messageId);
     if (!committed || cancelled) return;
-    const stopReason = plan.final ?? (findStopPhrase(outcome.text, record.termination.stopPhrases) === undefined ? undefined : STOP_REASONS.stopPhrase);
+    const stopReason =
+      plan.final ?? (findStopPhrase(outcome.text, record.termination.stopPhrases) === undefined ? undefined : STOP_REASONS.stopPhrase);
     if (stopReason !== undefined) {
       await conclude(committed.record, 'COMPLETED', stopReason);
       return;

@@ -6,12 +6,26 @@ import type { DiscussionRecord, InFlightRecord, MessageRecord } from '../store/t
 import { type EngineDependencies, OPEN_STATUSES, publishEntry, transitionAndPublish } from './dependencies.js';
 import { createDiscussionRecord } from './discussion-records.js';
 import { badInput, conflict, DomainError, notFound, rateLimited } from './errors.js';
-import { checkCursor, checkPageSize, type CursoredMessage, DEFAULT_PAGE, type MessagePageRequest, readMessagePage } from './message-paging.js';
+import {
+  checkCursor,
+  checkPageSize,
+  type CursoredMessage,
+  DEFAULT_PAGE,
+  type MessagePageRequest,
+  readMessagePage,
+} from './message-paging.js';
 import { createMessageRecord } from './message-records.js';
 import { UNLIMITED_QUOTAS } from './quotas.js';
 import { createTurnCancellation } from './turn-cancellation.js';
 import type { TurnRunner } from './turn-runner.js';
-import { authorSchema, checkProtocolRules, contentSchema, type CreateDiscussionInput, createDiscussionSchema, parseInput } from './validation.js';
+import {
+  authorSchema,
+  checkProtocolRules,
+  contentSchema,
+  type CreateDiscussionInput,
+  createDiscussionSchema,
+  parseInput,
+} from './validation.js';
 
 export type { CursoredMessage, MessagePageRequest } from './message-paging.js';
 
@@ -75,7 +89,8 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
   /** Refuses to begin or go on with work once the owner's daily tokens are spent. */
   async function checkTokenBudget(owner: string): Promise<void> {
     const retryAfterSeconds = await quotas.tokenBudgetSpent(owner);
-    if (retryAfterSeconds !== undefined) throw rateLimited("the owner's daily token budget is spent (OWNER_DAILY_TOKEN_BUDGET)", retryAfterSeconds);
+    if (retryAfterSeconds !== undefined)
+      throw rateLimited("the owner's daily token budget is spent (OWNER_DAILY_TOKEN_BUDGET)", retryAfterSeconds);
   }
 
   function forIdentity({ owner, admin }: Identity) {
@@ -134,14 +149,22 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
       async start(id: string, initialMessage?: string | null, author?: string | null) {
         await charge();
         const record = await load(id);
-        const content = initialMessage === null || initialMessage === undefined ? undefined : parseInput(contentSchema, initialMessage, 'initialMessage');
+        const content =
+          initialMessage === null || initialMessage === undefined ? undefined : parseInput(contentSchema, initialMessage, 'initialMessage');
         const speaker = content === undefined ? undefined : checkAuthor(record, author, 'author');
         if (record.status !== 'CREATED') refuse(record, 'start');
         await checkTokenBudget(record.owner);
         if (!(await store.admitRunning(record.owner, id, quotas.maxRunning))) {
-          throw rateLimited(`at most ${quotas.maxRunning} discussions running or waiting at once (MAX_RUNNING_PER_OWNER)`, RUNNING_RETRY_SECONDS);
+          throw rateLimited(
+            `at most ${quotas.maxRunning} discussions running or waiting at once (MAX_RUNNING_PER_OWNER)`,
+            RUNNING_RETRY_SECONDS,
+          );
         }
-        const started = await transitionAndPublish(dependencies, id, { from: ['CREATED'], to: 'RUNNING', patch: { startedAt: now().toISOString() } });
+        const started = await transitionAndPublish(dependencies, id, {
+          from: ['CREATED'],
+          to: 'RUNNING',
+          patch: { startedAt: now().toISOString() },
+        });
         if (!started) refuse(await reload(id), 'start');
         if (content !== undefined && speaker !== undefined) await appendHumanMessage(started, speaker, content);
         await scheduler.schedule({ discussionId: id, turn: started.turn });

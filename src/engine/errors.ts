@@ -1,12 +1,6 @@
 /** The error codes a client may see; DESIGN.md fixes the set. */
 export type ErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'PROVIDER_NOT_CONFIGURED'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'RATE_LIMITED';
+  'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'PROVIDER_NOT_CONFIGURED' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'RATE_LIMITED';
 
 /**
  * An error the caller caused and can act on. The engine throws these; the schema

@@ -19,12 +19,20 @@ export function createHumanTurn(context: TurnContext): HumanTurn {
 
   /** The human's turn is committed (spoken or skipped): the discussion runs again. */
   async function resume(discussionId: string) {
-    const running = await transitionAndPublish(context, discussionId, { from: ['WAITING_FOR_HUMAN'], to: 'RUNNING', patch: { nextSpeaker: null } });
+    const running = await transitionAndPublish(context, discussionId, {
+      from: ['WAITING_FOR_HUMAN'],
+      to: 'RUNNING',
+      patch: { nextSpeaker: null },
+    });
     if (running) await continueAfter(running);
   }
 
   async function waitForHuman(record: DiscussionRecord, human: HumanConfig) {
-    const waiting = await transitionAndPublish(context, record.id, { from: ['RUNNING'], to: 'WAITING_FOR_HUMAN', patch: { nextSpeaker: human.name } });
+    const waiting = await transitionAndPublish(context, record.id, {
+      from: ['RUNNING'],
+      to: 'WAITING_FOR_HUMAN',
+      patch: { nextSpeaker: human.name },
+    });
     if (!waiting) return;
     await scheduler.schedule({ discussionId: record.id, turn: record.turn, kind: 'human-timeout' }, { delayMs: human.waitSeconds * 1_000 });
   }
@@ -44,7 +52,11 @@ export function createHumanTurn(context: TurnContext): HumanTurn {
     const human = record.humans.find((candidate) => candidate.name === record.nextSpeaker);
     const name = human?.name ?? record.nextSpeaker ?? 'a human';
     const seconds = human ? ` within ${human.waitSeconds} s` : '';
-    const committed = await commitTurn(record, createSystemNote(record, roundOfTurn(record), `${name} did not answer${seconds}; their turn was skipped.`, now()), record.consecutiveFailures);
+    const committed = await commitTurn(
+      record,
+      createSystemNote(record, roundOfTurn(record), `${name} did not answer${seconds}; their turn was skipped.`, now()),
+      record.consecutiveFailures,
+    );
     if (!committed) return;
     await resume(discussionId);
   }

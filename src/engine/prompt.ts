@@ -11,7 +11,11 @@ export function describeRole(persona: string | undefined): string {
   if (!persona) return DEFAULT_ROLE;
   const template = findPersonaTemplate(persona);
   if (template) return `the ${template.name}`;
-  const firstSentence = persona.split(/(?<=[.!?])\s|\n/)[0]?.replace(/[.!?]+$/, '').trim() ?? '';
+  const firstSentence =
+    persona
+      .split(/(?<=[.!?])\s|\n/)[0]
+      ?.replace(/[.!?]+$/, '')
+      .trim() ?? '';
   return firstSentence.length > 0 && firstSentence.length <= 160 ? firstSentence : DEFAULT_ROLE;
 }
 
@@ -97,7 +101,11 @@ export function buildSelectorPrompt(discussion: Pick<DiscussionConfig, 'topic'>,
 }
 
 /** How the moderator is told to pick the next speaker or conclude. */
-export function buildModeratorPickPrompt(discussion: Pick<DiscussionConfig, 'topic' | 'agents' | 'humans'>, moderator: AgentConfig, candidates: readonly string[]): string {
+export function buildModeratorPickPrompt(
+  discussion: Pick<DiscussionConfig, 'topic' | 'agents' | 'humans'>,
+  moderator: AgentConfig,
+  candidates: readonly string[],
+): string {
   return [
     buildSystemPrompt(discussion, moderator),
     `Your task now: decide who speaks next (one of: ${candidates.join(', ')}), or answer CONCLUDE when the discussion has reached its conclusion.`,

@@ -59,7 +59,12 @@ function planDebate(record: DiscussionRecord): TurnPlan {
   const round = debateRound(record);
   const debateTurns = round.length * record.maxRounds;
   if (record.turn < debateTurns) {
-    return { kind: 'speak', speaker: { kind: 'agent', agent: at(round, record.turn % round.length) }, round: Math.floor(record.turn / round.length) + 1, purpose: 'contribute' };
+    return {
+      kind: 'speak',
+      speaker: { kind: 'agent', agent: at(round, record.turn % round.length) },
+      round: Math.floor(record.turn / round.length) + 1,
+      purpose: 'contribute',
+    };
   }
   const judges = record.agents.filter((agent) => agent.stance === 'JUDGE');
   const judgeIndex = record.turn - debateTurns;
@@ -110,7 +115,13 @@ function planModerated(record: DiscussionRecord, previousSpeaker: string | undef
   }
   const candidates = eligibleSpeakers(order, previousSpeaker);
   const fallback = nextInOrder(order, previousSpeaker);
-  return { kind: 'select', round: roundIndex + 1, candidates, fallback: candidates.includes(fallback) ? fallback : at(candidates, 0), selector: 'moderator' };
+  return {
+    kind: 'select',
+    round: roundIndex + 1,
+    candidates,
+    fallback: candidates.includes(fallback) ? fallback : at(candidates, 0),
+    selector: 'moderator',
+  };
 }
 
 /**

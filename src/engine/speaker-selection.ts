@@ -24,7 +24,12 @@ export interface SpeakerSelector {
 }
 
 export function createSpeakerSelector({ store, bus, providers, now, recordUsage }: TurnContext): SpeakerSelector {
-  async function select(record: DiscussionRecord, plan: SelectPlan, history: MessageRecord[], signal: AbortSignal): Promise<SpeakPlan | undefined> {
+  async function select(
+    record: DiscussionRecord,
+    plan: SelectPlan,
+    history: MessageRecord[],
+    signal: AbortSignal,
+  ): Promise<SpeakPlan | undefined> {
     const moderator = plan.selector === 'moderator' ? moderatorOf(record) : undefined;
     const provider = moderator?.provider ?? record.selector?.provider ?? record.agents[0]?.provider ?? 'MOCK';
     const modelName = moderator?.model ?? record.selector?.model ?? record.agents[0]?.model ?? providers.defaultModel(provider);
@@ -33,14 +38,35 @@ export function createSpeakerSelector({ store, bus, providers, now, recordUsage 
     const system = moderator ? buildModeratorPickPrompt(record, moderator, names) : buildSelectorPrompt(record, names);
     const transcript = buildTranscript(history.slice(-SELECTOR_TRANSCRIPT), moderator?.name ?? '');
     const result = model
-      ? await selectSpeaker({ model, modelName, system, transcript: fitTranscript(system, transcript, DEFAULT_CONTEXT_TOKENS[provider] / 2), candidates: names, allowConclude: moderator !== undefined, fallback: speakerName(plan.fallback), signal })
-      : { choice: speakerName(plan.fallback), reason: `${provider} is not configured; turn order decided`, attempts: 0, fellBack: true, usage: {} };
+      ? await selectSpeaker({
+          model,
+          modelName,
+          system,
+          transcript: fitTranscript(system, transcript, DEFAULT_CONTEXT_TOKENS[provider] / 2),
+          candidates: names,
+          allowConclude: moderator !== undefined,
+          fallback: speakerName(plan.fallback),
+          signal,
+        })
+      : {
+          choice: speakerName(plan.fallback),
+          reason: `${provider} is not configured; turn order decided`,
+          attempts: 0,
+          fellBack: true,
+          usage: {},
+        };
     if (signal.aborted) return undefined;
     const entry = await store.appendSelection(record.id, { ...result, speaker: result.choice, candidates: names, at: now().toISOString() });
     if (!entry) return undefined;
     await Promise.all([publishEntry(bus, record.id, entry), recordUsage(record, result.usage)]);
     if (moderator && result.choice === CONCLUDE) {
-      return { kind: 'speak', speaker: { kind: 'agent', agent: moderator }, round: plan.round, purpose: 'summarize', final: STOP_REASONS.moderatorConcluded };
+      return {
+        kind: 'speak',
+        speaker: { kind: 'agent', agent: moderator },
+        round: plan.round,
+        purpose: 'summarize',
+        final: STOP_REASONS.moderatorConcluded,
+      };
     }
     const speaker = plan.candidates.find((candidate) => speakerName(candidate) === result.choice) ?? plan.fallback;
     return { kind: 'speak', speaker, round: plan.round, purpose: 'contribute' };

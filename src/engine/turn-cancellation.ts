@@ -22,7 +22,8 @@ export function createTurnCancellation(dependencies: EngineDependencies & { runn
     let finish: (ended: boolean) => void = () => {};
     const ended = new Promise<boolean>((resolve) => (finish = resolve));
     const unsubscribe = await bus.subscribe(id, (event) => {
-      if ((event.type === 'turn_ended' && event.messageId === messageId) || (event.type === 'message' && event.message.id === messageId)) finish(true);
+      if ((event.type === 'turn_ended' && event.messageId === messageId) || (event.type === 'message' && event.message.id === messageId))
+        finish(true);
     });
     const timer = setTimeout(() => finish(false), REMOTE_CANCEL_TIMEOUT_MS);
     try {

@@ -17,9 +17,19 @@ export interface TurnContext extends EngineDependencies {
   /** Counts tokens a call used toward its owner's daily budget. */
   recordUsage(record: Pick<DiscussionRecord, 'owner'>, usage: Usage | undefined): Promise<void>;
   /** Commits the turn, fenced by its number and, for an agent's attempt, by its in-flight message. Undefined when fenced off. */
-  commitTurn(record: DiscussionRecord, message: MessageRecord, consecutiveFailures: number, inFlightMessageId?: string): Promise<Committed | undefined>;
+  commitTurn(
+    record: DiscussionRecord,
+    message: MessageRecord,
+    consecutiveFailures: number,
+    inFlightMessageId?: string,
+  ): Promise<Committed | undefined>;
   /** Ends an active discussion as COMPLETED or FAILED. */
-  conclude(record: DiscussionRecord, status: 'COMPLETED' | 'FAILED', stopReason: StopReason, error?: string): Promise<DiscussionRecord | undefined>;
+  conclude(
+    record: DiscussionRecord,
+    status: 'COMPLETED' | 'FAILED',
+    stopReason: StopReason,
+    error?: string,
+  ): Promise<DiscussionRecord | undefined>;
   /** Schedules the next turn while the discussion runs. */
   continueAfter(updated: DiscussionRecord): Promise<void>;
 }
@@ -33,7 +43,12 @@ export function createTurnContext(dependencies: EngineDependencies): TurnContext
     quotas.recordTokens(record.owner, (usage?.inputTokens ?? 0) + (usage?.outputTokens ?? 0));
 
   async function commitTurn(record: DiscussionRecord, message: MessageRecord, consecutiveFailures: number, inFlightMessageId?: string) {
-    const committed = await store.appendMessage(record.id, message, { fenceTurn: record.turn, round: message.round, consecutiveFailures, inFlightMessageId });
+    const committed = await store.appendMessage(record.id, message, {
+      fenceTurn: record.turn,
+      round: message.round,
+      consecutiveFailures,
+      inFlightMessageId,
+    });
     if (!committed) {
       logger.warn({ discussionId: record.id, turn: record.turn }, 'turn committed or taken over elsewhere; dropping this attempt');
       return undefined;

@@ -59,7 +59,8 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
   async function runTurn(record: DiscussionRecord, controller: AbortController) {
     const history = await readAllMessages(record.id);
     const limit = checkLimits(record) ?? (await ownerBudgetSpent(record));
-    let plan: TurnPlan | undefined = limit === undefined ? planTurn(record, previousSpeaker(record, history)) : { kind: 'conclude', stopReason: limit };
+    let plan: TurnPlan | undefined =
+      limit === undefined ? planTurn(record, previousSpeaker(record, history)) : { kind: 'conclude', stopReason: limit };
     if (plan.kind === 'select') {
       plan = await speakerSelector.select(record, plan, history, controller.signal);
       // The pick took a model call: the discussion may have been paused or stopped meanwhile.

@@ -38,12 +38,15 @@ const text = (label: string, max: number) =>
     .min(1, `${label} must not be empty`)
     .max(max, `${label} must be at most ${max.toLocaleString('en-US')} characters`);
 
-const nullishDefault = <T extends z.ZodType>(schema: T, fallback: z.output<T>) =>
-  schema.nullish().transform((value) => value ?? fallback);
+const nullishDefault = <T extends z.ZodType>(schema: T, fallback: z.output<T>) => schema.nullish().transform((value) => value ?? fallback);
 
 const name = text('name', LIMITS.name);
 const intBetween = (label: string, min: number, max: number) =>
-  z.number().int(`${label} must be a whole number`).min(min, `${label} must be at least ${min}`).max(max, `${label} must be at most ${max}`);
+  z
+    .number()
+    .int(`${label} must be a whole number`)
+    .min(min, `${label} must be at least ${min}`)
+    .max(max, `${label} must be at most ${max}`);
 
 const temperatureRange = `temperature must be between 0 and ${LIMITS.temperature}`;
 
@@ -93,10 +96,7 @@ function checkUniqueNames(items: { name: string }[], field: string, context: z.R
 export const createDiscussionSchema = z
   .object({
     topic: text('topic', LIMITS.topic),
-    agents: z
-      .array(agentInput)
-      .min(1, 'at least one agent is required')
-      .max(LIMITS.agents, `at most ${LIMITS.agents} agents are allowed`),
+    agents: z.array(agentInput).min(1, 'at least one agent is required').max(LIMITS.agents, `at most ${LIMITS.agents} agents are allowed`),
     humans: nullishDefault(z.array(humanInput).max(LIMITS.humans, `at most ${LIMITS.humans} humans are allowed`), []),
     protocol: nullishDefault(z.enum(PROTOCOLS), DEFAULTS.protocol),
     maxRounds: nullishDefault(intBetween('maxRounds', 1, LIMITS.maxRounds), DEFAULTS.maxRounds),
@@ -117,10 +117,7 @@ export const authorSchema = text('author', LIMITS.name);
 
 /** `input.agents[1].name` from a zod path. */
 function formatPath(root: string, path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (result, key) => (typeof key === 'number' ? `${result}[${key}]` : `${result}.${String(key)}`),
-    root,
-  );
+  return path.reduce<string>((result, key) => (typeof key === 'number' ? `${result}[${key}]` : `${result}.${String(key)}`), root);
 }
 
 /** Parses `value`, or throws a BAD_USER_INPUT error naming the first field at fault under `root`. */
@@ -151,15 +148,18 @@ export function checkProtocolRules(input: ValidCreateDiscussionInput): void {
   switch (input.protocol) {
     case 'DEBATE': {
       const missing = (['PRO', 'CON', 'JUDGE'] as const).filter((stance) => count(stance) === 0);
-      if (missing.length > 0) throw badInput('input.agents', `a DEBATE needs at least one PRO, one CON and one JUDGE agent; missing: ${missing.join(', ')}`);
+      if (missing.length > 0)
+        throw badInput('input.agents', `a DEBATE needs at least one PRO, one CON and one JUDGE agent; missing: ${missing.join(', ')}`);
       const other = stances.findIndex((stance) => stance === 'NONE' || stance === 'MODERATOR');
       if (other >= 0) throw badInput(`input.agents[${other}].stance`, 'in a DEBATE every agent is PRO, CON or JUDGE');
       const human = input.humans.findIndex((candidate) => candidate.speaksInTurn);
-      if (human >= 0) throw badInput(`input.humans[${human}].speaksInTurn`, 'humans cannot take debate turns; they may inject messages at any time');
+      if (human >= 0)
+        throw badInput(`input.humans[${human}].speaksInTurn`, 'humans cannot take debate turns; they may inject messages at any time');
       return;
     }
     case 'MODERATED': {
-      if (count('MODERATOR') !== 1) throw badInput('input.agents', `a MODERATED discussion needs exactly one MODERATOR agent; it has ${count('MODERATOR')}`);
+      if (count('MODERATOR') !== 1)
+        throw badInput('input.agents', `a MODERATED discussion needs exactly one MODERATOR agent; it has ${count('MODERATOR')}`);
       misplaced('JUDGE', 'DEBATE');
       break;
     }

@@ -27,7 +27,15 @@ export interface EventBus {
  * A payload is parsed before a listener sees it: one that is not an event (or a
  * command) of ours, or an event of another discussion, is dropped with a warning.
  */
-export function createEventBus({ pubsub, channelPrefix = '', logger = pino() }: { pubsub: PubSubEngine; channelPrefix?: string; logger?: Logger }): EventBus {
+export function createEventBus({
+  pubsub,
+  channelPrefix = '',
+  logger = pino(),
+}: {
+  pubsub: PubSubEngine;
+  channelPrefix?: string;
+  logger?: Logger;
+}): EventBus {
   const channel = (discussionId: string) => `${channelPrefix}disc:{${discussionId}}:events`;
   const commandChannel = `${channelPrefix}commands`;
 

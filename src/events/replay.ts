@@ -77,7 +77,8 @@ export async function openDiscussionStream(
   };
 
   /** A live entry whose predecessor in the log has not been delivered yet. */
-  const missesEarlierEntry = (event: PersistedEvent): boolean => event.previousCursor !== undefined && compareCursors(event.previousCursor, lastCursor) > 0;
+  const missesEarlierEntry = (event: PersistedEvent): boolean =>
+    event.previousCursor !== undefined && compareCursors(event.previousCursor, lastCursor) > 0;
 
   function deliver(event: LiveEvent): void {
     if (queue.ended) return;

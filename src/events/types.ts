@@ -69,8 +69,12 @@ export const liveEventSchema = z.discriminatedUnion('type', [
       index: z.int().nonnegative(),
     }),
   ),
-  schemaFor<Extract<PersistedEvent, { type: 'message' }>>()(z.object({ type: z.literal('message'), ...persisted, message: messageRecordSchema })),
-  schemaFor<Extract<PersistedEvent, { type: 'status' }>>()(z.object({ type: z.literal('status'), ...persisted, change: statusChangeSchema })),
+  schemaFor<Extract<PersistedEvent, { type: 'message' }>>()(
+    z.object({ type: z.literal('message'), ...persisted, message: messageRecordSchema }),
+  ),
+  schemaFor<Extract<PersistedEvent, { type: 'status' }>>()(
+    z.object({ type: z.literal('status'), ...persisted, change: statusChangeSchema }),
+  ),
   schemaFor<Extract<PersistedEvent, { type: 'speaker_selected' }>>()(
     z.object({ type: z.literal('speaker_selected'), ...persisted, selection: speakerSelectionSchema }),
   ),
@@ -84,4 +88,3 @@ export const liveEventSchema = z.discriminatedUnion('type', [
 export const cancelTurnCommandSchema = schemaFor<CancelTurnCommand>()(
   z.object({ type: z.literal('cancel_turn'), discussionId: z.string(), reason: z.enum(CANCEL_REASONS) }),
 );
-

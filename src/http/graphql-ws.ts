@@ -81,7 +81,10 @@ function withoutHttp(error: GraphQLError): GraphQLFormattedError {
   return { ...error.toJSON(), extensions };
 }
 
-function authorizationOf(connectionParams: Readonly<Record<string, unknown>> | undefined, upgradeHeader: string | undefined): string | undefined {
+function authorizationOf(
+  connectionParams: Readonly<Record<string, unknown>> | undefined,
+  upgradeHeader: string | undefined,
+): string | undefined {
   const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
   return typeof fromParams === 'string' ? fromParams : upgradeHeader;
 }
@@ -93,7 +96,15 @@ function authorizationOf(connectionParams: Readonly<Record<string, unknown>> | u
  * subscribe that fails to parse answered with an `error` for its id while the
  * socket and its other subscriptions stay up.
  */
-export function createGraphQLWsServer({ server, path, yoga, authenticator, logger, maxPayloadBytes, maxSubscriptionsPerSocket }: GraphQLWsOptions) {
+export function createGraphQLWsServer({
+  server,
+  path,
+  yoga,
+  authenticator,
+  logger,
+  maxPayloadBytes,
+  maxSubscriptionsPerSocket,
+}: GraphQLWsOptions) {
   // ws closes a socket that sends a larger frame with 1009 (message too big).
   const sockets = new WebSocketServer({ server, path, maxPayload: maxPayloadBytes });
   const extras = new WeakMap<object, SocketExtra>();
@@ -104,7 +115,9 @@ export function createGraphQLWsServer({ server, path, yoga, authenticator, logge
       execute: (args) => envelopedRoot(args).execute(args),
       subscribe: (args) => envelopedRoot(args).subscribe(args),
       onConnect: async (context) => {
-        const result = await authenticator.authenticate(authorizationOf(context.connectionParams, context.extra.request.headers.authorization));
+        const result = await authenticator.authenticate(
+          authorizationOf(context.connectionParams, context.extra.request.headers.authorization),
+        );
         if (!result.ok) {
           logger.info({ reason: result.reason, transport: 'graphql-ws' }, 'connection refused: unauthenticated');
           // graphql-ws would close with 4403; DESIGN.md's contract is 4401, as for a subscribe before init.
@@ -115,14 +128,18 @@ export function createGraphQLWsServer({ server, path, yoga, authenticator, logge
         return true;
       },
       // Errors carry their HTTP status and headers for yoga; a socket has no HTTP answer to put them in.
-      onNext: (_context, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map(withoutHttp) } : undefined),
+      onNext: (_context, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map(withoutHttp) } : undefined,
       onError: (_context, _id, _payload, errors) => errors.map(withoutHttp),
       onSubscribe: async (context, _id, payload) => {
         // graphql-ws already counts this subscription among the socket's.
         if (Object.keys(context.subscriptions).length > maxSubscriptionsPerSocket) {
           return [
             toGraphQLError(
-              new DomainError('RATE_LIMITED', `at most ${maxSubscriptionsPerSocket} subscriptions per socket (MAX_SUBSCRIPTIONS_PER_SOCKET); complete one first`),
+              new DomainError(
+                'RATE_LIMITED',
+                `at most ${maxSubscriptionsPerSocket} subscriptions per socket (MAX_SUBSCRIPTIONS_PER_SOCKET); complete one first`,
+              ),
             ),
           ];
         }

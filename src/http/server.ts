@@ -79,7 +79,9 @@ export function createGraphQLServer({
       warn: (...args: unknown[]) => logger.warn({ args }, 'yoga'),
       // yoga reports every error it rewrites here; a client's mistake is not the server's error.
       error: (error: unknown, ...args: unknown[]) =>
-        isClientError(error) ? logger.info({ error: describeClientError(error) }, 'request refused') : logger.error({ err: error, args }, 'unexpected error'),
+        isClientError(error)
+          ? logger.info({ error: describeClientError(error) }, 'request refused')
+          : logger.error({ err: error, args }, 'unexpected error'),
     },
   });
 

@@ -34,7 +34,10 @@ export function createOwnerQuotas(
       } catch (rejection) {
         // A rejection without a RateLimiterRes is a store error: not the caller's fault, so not a 429.
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        throw rateLimited(`at most ${limits.mutationsPerMinute} mutations a minute (RATE_LIMIT_PER_MINUTE)`, secondsUntil(rejection.msBeforeNext));
+        throw rateLimited(
+          `at most ${limits.mutationsPerMinute} mutations a minute (RATE_LIMIT_PER_MINUTE)`,
+          secondsUntil(rejection.msBeforeNext),
+        );
       }
     },
     async tokenBudgetSpent(owner) {

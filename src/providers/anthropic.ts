@@ -81,9 +81,7 @@ export function mapAnthropicStopReason(reason: StopReason | null): FinishReason 
  */
 export function convertAnthropicUsage(
   start: Pick<AnthropicUsage, 'input_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens'> | undefined,
-  delta:
-    | Pick<MessageDeltaUsage, 'input_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens' | 'output_tokens'>
-    | undefined,
+  delta: Pick<MessageDeltaUsage, 'input_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens' | 'output_tokens'> | undefined,
 ): Usage {
   const plainInput = delta?.input_tokens ?? start?.input_tokens ?? undefined;
   const cacheWrites = delta?.cache_creation_input_tokens ?? start?.cache_creation_input_tokens ?? 0;

@@ -123,10 +123,7 @@ function kindOfAssistantError(error: SDKAssistantMessageError): ProviderErrorKin
  * From the binary's `error` label, or from the HTTP status when the label is
  * generic: the binary labels a final 529 `server_error`, the status says overloaded.
  */
-export function mapClaudeAgentError(
-  error: SDKAssistantMessageError | undefined,
-  status: number | null | undefined,
-): ProviderError {
+export function mapClaudeAgentError(error: SDKAssistantMessageError | undefined, status: number | null | undefined): ProviderError {
   const httpStatus = status ?? undefined;
   const generic = error === undefined || error === 'server_error' || error === 'unknown';
   let kind: ProviderErrorKind = 'unknown';

@@ -120,10 +120,7 @@ export interface SpawnHooks {
  * cancelled. The SDK's own abort path closes stdin and waits ~2 s before
  * SIGTERM, which keeps the vendor's HTTP stream open that long.
  */
-export function createImmediateKillSpawner(
-  cancel: AbortSignal,
-  hooks: SpawnHooks = {},
-): (options: SpawnOptions) => SpawnedProcess {
+export function createImmediateKillSpawner(cancel: AbortSignal, hooks: SpawnHooks = {}): (options: SpawnOptions) => SpawnedProcess {
   return (options) => {
     const child = spawn(options.command, options.args, {
       cwd: options.cwd,
@@ -153,11 +150,7 @@ export interface ClaudeAgentRunContext {
   spawnHooks?: SpawnHooks;
 }
 
-export function buildClaudeAgentOptions(
-  request: ChatRequest,
-  options: ClaudeAgentModelOptions,
-  run: ClaudeAgentRunContext,
-): Options {
+export function buildClaudeAgentOptions(request: ChatRequest, options: ClaudeAgentModelOptions, run: ClaudeAgentRunContext): Options {
   return {
     model: request.model,
     systemPrompt: request.system,

@@ -1,12 +1,5 @@
 export type ProviderErrorKind =
-  | 'rate_limited'
-  | 'overloaded'
-  | 'authentication'
-  | 'bad_request'
-  | 'server'
-  | 'network'
-  | 'cancelled'
-  | 'unknown';
+  'rate_limited' | 'overloaded' | 'authentication' | 'bad_request' | 'server' | 'network' | 'cancelled' | 'unknown';
 
 const RETRYABLE: Record<ProviderErrorKind, boolean> = {
   rate_limited: true,

@@ -85,9 +85,7 @@ export function mapGeminiFinishReason(reason: GeminiFinishReason): FinishReason 
 
 /** promptTokenCount in; candidates plus thoughts out (Gemini bills thinking as output). */
 export function convertGeminiUsage(
-  metadata:
-    | Pick<GenerateContentResponseUsageMetadata, 'promptTokenCount' | 'candidatesTokenCount' | 'thoughtsTokenCount'>
-    | undefined,
+  metadata: Pick<GenerateContentResponseUsageMetadata, 'promptTokenCount' | 'candidatesTokenCount' | 'thoughtsTokenCount'> | undefined,
 ): Usage {
   const candidates = metadata?.candidatesTokenCount;
   return {

@@ -52,7 +52,10 @@ function fill(template: string, values: Record<string, string>): string {
 
 function quoteOf(content: string): string {
   const words = content.replace(/\s+/g, ' ').trim().split(' ');
-  const quote = words.slice(0, 8).join(' ').replace(/[.,;:!?"]+$/, '');
+  const quote = words
+    .slice(0, 8)
+    .join(' ')
+    .replace(/[.,;:!?"]+$/, '');
   return words.length > 8 ? `${quote}…` : quote;
 }
 

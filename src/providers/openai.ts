@@ -58,11 +58,7 @@ export function sanitizeOpenAIName(name: string): string {
 }
 
 /** System message first, own turns as `assistant`, everyone else as `user` with a sanitized `name`. */
-export function convertOpenAIMessages(
-  system: string,
-  turns: readonly ChatTurn[],
-  policy: NamePrefixPolicy,
-): ChatCompletionMessageParam[] {
+export function convertOpenAIMessages(system: string, turns: readonly ChatTurn[], policy: NamePrefixPolicy): ChatCompletionMessageParam[] {
   const messages: ChatCompletionMessageParam[] = [];
   if (system.trim() !== '') messages.push({ role: 'system', content: system });
   for (const turn of turns) {
@@ -77,10 +73,7 @@ export function convertOpenAIMessages(
   return messages;
 }
 
-export function buildOpenAIParams(
-  request: Omit<ChatRequest, 'signal'>,
-  provider: OpenAIProviderName,
-): ChatCompletionCreateParamsStreaming {
+export function buildOpenAIParams(request: Omit<ChatRequest, 'signal'>, provider: OpenAIProviderName): ChatCompletionCreateParamsStreaming {
   const policy: NamePrefixPolicy = provider === 'OPENAI' ? 'when-sanitized' : 'always';
   // OpenAI deprecated max_tokens (reasoning models reject it); compatible servers mostly know only max_tokens
   const maxTokensField = provider === 'OPENAI' ? 'max_completion_tokens' : 'max_tokens';
@@ -116,9 +109,7 @@ export function mapOpenAIFinishReason(reason: OpenAIFinishReason): FinishReason 
 }
 
 /** Usage arrives only in the final chunk (with include_usage); a server that sends none leaves both undefined. */
-export function convertOpenAIUsage(
-  usage: Pick<CompletionUsage, 'prompt_tokens' | 'completion_tokens'> | null | undefined,
-): Usage {
+export function convertOpenAIUsage(usage: Pick<CompletionUsage, 'prompt_tokens' | 'completion_tokens'> | null | undefined): Usage {
   return { inputTokens: usage?.prompt_tokens ?? undefined, outputTokens: usage?.completion_tokens ?? undefined };
 }
 

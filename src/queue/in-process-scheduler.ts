@@ -13,7 +13,9 @@ export function createInProcessScheduler({ logger }: { logger: Logger }): TurnSc
     if (closed || !handler) return;
     const execution = handler(job)
       // An interrupted turn has nowhere else to go: this process, and memory mode's state, end here.
-      .catch((error: unknown) => (error instanceof TurnInterruptedError ? undefined : logger.error({ err: error, ...job }, 'turn failed unexpectedly')))
+      .catch((error: unknown) =>
+        error instanceof TurnInterruptedError ? undefined : logger.error({ err: error, ...job }, 'turn failed unexpectedly'),
+      )
       .finally(() => running.delete(key));
     running.set(key, execution);
   };
@@ -23,7 +25,10 @@ export function createInProcessScheduler({ logger }: { logger: Logger }): TurnSc
       const key = jobKey(job);
       if (closed || waiting.has(key) || running.has(key)) return Promise.resolve();
       // setTimeout even for 0: the caller's own work finishes before the turn starts.
-      waiting.set(key, setTimeout(() => run(job, key), delayMs));
+      waiting.set(
+        key,
+        setTimeout(() => run(job, key), delayMs),
+      );
       return Promise.resolve();
     },
     cancel(job) {

@@ -47,14 +47,15 @@ export const DiscussionType = builder.objectRef<DiscussionRecord>('Discussion').
     messageCount: t.exposeInt('messageCount'),
     termination: t.field({ type: TerminationType, resolve: (discussion) => discussion.termination }),
     participants: t.field({ type: [ParticipantInterface], resolve: participantsOf }),
-    messages: t.connection({
-      type: MessageType,
-      description: `The transcript, oldest first. \`first\`/\`after\` page forward; \`last\`/\`before\` page backward. ${pageSize('`first`/`last`')}`,
-      resolve: async (discussion, args, context) => {
-        const page = await context.discussions.messages(discussion, args);
-        return mapToConnection(page.items, (message) => message.cursor, page);
+    messages: t.connection(
+      {
+        type: MessageType,
+        description: `The transcript, oldest first. \`first\`/\`after\` page forward; \`last\`/\`before\` page backward. ${pageSize('`first`/`last`')}`,
+        resolve: async (discussion, args, context) => {
+          const page = await context.discussions.messages(discussion, args);
+          return mapToConnection(page.items, (message) => message.cursor, page);
+        },
       },
-    },
       { name: 'MessageConnection' },
       { name: 'MessageEdge' },
     ),
@@ -63,7 +64,11 @@ export const DiscussionType = builder.objectRef<DiscussionRecord>('Discussion').
       nullable: true,
       resolve: async (discussion, _args, context) => (await context.discussions.inFlight(discussion)) ?? null,
     }),
-    usage: t.field({ type: UsageType, description: "Every agent's and selector's tokens, summed.", resolve: (discussion) => discussion.usage }),
+    usage: t.field({
+      type: UsageType,
+      description: "Every agent's and selector's tokens, summed.",
+      resolve: (discussion) => discussion.usage,
+    }),
     nextSpeaker: t.string({
       nullable: true,
       description: 'Who speaks next, when known: the speaker just picked, or the human the discussion waits for.',
@@ -146,20 +151,22 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, args, context) => (await context.discussions.get(String(args.id))) ?? null,
   }),
-  discussions: t.connection({
-    type: DiscussionType,
-    description: `Discussions newest first. Page forward with \`first\` and \`after\`. ${pageSize('`first`')}`,
-    args: { status: t.arg({ type: DiscussionStatusEnum }) },
-    resolve: async (_root, args, context) => {
-      if (args.last !== null && args.last !== undefined) throw badInput('last', 'discussions page forward only: use first and after');
-      if (args.before !== null && args.before !== undefined) throw badInput('before', 'discussions page forward only: use first and after');
-      const page = await context.discussions.list(args);
-      return mapToConnection(page.items, (discussion) => discussion.id, {
-        hasNextPage: page.hasMore,
-        hasPreviousPage: args.after !== null && args.after !== undefined,
-      });
+  discussions: t.connection(
+    {
+      type: DiscussionType,
+      description: `Discussions newest first. Page forward with \`first\` and \`after\`. ${pageSize('`first`')}`,
+      args: { status: t.arg({ type: DiscussionStatusEnum }) },
+      resolve: async (_root, args, context) => {
+        if (args.last !== null && args.last !== undefined) throw badInput('last', 'discussions page forward only: use first and after');
+        if (args.before !== null && args.before !== undefined)
+          throw badInput('before', 'discussions page forward only: use first and after');
+        const page = await context.discussions.list(args);
+        return mapToConnection(page.items, (discussion) => discussion.id, {
+          hasNextPage: page.hasMore,
+          hasPreviousPage: args.after !== null && args.after !== undefined,
+        });
+      },
     },
-  },
     { name: 'DiscussionConnection' },
     { name: 'DiscussionEdge' },
   ),

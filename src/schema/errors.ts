@@ -24,7 +24,9 @@ const QUOTED = /"((?:[^"\\]|\\.)*)"/g;
 
 /** Cuts every quoted piece of a message to MAX_ECHO characters: parser and validator messages quote the client's input. */
 export function limitEcho(message: string): string {
-  return message.replace(QUOTED, (whole, inner: string) => ([...inner].length > MAX_ECHO ? `"${[...inner].slice(0, MAX_ECHO).join('')}…"` : whole));
+  return message.replace(QUOTED, (whole, inner: string) =>
+    [...inner].length > MAX_ECHO ? `"${[...inner].slice(0, MAX_ECHO).join('')}…"` : whole,
+  );
 }
 
 function codeForStatus(status: number | undefined): ErrorCode {

@@ -15,7 +15,9 @@ export const MessageType = builder.objectRef<CursoredMessage>('Message').impleme
     model: t.string({ nullable: true, resolve: (message) => message.model ?? null }),
     content: t.exposeString('content'),
     round: t.exposeInt('round'),
-    turn: t.exposeInt('turn', { description: 'The turn this message ended (agent and system messages) or was written in (human messages), from 0.' }),
+    turn: t.exposeInt('turn', {
+      description: 'The turn this message ended (agent and system messages) or was written in (human messages), from 0.',
+    }),
     createdAt: t.field({ type: 'DateTime', resolve: (message) => message.createdAt }),
     usage: t.field({ type: UsageType, nullable: true, resolve: (message) => message.usage ?? null }),
     finishReason: t.string({
@@ -31,7 +33,8 @@ export const MessageType = builder.objectRef<CursoredMessage>('Message').impleme
 builder.mutationField('injectMessage', (t) =>
   t.field({
     type: MessageType,
-    description: 'A human message, persisted at once and seen by every later turn. `author` defaults to "user" and must not be an agent\'s name.',
+    description:
+      'A human message, persisted at once and seen by every later turn. `author` defaults to "user" and must not be an agent\'s name.',
     args: {
       discussionId: t.arg.id({ required: true }),
       content: t.arg.string({ required: true }),
@@ -44,7 +47,8 @@ builder.mutationField('injectMessage', (t) =>
 builder.subscriptionField('messageAdded', (t) =>
   t.field({
     type: MessageType,
-    description: 'Each committed message. With `after`, every message after that cursor is replayed first, then live ones follow with no gap. Completes when the discussion ends.',
+    description:
+      'Each committed message. With `after`, every message after that cursor is replayed first, then live ones follow with no gap. Completes when the discussion ends.',
     args: {
       discussionId: t.arg.id({ required: true }),
       after: t.arg.string(),

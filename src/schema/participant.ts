@@ -3,9 +3,7 @@ import { builder } from './builder.js';
 import { ProviderEnum, StanceEnum } from './enums.js';
 import { UsageType } from './usage.js';
 
-export type ParticipantShape =
-  | { kind: 'agent'; agent: AgentConfig; discussion: DiscussionRecord }
-  | { kind: 'human'; human: HumanConfig };
+export type ParticipantShape = { kind: 'agent'; agent: AgentConfig; discussion: DiscussionRecord } | { kind: 'human'; human: HumanConfig };
 
 export const ParticipantInterface = builder.interfaceRef<ParticipantShape>('Participant').implement({
   fields: (t) => ({
@@ -18,7 +16,10 @@ builder.objectRef<Extract<ParticipantShape, { kind: 'agent' }>>('Agent').impleme
   interfaces: [ParticipantInterface],
   fields: (t) => ({
     persona: t.string({ nullable: true, resolve: ({ agent }) => agent.persona ?? null }),
-    systemPrompt: t.string({ description: 'The persona part of the system prompt, as resolved at creation.', resolve: ({ agent }) => agent.systemPrompt }),
+    systemPrompt: t.string({
+      description: 'The persona part of the system prompt, as resolved at creation.',
+      resolve: ({ agent }) => agent.systemPrompt,
+    }),
     provider: t.field({ type: ProviderEnum, resolve: ({ agent }) => agent.provider }),
     model: t.string({ resolve: ({ agent }) => agent.model }),
     temperature: t.float({ nullable: true, resolve: ({ agent }) => agent.temperature ?? null }),

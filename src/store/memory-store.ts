@@ -117,7 +117,8 @@ export function createMemoryStore(): DiscussionStore {
         return true;
       }),
 
-    listActive: () => atOnce(() => [...discussions.values()].filter(({ record }) => isActive(record.status)).map(({ record }) => record.id)),
+    listActive: () =>
+      atOnce(() => [...discussions.values()].filter(({ record }) => isActive(record.status)).map(({ record }) => record.id)),
 
     delete: (id) =>
       atOnce(() => {
@@ -175,7 +176,11 @@ export function createMemoryStore(): DiscussionStore {
         const stored = discussions.get(id);
         if (stored === undefined) return undefined;
         const { record } = stored;
-        const entry = appendToLog<SelectionEntry>(stored, { type: 'speaker_selected', cursor: nextCursor(stored), selection: cloneJson(selection) });
+        const entry = appendToLog<SelectionEntry>(stored, {
+          type: 'speaker_selected',
+          cursor: nextCursor(stored),
+          selection: cloneJson(selection),
+        });
         record.nextSpeaker = selection.speaker;
         // The selector is no agent of the discussion: its cost counts in the totals only.
         addUsage(record.usage, selection.usage);

@@ -24,7 +24,13 @@ export const USAGE_COUNTS = ['inputTokens', 'outputTokens'] as const;
 export type UsageCount = (typeof USAGE_COUNTS)[number];
 
 /** The optional state fields: what a transition may patch, and what a record carries only when set. */
-export const STATE_PATCH_FIELDS = ['stopReason', 'error', 'startedAt', 'finishedAt', 'nextSpeaker'] as const satisfies readonly (keyof StatePatch)[];
+export const STATE_PATCH_FIELDS = [
+  'stopReason',
+  'error',
+  'startedAt',
+  'finishedAt',
+  'nextSpeaker',
+] as const satisfies readonly (keyof StatePatch)[];
 
 /** A copy through JSON: what a store hands out can never alias what it keeps, and undefined properties vanish as they do in Redis. */
 export function cloneJson<T>(value: T): T {
@@ -131,13 +137,9 @@ export function buildStatusChange(to: DiscussionStatus, patch: StatePatch | unde
 export const compareBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 /** The listing order: newest first, ties broken by id descending (as ZREVRANGE does). */
-export function compareNewestFirst(
-  a: Pick<DiscussionRecord, 'id' | 'createdAt'>,
-  b: Pick<DiscussionRecord, 'id' | 'createdAt'>,
-): number {
+export function compareNewestFirst(a: Pick<DiscussionRecord, 'id' | 'createdAt'>, b: Pick<DiscussionRecord, 'id' | 'createdAt'>): number {
   return creationTime(b) - creationTime(a) || compareBytes(b.id, a.id);
 }
-
 
 /** Where every discussion starts: created, no turn taken, nothing spent. */
 export const initialState = (): DiscussionState => ({
@@ -150,7 +152,9 @@ export const initialState = (): DiscussionState => ({
   consecutiveFailures: 0,
 });
 
-type MissingFields<T, Output> = [Exclude<keyof T, keyof Output>] extends [never] ? unknown : { missingFields: Exclude<keyof T, keyof Output> };
+type MissingFields<T, Output> = [Exclude<keyof T, keyof Output>] extends [never]
+  ? unknown
+  : { missingFields: Exclude<keyof T, keyof Output> };
 
 /**
  * A schema checked at compile time against the type it guards: it parses to a `T`,

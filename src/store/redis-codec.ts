@@ -37,14 +37,22 @@ export const agentUsageField = (count: UsageCount, agentName: string): string =>
 /** The discussion hash as field, value, field, value… Usage counts only once reported. */
 export function encodeRecord(record: DiscussionRecord): string[] {
   const fields: string[] = [
-    'config', JSON.stringify(pickConfig(record)),
-    'owner', record.owner,
-    'createdAt', record.createdAt,
-    'status', record.status,
-    'turn', String(record.turn),
-    'round', String(record.currentRound),
-    'messageCount', String(record.messageCount),
-    'failures', String(record.consecutiveFailures),
+    'config',
+    JSON.stringify(pickConfig(record)),
+    'owner',
+    record.owner,
+    'createdAt',
+    record.createdAt,
+    'status',
+    record.status,
+    'turn',
+    String(record.turn),
+    'round',
+    String(record.currentRound),
+    'messageCount',
+    String(record.messageCount),
+    'failures',
+    String(record.consecutiveFailures),
   ];
   for (const count of USAGE_COUNTS) {
     const total = record.usage[count];
@@ -62,7 +70,10 @@ export function encodeRecord(record: DiscussionRecord): string[] {
 }
 
 /** A count as Redis keeps it: decimal digits, written by HSET or HINCRBY. */
-const countText = z.string().regex(/^\d{1,15}$/, 'not a count').transform(Number);
+const countText = z
+  .string()
+  .regex(/^\d{1,15}$/, 'not a count')
+  .transform(Number);
 
 /** Usage per agent from its `in:<name>` and `out:<name>` fields; a value that is not a count is an issue. */
 function decodeAgentUsage(fields: Record<string, unknown>, context: z.RefinementCtx): Record<string, Usage> {
@@ -142,7 +153,10 @@ export function encodeStatePatch(patch: StatePatch | undefined): string[] {
 /** The usage arguments of the append scripts: a count, or '' when it was not reported. */
 export function encodeUsageArguments(usage: Usage | undefined): [input: string, output: string] {
   const picked = pickUsage(usage);
-  return [picked.inputTokens === undefined ? '' : String(picked.inputTokens), picked.outputTokens === undefined ? '' : String(picked.outputTokens)];
+  return [
+    picked.inputTokens === undefined ? '' : String(picked.inputTokens),
+    picked.outputTokens === undefined ? '' : String(picked.outputTokens),
+  ];
 }
 
 /** The fields of a log stream entry: its `type`, and its `data` as JSON of that type's record. */
@@ -173,11 +187,16 @@ export function decodeLogEntry([cursor, fieldList]: [string, string[]]): Decoded
 
 export function encodeInFlight(inFlight: Omit<InFlightRecord, 'text'>): string[] {
   const fields = [
-    'messageId', inFlight.messageId,
-    'author', inFlight.author,
-    'round', String(inFlight.round),
-    'turn', String(inFlight.turn),
-    'startedAt', inFlight.startedAt,
+    'messageId',
+    inFlight.messageId,
+    'author',
+    inFlight.author,
+    'round',
+    String(inFlight.round),
+    'turn',
+    String(inFlight.turn),
+    'startedAt',
+    inFlight.startedAt,
   ];
   if (inFlight.provider !== undefined) fields.push('provider', inFlight.provider);
   if (inFlight.model !== undefined) fields.push('model', inFlight.model);

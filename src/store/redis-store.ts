@@ -23,14 +23,7 @@ import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { ACTIVE_STATUSES, isActive } from '../domain.js';
-import {
-  assertCursor,
-  assertTokenCounts,
-  buildStatusChange,
-  cloneJson,
-  creationTime,
-  normalizeRecord,
-} from './records.js';
+import { assertCursor, assertTokenCounts, buildStatusChange, cloneJson, creationTime, normalizeRecord } from './records.js';
 import {
   type Decoded,
   decodeInFlightReply,
@@ -104,7 +97,15 @@ export function createRedisKeys(keyPrefix = ''): RedisKeys {
  * parse is logged on `logger` and skipped: a discussion reads as missing, a log
  * entry is left out (reading goes on past it), an in-flight message reads as none.
  */
-export function createRedisStore({ redis, keyPrefix = '', logger = pino() }: { redis: Redis; keyPrefix?: string; logger?: Logger }): DiscussionStore {
+export function createRedisStore({
+  redis,
+  keyPrefix = '',
+  logger = pino(),
+}: {
+  redis: Redis;
+  keyPrefix?: string;
+  logger?: Logger;
+}): DiscussionStore {
   const keys = createRedisKeys(keyPrefix);
   const discussionKeys = (id: string): string[] => [keys.discussion(id), keys.log(id), keys.inFlight(id), keys.inFlightText(id)];
 
@@ -183,9 +184,7 @@ export function createRedisStore({ redis, keyPrefix = '', logger = pino() }: { r
       let lastMember = after ?? '';
       let lastScore = '';
       while (matches.length < wanted) {
-        const batch = decodeScoredMembers(
-          await runScript(redis, listPageScript, [index], [lastMember, lastScore, batchSize]),
-        );
+        const batch = decodeScoredMembers(await runScript(redis, listPageScript, [index], [lastMember, lastScore, batchSize]));
         // Undefined: the previous page's last discussion is gone, there is no position to continue from.
         if (batch === undefined) break;
         const fresh = batch.filter(({ member }) => !seen.has(member)).map(({ member }) => member);
@@ -277,7 +276,12 @@ export function createRedisStore({ redis, keyPrefix = '', logger = pino() }: { r
       const data = JSON.stringify(selection);
       const stored = cloneJson(selection);
       const position = decodePosition(
-        await runScript(redis, appendSelectionScript, [keys.discussion(id), keys.log(id)], [data, selection.speaker, ...encodeUsageArguments(selection.usage)]),
+        await runScript(
+          redis,
+          appendSelectionScript,
+          [keys.discussion(id), keys.log(id)],
+          [data, selection.speaker, ...encodeUsageArguments(selection.usage)],
+        ),
       );
       if (position === undefined) return undefined;
       return { type: 'speaker_selected', ...position, selection: stored };

@@ -4,19 +4,35 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BOTH_MODES, startTestApp, TEST_REDIS_URL, type TestApp } from '../support/app.js';
 import { createWsClient, mustGraphQL, postGraphQL, subscribeWs } from '../support/clients.js';
-import { createDiscussion, MESSAGE_ADDED, messageViewSchema, mockAgents, readDiscussion, START, TOKEN_STREAMED, type TokenView, tokenViewSchema } from '../support/documents.js';
+import {
+  createDiscussion,
+  MESSAGE_ADDED,
+  messageViewSchema,
+  mockAgents,
+  readDiscussion,
+  START,
+  TOKEN_STREAMED,
+  type TokenView,
+  tokenViewSchema,
+} from '../support/documents.js';
 import { startFakeVendor, type FakeVendor } from '../fake-vendor/server.js';
 
 const PAUSE = 'mutation($id: ID!) { pauseDiscussion(id: $id) { status } }';
 const RESUME = 'mutation($id: ID!) { resumeDiscussion(id: $id) { status } }';
 const STOP = 'mutation($id: ID!) { stopDiscussion(id: $id) { status stopReason finishedAt inFlight { text } } }';
 const DELETE = 'mutation($id: ID!) { deleteDiscussion(id: $id) }';
-const INJECT = 'mutation($id: ID!, $content: String!, $author: String) { injectMessage(discussionId: $id, content: $content, author: $author) { id cursor author role content } }';
+const INJECT =
+  'mutation($id: ID!, $content: String!, $author: String) { injectMessage(discussionId: $id, content: $content, author: $author) { id cursor author role content } }';
 
 /** What PAUSE and RESUME answer, under their mutation's name. */
 const statusSchema = z.strictObject({ status: z.string() });
 const stoppedSchema = z.strictObject({
-  stopDiscussion: z.strictObject({ status: z.string(), stopReason: z.string().nullable(), finishedAt: z.string().nullable(), inFlight: z.strictObject({ text: z.string() }).nullable() }),
+  stopDiscussion: z.strictObject({
+    status: z.string(),
+    stopReason: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    inFlight: z.strictObject({ text: z.string() }).nullable(),
+  }),
 });
 
 /** Ada speaks through the fake vendor's OpenAI-compatible server, so a test can hold her reply open at a gate; Bob is MOCK. */
@@ -77,13 +93,17 @@ describe.each(BOTH_MODES)('controlling a discussion ($mode mode)', ({ redis }) =
     const watched = await startWatched({ agents: HELD_AGENTS, ...input });
     const [request] = await gate.reached();
     const text = held.join('');
-    await watched.tokens.collector.waitFor((values) => spelled(values, values[0]?.messageId) === text, { what: `Ada's tokens to spell "${text}"` });
+    await watched.tokens.collector.waitFor((values) => spelled(values, values[0]?.messageId) === text, {
+      what: `Ada's tokens to spell "${text}"`,
+    });
     return { ...watched, gate, request, messageId: watched.tokens.collector.values[0]?.messageId };
   }
 
   it('stop cancels the reply in flight at once, keeps its partial text and ends STOPPED', async () => {
     const held = ['Half ', 'of ', 'a ', 'thought'];
-    const { id, messages, tokens, request, messageId } = await startHeld({ topic: 'Stopping mid-sentence', maxRounds: 5 }, held, [' that never ends.']);
+    const { id, messages, tokens, request, messageId } = await startHeld({ topic: 'Stopping mid-sentence', maxRounds: 5 }, held, [
+      ' that never ends.',
+    ]);
     // A client that joins now reads the text so far from inFlight.
     const streaming = await readDiscussion(context.server.url, id);
     expect(streaming.status).toBe('RUNNING');
@@ -114,7 +134,11 @@ describe.each(BOTH_MODES)('controlling a discussion ($mode mode)', ({ redis }) =
   });
 
   it('pause lets the turn in flight finish, then holds until resumed', async () => {
-    const { id, messages, gate, messageId } = await startHeld({ topic: 'Pausing politely', maxRounds: 2 }, ['Let ', 'me ', 'finish'], [' my sentence.']);
+    const { id, messages, gate, messageId } = await startHeld(
+      { topic: 'Pausing politely', maxRounds: 2 },
+      ['Let ', 'me ', 'finish'],
+      [' my sentence.'],
+    );
     const paused = await mustGraphQL(context.server.url, PAUSE, { id }, { schema: z.strictObject({ pauseDiscussion: statusSchema }) });
     expect(paused.pauseDiscussion.status).toBe('PAUSED');
     // Ada's reply was still streaming when the pause came; now it may end.
@@ -140,7 +164,12 @@ describe.each(BOTH_MODES)('controlling a discussion ($mode mode)', ({ redis }) =
 
   it('discussionUpdated follows status, round and usage until the end', async () => {
     const id = await createDiscussion(context.server.url, { topic: 'Updates', agents: mockAgents(2), maxRounds: 1 });
-    const updateSchema = z.strictObject({ status: z.string(), currentRound: z.number(), messageCount: z.number(), usage: z.strictObject({ outputTokens: z.number().nullable() }) });
+    const updateSchema = z.strictObject({
+      status: z.string(),
+      currentRound: z.number(),
+      messageCount: z.number(),
+      usage: z.strictObject({ outputTokens: z.number().nullable() }),
+    });
     const updates = await subscribeWs(
       context.ws,
       'subscription($id: ID!) { discussionUpdated(discussionId: $id) { status currentRound messageCount usage { outputTokens } } }',
@@ -159,7 +188,9 @@ describe.each(BOTH_MODES)('controlling a discussion ($mode mode)', ({ redis }) =
 
   it('an observer may inject at any time; an agent name may not be used', async () => {
     const id = await createDiscussion(context.server.url, { topic: 'Observers', agents: mockAgents(2), maxRounds: 1 });
-    const injected = z.strictObject({ injectMessage: messageViewSchema.pick({ id: true, cursor: true, author: true, role: true, content: true }) });
+    const injected = z.strictObject({
+      injectMessage: messageViewSchema.pick({ id: true, cursor: true, author: true, role: true, content: true }),
+    });
     const early = await mustGraphQL(context.server.url, INJECT, { id, content: 'Before the start' }, { schema: injected });
     expect(early.injectMessage).toMatchObject({ author: 'user', role: 'HUMAN', content: 'Before the start' });
     const impostor = await postGraphQL(context.server.url, INJECT, { id, content: 'I am Ada', author: 'ada' });
@@ -179,7 +210,12 @@ describe.each(BOTH_MODES)('controlling a discussion ($mode mode)', ({ redis }) =
     await tokens.collector.waitForCompletion();
     // The reply in flight was cancelled, not left streaming.
     expect(await request?.closed).toEqual({ completed: false });
-    const gone = await mustGraphQL(context.server.url, 'query($id: ID!) { discussion(id: $id) { id } }', { id }, { schema: z.strictObject({ discussion: z.strictObject({ id: z.string() }).nullable() }) });
+    const gone = await mustGraphQL(
+      context.server.url,
+      'query($id: ID!) { discussion(id: $id) { id } }',
+      { id },
+      { schema: z.strictObject({ discussion: z.strictObject({ id: z.string() }).nullable() }) },
+    );
     expect(gone.discussion).toBeNull();
     const again = await postGraphQL(context.server.url, DELETE, { id });
     expect(again.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');

@@ -33,13 +33,22 @@ describe.each(BOTH_MODES)('a round-robin discussion of MOCK agents ($mode mode)'
   const context = useTestServer({ redis });
 
   it('streams every token and message to graphql-ws and SSE subscribers, then completes', async () => {
-    const id = await createDiscussion(context.server.url, { topic: 'Should we adopt GraphQL federation?', agents: mockAgents(3), maxRounds: 2 });
+    const id = await createDiscussion(context.server.url, {
+      topic: 'Should we adopt GraphQL federation?',
+      agents: mockAgents(3),
+      maxRounds: 2,
+    });
     const messages = await subscribeWs(context.ws, MESSAGE_ADDED, { id }, 'messageAdded', messageViewSchema);
     const tokens = await subscribeWs(context.ws, TOKEN_STREAMED, { id }, 'tokenStreamed', tokenViewSchema);
     const sse = await subscribeSse(context.server.url, MESSAGE_ADDED, { id }, 'messageAdded', messageViewSchema);
     await context.server.app.whenListening(id, 3);
 
-    const started = await mustGraphQL(context.server.url, START, { id, initialMessage: 'We have two weeks to decide.' }, { schema: startedSchema });
+    const started = await mustGraphQL(
+      context.server.url,
+      START,
+      { id, initialMessage: 'We have two weeks to decide.' },
+      { schema: startedSchema },
+    );
     expect(started.startDiscussion.status).toBe('RUNNING');
 
     const received = await messages.collector.waitForCompletion();
@@ -66,12 +75,25 @@ describe.each(BOTH_MODES)('a round-robin discussion of MOCK agents ($mode mode)'
     expect(sse.collector.values).toEqual(received);
 
     const discussion = await readDiscussion(context.server.url, id);
-    expect(discussion).toMatchObject({ status: 'COMPLETED', stopReason: 'max_rounds', currentRound: 2, turn: 6, messageCount: 7, inFlight: null });
-    const sum = (key: 'inputTokens' | 'outputTokens', list: MessageView[]) => list.reduce((total, message) => total + (message.usage?.[key] ?? 0), 0);
+    expect(discussion).toMatchObject({
+      status: 'COMPLETED',
+      stopReason: 'max_rounds',
+      currentRound: 2,
+      turn: 6,
+      messageCount: 7,
+      inFlight: null,
+    });
+    const sum = (key: 'inputTokens' | 'outputTokens', list: MessageView[]) =>
+      list.reduce((total, message) => total + (message.usage?.[key] ?? 0), 0);
     expect(discussion.usage.inputTokens).toBe(sum('inputTokens', agentMessages));
     expect(discussion.usage.outputTokens).toBe(sum('outputTokens', agentMessages));
     const ada = discussion.participants.find((participant) => participant.name === 'Ada');
-    expect(ada?.usage?.outputTokens).toBe(sum('outputTokens', agentMessages.filter((message) => message.author === 'Ada')));
+    expect(ada?.usage?.outputTokens).toBe(
+      sum(
+        'outputTokens',
+        agentMessages.filter((message) => message.author === 'Ada'),
+      ),
+    );
     expect(discussion.messages.edges.map((edge) => edge.node)).toEqual(received);
   });
 
@@ -89,7 +111,12 @@ describe.each(BOTH_MODES)('a round-robin discussion of MOCK agents ($mode mode)'
       discussion: z.strictObject({
         messages: z.strictObject({
           edges: z.array(z.strictObject({ cursor: z.string(), node: z.strictObject({ id: z.string() }) })),
-          pageInfo: z.strictObject({ hasNextPage: z.boolean(), hasPreviousPage: z.boolean(), startCursor: z.string().nullable(), endCursor: z.string().nullable() }),
+          pageInfo: z.strictObject({
+            hasNextPage: z.boolean(),
+            hasPreviousPage: z.boolean(),
+            startCursor: z.string().nullable(),
+            endCursor: z.string().nullable(),
+          }),
         }),
       }),
     });
@@ -114,7 +141,8 @@ describe.each(BOTH_MODES)('a round-robin discussion of MOCK agents ($mode mode)'
 
   it('lists discussions newest first with a status filter and paging', async () => {
     const ids = [];
-    for (const topic of ['List one', 'List two', 'List three']) ids.push(await createDiscussion(context.server.url, { topic, agents: mockAgents(2), maxRounds: 1 }));
+    for (const topic of ['List one', 'List two', 'List three'])
+      ids.push(await createDiscussion(context.server.url, { topic, agents: mockAgents(2), maxRounds: 1 }));
     const list = `query($first: Int, $after: String, $status: DiscussionStatus) {
       discussions(first: $first, after: $after, status: $status) { edges { cursor node { id status } } pageInfo { hasNextPage endCursor } } }`;
     const listSchema = z.strictObject({
@@ -127,7 +155,12 @@ describe.each(BOTH_MODES)('a round-robin discussion of MOCK agents ($mode mode)'
     const seen = first.discussions.edges.map((edge) => edge.node.id);
     expect(seen).toEqual([ids[2], ids[1]]);
     expect(first.discussions.pageInfo.hasNextPage).toBe(true);
-    const next = await mustGraphQL(context.server.url, list, { first: 50, after: first.discussions.pageInfo.endCursor, status: 'CREATED' }, { schema: listSchema });
+    const next = await mustGraphQL(
+      context.server.url,
+      list,
+      { first: 50, after: first.discussions.pageInfo.endCursor, status: 'CREATED' },
+      { schema: listSchema },
+    );
     expect(next.discussions.edges[0]?.node.id).toBe(ids[0]);
     expect(next.discussions.edges.every((edge) => edge.node.status === 'CREATED')).toBe(true);
   });
@@ -137,11 +170,33 @@ describe.each(BOTH_MODES)('a round-robin discussion of MOCK agents ($mode mode)'
       providers: z.array(z.strictObject({ name: z.string(), configured: z.boolean(), defaultModel: z.string() })),
       personaTemplates: z.array(z.strictObject({ name: z.string(), systemPrompt: z.string() })),
     });
-    const data = await mustGraphQL(context.server.url, '{ providers { name configured defaultModel } personaTemplates { name systemPrompt } }', undefined, { schema });
+    const data = await mustGraphQL(
+      context.server.url,
+      '{ providers { name configured defaultModel } personaTemplates { name systemPrompt } }',
+      undefined,
+      { schema },
+    );
     expect(data.providers.find((provider) => provider.name === 'MOCK')).toEqual({ name: 'MOCK', configured: true, defaultModel: 'mock-1' });
-    expect(data.providers.map((provider) => provider.name)).toEqual(['ANTHROPIC', 'OPENAI', 'GEMINI', 'CLAUDE_AGENT', 'OPENAI_COMPATIBLE', 'MOCK']);
+    expect(data.providers.map((provider) => provider.name)).toEqual([
+      'ANTHROPIC',
+      'OPENAI',
+      'GEMINI',
+      'CLAUDE_AGENT',
+      'OPENAI_COMPATIBLE',
+      'MOCK',
+    ]);
     expect(data.personaTemplates.map((template) => template.name)).toEqual(
-      expect.arrayContaining(['Architect', 'Backend Engineer', 'Frontend Engineer', 'DevOps Engineer', 'Security Reviewer', 'Product Manager', 'Skeptic', 'Moderator', 'Judge']),
+      expect.arrayContaining([
+        'Architect',
+        'Backend Engineer',
+        'Frontend Engineer',
+        'DevOps Engineer',
+        'Security Reviewer',
+        'Product Manager',
+        'Skeptic',
+        'Moderator',
+        'Judge',
+      ]),
     );
     for (const template of data.personaTemplates) expect(template.systemPrompt.length).toBeGreaterThan(100);
   });

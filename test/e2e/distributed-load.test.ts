@@ -24,7 +24,13 @@ describe('many discussions across two worker processes', () => {
   it(`runs ${DISCUSSIONS} discussions to completion, each transcript whole, on both workers`, async () => {
     const { group, redisUrl } = context;
     // One anonymous owner drives 200 discussions: its per-owner limits are not what this measures.
-    const env = { REDIS_URL: redisUrl, TURN_LOCK_MS: '2000', MOCK_TOKEN_DELAY_MS: '0', RATE_LIMIT_PER_MINUTE: '1000000', MAX_RUNNING_PER_OWNER: '1000000' };
+    const env = {
+      REDIS_URL: redisUrl,
+      TURN_LOCK_MS: '2000',
+      MOCK_TOKEN_DELAY_MS: '0',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      MAX_RUNNING_PER_OWNER: '1000000',
+    };
     const api = group.spawnService('api', { ...env, ROLE: 'api', LOG_LEVEL: 'info' });
     const workers = [1, 2].map((number) => group.spawnService(`worker-${number}`, { ...env, ROLE: 'worker', LOG_LEVEL: 'debug' }));
     const [url] = await Promise.all([api.url, ...workers.map((worker) => worker.url)]);
@@ -54,12 +60,18 @@ describe('many discussions across two worker processes', () => {
         const received = subscriptions[index]?.collector.values ?? [];
         const agentTurns = transcript.messages.filter((message) => message.role === 'AGENT').map((message) => message.turn);
         const { missing, repeated } = turnProblems(agentTurns);
-        if (transcript.status !== 'COMPLETED') problems.push(`${id}: ${transcript.status} (${transcript.stopReason ?? transcript.error ?? ''})`);
-        if (transcript.messages.length !== AGENTS * ROUNDS || agentTurns.length !== AGENTS * ROUNDS) problems.push(`${id}: ${transcript.messages.length} messages`);
-        if (missing.length > 0 || repeated.length > 0) problems.push(`${id}: turns missing ${missing.join(',')}, repeated ${repeated.join(',')}`);
-        const outline = (messages: readonly { turn: number; cursor: string }[]) => messages.map((message) => `${message.turn}@${message.cursor}`).join(' ');
-        if (outline(received) !== outline(transcript.messages)) problems.push(`${id}: messageAdded gave ${outline(received)}; the transcript is ${outline(transcript.messages)}`);
-        if (subscriptions[index]?.collector.errors.length) problems.push(`${id}: ${JSON.stringify(subscriptions[index]?.collector.errors)}`);
+        if (transcript.status !== 'COMPLETED')
+          problems.push(`${id}: ${transcript.status} (${transcript.stopReason ?? transcript.error ?? ''})`);
+        if (transcript.messages.length !== AGENTS * ROUNDS || agentTurns.length !== AGENTS * ROUNDS)
+          problems.push(`${id}: ${transcript.messages.length} messages`);
+        if (missing.length > 0 || repeated.length > 0)
+          problems.push(`${id}: turns missing ${missing.join(',')}, repeated ${repeated.join(',')}`);
+        const outline = (messages: readonly { turn: number; cursor: string }[]) =>
+          messages.map((message) => `${message.turn}@${message.cursor}`).join(' ');
+        if (outline(received) !== outline(transcript.messages))
+          problems.push(`${id}: messageAdded gave ${outline(received)}; the transcript is ${outline(transcript.messages)}`);
+        if (subscriptions[index]?.collector.errors.length)
+          problems.push(`${id}: ${JSON.stringify(subscriptions[index]?.collector.errors)}`);
       });
       expect(problems.slice(0, 10), `${problems.length} discussion(s) went wrong`).toEqual([]);
 
@@ -67,7 +79,10 @@ describe('many discussions across two worker processes', () => {
       const idSet = new Set(ids);
       const started = group.log.values.filter((line) => line.entry.msg === 'turn started' && idSet.has(String(line.entry.discussionId)));
       const perWorker = workers.map((worker) => started.filter((line) => line.pid === worker.pid).length);
-      expect(perWorker.every((count) => count > 0), `turns started per worker: ${perWorker.join(' / ')}`).toBe(true);
+      expect(
+        perWorker.every((count) => count > 0),
+        `turns started per worker: ${perWorker.join(' / ')}`,
+      ).toBe(true);
       // A job per turn, plus the one that finds maxRounds reached and completes the discussion.
       expect(started.length).toBeGreaterThanOrEqual(DISCUSSIONS * (AGENTS * ROUNDS + 1));
       expect(ids.every((id) => started.some(isTurnStarted(id)))).toBe(true);

@@ -25,7 +25,11 @@ import { httpStatus } from '../support/processes.js';
 const HELD = ['Scaling ', 'out ', 'means ', 'that '];
 const LAST_MESSAGE = 'query($id: ID!) { discussion(id: $id) { messages(last: 1) { edges { node { id durationMs } } } } }';
 const lastMessageSchema = z.strictObject({
-  discussion: z.strictObject({ messages: z.strictObject({ edges: z.array(z.strictObject({ node: z.strictObject({ id: z.string(), durationMs: z.number().nullable() }) })) }) }),
+  discussion: z.strictObject({
+    messages: z.strictObject({
+      edges: z.array(z.strictObject({ node: z.strictObject({ id: z.string(), durationMs: z.number().nullable() }) })),
+    }),
+  }),
 });
 
 describe('two API replicas and a worker, as separate processes on one Redis', () => {
@@ -66,31 +70,47 @@ describe('two API replicas and a worker, as separate processes on one Redis', ()
       const events = await subscribeWs(wsB, EVENTS, { id, after: '0-0' }, 'discussionEvents', eventViewSchema);
       // Replay runs after the live subscription is set up on B: once both replayed this message, no live event can be missed.
       const probe = await injectMessage(urlB, id, 'An observer joins before the start.');
-      await messages.collector.waitFor((values) => values.some((message) => message.id === probe.id), { what: 'the probe on messageAdded' });
-      await events.collector.waitFor((values) => values.some((event) => event.__typename === 'MessageEvent' && event.message.id === probe.id), {
-        what: 'the probe on discussionEvents',
+      await messages.collector.waitFor((values) => values.some((message) => message.id === probe.id), {
+        what: 'the probe on messageAdded',
       });
+      await events.collector.waitFor(
+        (values) => values.some((event) => event.__typename === 'MessageEvent' && event.message.id === probe.id),
+        {
+          what: 'the probe on discussionEvents',
+        },
+      );
 
       await mustGraphQL(urlA, START, { id });
-      await messages.collector.waitFor((values) => values.some((message) => message.role === 'AGENT'), { timeoutMs: 20_000, what: 'the first agent message' });
+      await messages.collector.waitFor((values) => values.some((message) => message.role === 'AGENT'), {
+        timeoutMs: 20_000,
+        what: 'the first agent message',
+      });
       // Bob's turn is in flight on the worker, held at its gate, while the observer speaks on B.
       await duringInjection.reached();
       const injected = await injectMessage(urlB, id, 'Injected on replica B while the agents talk.');
       duringInjection.release();
 
       // Stop on B while a turn streams on the worker: the turn after the injection, its first words out, held at its gate.
-      const committedIds = () => new Set(events.collector.values.flatMap((event) => (event.__typename === 'MessageEvent' ? [event.message.id] : [])));
-      const injectedAt = () => events.collector.values.findIndex((event) => event.__typename === 'MessageEvent' && event.message.id === injected.id);
+      const committedIds = () =>
+        new Set(events.collector.values.flatMap((event) => (event.__typename === 'MessageEvent' ? [event.message.id] : [])));
+      const injectedAt = () =>
+        events.collector.values.findIndex((event) => event.__typename === 'MessageEvent' && event.message.id === injected.id);
       const streamingToken = (values: EventView[]): TokenEventView | undefined => {
         const from = injectedAt();
         if (from < 0) return undefined;
         const committed = committedIds();
         return values
           .slice(from)
-          .find((event): event is TokenEventView => event.__typename === 'TokenEvent' && !committed.has(event.messageId) && spelledBy(values, event.messageId) === HELD.join(''));
+          .find(
+            (event): event is TokenEventView =>
+              event.__typename === 'TokenEvent' && !committed.has(event.messageId) && spelledBy(values, event.messageId) === HELD.join(''),
+          );
       };
       const [heldRequest] = await untilStopped.reached();
-      await events.collector.waitFor((values) => streamingToken(values) !== undefined, { timeoutMs: 20_000, what: 'the held turn after the injection' });
+      await events.collector.waitFor((values) => streamingToken(values) !== undefined, {
+        timeoutMs: 20_000,
+        what: 'the held turn after the injection',
+      });
       const streaming = streamingToken(events.collector.values);
       const stopped = await mustGraphQL(urlB, STOP, { id }, { schema: stoppedSchema });
       expect(stopped.stopDiscussion).toEqual({ status: 'STOPPED', stopReason: 'stopped_by_user' });
@@ -146,8 +166,26 @@ describe('two API replicas and a worker, as separate processes on one Redis', ()
       const transcript = await readTranscript(urlA, id);
       expect(transcript.status).toBe('STOPPED');
       expect(transcript.inFlight).toBeNull();
-      expect(transcript.messages.map(({ id: messageId, cursor, author, role, content, turn, finishReason }) => ({ messageId, cursor, author, role, content, turn, finishReason }))).toEqual(
-        received.map(({ id: messageId, cursor, author, role, content, turn, finishReason }) => ({ messageId, cursor, author, role, content, turn, finishReason })),
+      expect(
+        transcript.messages.map(({ id: messageId, cursor, author, role, content, turn, finishReason }) => ({
+          messageId,
+          cursor,
+          author,
+          role,
+          content,
+          turn,
+          finishReason,
+        })),
+      ).toEqual(
+        received.map(({ id: messageId, cursor, author, role, content, turn, finishReason }) => ({
+          messageId,
+          cursor,
+          author,
+          role,
+          content,
+          turn,
+          finishReason,
+        })),
       );
 
       // Only the worker ran turns (every process logs at debug, where a turn's start is logged).

@@ -54,10 +54,14 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
     const events = await subscribeWs(ws, EVENTS, { id, after: '0-0' }, 'discussionEvents', eventViewSchema);
     // Once the replay carried this message, the live subscription is set up: no token is missed from here on.
     const probe = await injectMessage(url, id, 'Kick-off from an observer.');
-    await events.collector.waitFor((values) => values.some((event) => event.__typename === 'MessageEvent' && event.message.id === probe.id), { what: 'the probe' });
+    await events.collector.waitFor(
+      (values) => values.some((event) => event.__typename === 'MessageEvent' && event.message.id === probe.id),
+      { what: 'the probe' },
+    );
     await mustGraphQL(url, START, { id });
     const started = await group.waitForLine(isTurnStarted(id), { what: 'the first turn' });
-    const streamedHeld = (values: EventView[]) => values.some((event) => event.__typename === 'TokenEvent' && spelledBy(values, event.messageId) === HELD_TEXT);
+    const streamedHeld = (values: EventView[]) =>
+      values.some((event) => event.__typename === 'TokenEvent' && spelledBy(values, event.messageId) === HELD_TEXT);
     await events.collector.waitFor(streamedHeld, { what: 'the first turn to stream its held text' });
     const firstToken = events.collector.values.find((event): event is TokenEventView => event.__typename === 'TokenEvent');
     return { url, id, ws, events, workers, running: workers.find((worker) => worker.pid === started.pid), firstToken };
@@ -83,12 +87,17 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
       await subscriber.open('0-0');
       // Once the replay carried this message, the live subscription is set up: no token is missed from here on.
       const probe = await injectMessage(url, id, 'Kick-off from an observer.');
-      await events.collector.waitFor((values) => values.some((event) => event.__typename === 'MessageEvent' && event.message.id === probe.id), { what: 'the probe' });
+      await events.collector.waitFor(
+        (values) => values.some((event) => event.__typename === 'MessageEvent' && event.message.id === probe.id),
+        { what: 'the probe' },
+      );
       await mustGraphQL(url, START, { id });
 
-      const committed = () => new Set(events.collector.values.flatMap((event) => (event.__typename === 'MessageEvent' ? [event.message.id] : [])));
+      const committed = () =>
+        new Set(events.collector.values.flatMap((event) => (event.__typename === 'MessageEvent' ? [event.message.id] : [])));
       /** Attempts another attempt took over: besides the killed ones, any whose worker missed a lock renewal on a busy machine. */
-      const discarded = () => new Set(events.collector.values.flatMap((event) => (event.__typename === 'TurnRestartedEvent' ? [event.discardedMessageId] : [])));
+      const discarded = () =>
+        new Set(events.collector.values.flatMap((event) => (event.__typename === 'TurnRestartedEvent' ? [event.discardedMessageId] : [])));
       /**
        * A message held mid-turn now on a live worker, for a turn >= `minimumTurn`: its first token arrived
        * after `mark`, it has streamed the whole held text, it is neither committed nor taken over (a replaced
@@ -100,8 +109,17 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
         const done = committed();
         const replaced = discarded();
         for (const token of fresh) {
-          if (!begun.has(token.messageId) || done.has(token.messageId) || replaced.has(token.messageId) || spelledBy(fresh, token.messageId) !== HELD_TEXT) continue;
-          const [line] = group.linesSince(logMark, (candidate) => candidate.entry.msg === 'message streaming' && candidate.entry.messageId === token.messageId);
+          if (
+            !begun.has(token.messageId) ||
+            done.has(token.messageId) ||
+            replaced.has(token.messageId) ||
+            spelledBy(fresh, token.messageId) !== HELD_TEXT
+          )
+            continue;
+          const [line] = group.linesSince(
+            logMark,
+            (candidate) => candidate.entry.msg === 'message streaming' && candidate.entry.messageId === token.messageId,
+          );
           const worker = workers.find((candidate) => candidate.pid === line?.pid && candidate.alive);
           const turn = line?.entry.turn ?? -1;
           if (worker && turn >= minimumTurn) return { token, worker, turn };
@@ -147,7 +165,10 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
       const killsMs = performance.now() - startedAt;
 
       // Let the turn after the last kill be taken over and stream, then stop the discussion and let it settle.
-      await events.collector.waitFor(() => streamingAfter(eventsMark, lastTurn) !== undefined, { timeoutMs: 30_000, what: 'a turn streaming after the last kill' });
+      await events.collector.waitFor(() => streamingAfter(eventsMark, lastTurn) !== undefined, {
+        timeoutMs: 30_000,
+        what: 'a turn streaming after the last kill',
+      });
       const streamingAtStop = streamingAfter(eventsMark, lastTurn);
       await mustGraphQL(url, STOP, { id });
       const received = await subscriber.waitForEnd(20_000);
@@ -159,24 +180,36 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
       // Every turn is committed exactly once: agent turns run 0..N-1 with no gap and no repeat.
       const agentTurns = transcript.messages.filter((message) => message.role !== 'HUMAN').map((message) => message.turn);
       expect(turnProblems(agentTurns), 'agent turns missing or committed twice').toEqual({ missing: [], repeated: [] });
-      expect(transcript.messages.filter((message) => message.role === 'SYSTEM'), 'failed turns').toEqual([]);
+      expect(
+        transcript.messages.filter((message) => message.role === 'SYSTEM'),
+        'failed turns',
+      ).toEqual([]);
       expect(agentTurns.length).toBeGreaterThan(Math.max(...kills.map((entry) => entry.turn)));
       // The message held mid-turn when the stop was sent is committed as cancelled, with its partial text.
       const lastStreamed = transcript.messages.find((message) => message.id === streamingAtStop?.token.messageId);
-      expect(lastStreamed, 'the message streaming at the stop').toMatchObject({ finishReason: 'cancelled', content: HELD_TEXT, turn: lastTurn });
+      expect(lastStreamed, 'the message streaming at the stop').toMatchObject({
+        finishReason: 'cancelled',
+        content: HELD_TEXT,
+        turn: lastTurn,
+      });
       // What the reconnecting subscriber saw, across its subscriptions, is the transcript with every message once.
       expect(subscriber.reconnects).toBe(KILLS);
       expect(duplicates(received.map((message) => message.id)), 'messages delivered twice across reconnects').toEqual([]);
-      expect(received.map((message) => [message.id, message.cursor])).toEqual(transcript.messages.map((message) => [message.id, message.cursor]));
+      expect(received.map((message) => [message.id, message.cursor])).toEqual(
+        transcript.messages.map((message) => [message.id, message.cursor]),
+      );
 
       // A killed attempt is never committed; the attempt that takes over announces the restart, and its tokens start at index 0.
       const messageIds = new Set(transcript.messages.map((message) => message.id));
-      const restarts = allEvents.filter((event): event is Extract<EventView, { __typename: 'TurnRestartedEvent' }> => event.__typename === 'TurnRestartedEvent');
+      const restarts = allEvents.filter(
+        (event): event is Extract<EventView, { __typename: 'TurnRestartedEvent' }> => event.__typename === 'TurnRestartedEvent',
+      );
       for (const { turn, messageId } of kills) {
         expect(messageIds.has(messageId), `the killed attempt ${messageId} of turn ${turn} was committed`).toBe(false);
-        expect(restarts.filter((event) => event.discardedMessageId === messageId), `TurnRestartedEvent for turn ${turn}`).toEqual([
-          { __typename: 'TurnRestartedEvent', turn, discardedMessageId: messageId },
-        ]);
+        expect(
+          restarts.filter((event) => event.discardedMessageId === messageId),
+          `TurnRestartedEvent for turn ${turn}`,
+        ).toEqual([{ __typename: 'TurnRestartedEvent', turn, discardedMessageId: messageId }]);
       }
       const tokens = allEvents.filter((event): event is TokenEventView => event.__typename === 'TokenEvent');
       for (const message of transcript.messages.filter((candidate) => candidate.role === 'AGENT')) {
@@ -196,13 +229,17 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
     }
   }, 240_000);
 
-  it('a stop while a killed worker\'s turn is being taken over cancels the attempt that took over, not the discarded one', async () => {
+  it("a stop while a killed worker's turn is being taken over cancels the attempt that took over, not the discarded one", async () => {
     // Every attempt is held mid-turn: the one that takes over is still streaming when the stop gives up waiting for the dead worker (5 s).
     vendor.fake.setDefaultResponse(heldReply());
-    const { url, id, ws, events, running, firstToken: killed } = await streamOnTwoWorkers(
-      { TURN_LOCK_MS: '2000' },
-      { topic: 'Stopping during a takeover', agents: vendorAgents(2), maxRounds: 3 },
-    );
+    const {
+      url,
+      id,
+      ws,
+      events,
+      running,
+      firstToken: killed,
+    } = await streamOnTwoWorkers({ TURN_LOCK_MS: '2000' }, { topic: 'Stopping during a takeover', agents: vendorAgents(2), maxRounds: 3 });
     try {
       await running?.kill('SIGKILL');
 
@@ -219,11 +256,16 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
       expect(cancelled).toMatchObject({ finishReason: 'cancelled', turn: 0 });
       expect(transcript.inFlight).toBeNull();
       // Whether or not the takeover began before the stop gave up on the dead worker, a message subscribers were told to discard is never committed.
-      expect(discarded.filter((messageId) => messageId === cancelled?.id), 'a discarded attempt was committed').toEqual([]);
+      expect(
+        discarded.filter((messageId) => messageId === cancelled?.id),
+        'a discarded attempt was committed',
+      ).toEqual([]);
       if (discarded.length > 0) {
         expect(discarded).toEqual([killed?.messageId]);
         // The attempt that took over is the one cancelled, and its partial text is what it streamed.
-        const deltas = allEvents.filter((event): event is TokenEventView => event.__typename === 'TokenEvent' && event.messageId === cancelled?.id);
+        const deltas = allEvents.filter(
+          (event): event is TokenEventView => event.__typename === 'TokenEvent' && event.messageId === cancelled?.id,
+        );
         expect(deltas.map((token) => token.delta).join('')).toBe(cancelled?.content);
       } else {
         expect(cancelled?.id).toBe(killed?.messageId);
@@ -239,7 +281,15 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
     // The first attempt is held mid-turn until the SIGTERM; the attempt that takes over, and the next turn, run whole.
     const { group } = context;
     vendor.fake.script('openai-compatible', heldReply());
-    const { url, id, ws, events, workers, running: leaving, firstToken: interrupted } = await streamOnTwoWorkers(
+    const {
+      url,
+      id,
+      ws,
+      events,
+      workers,
+      running: leaving,
+      firstToken: interrupted,
+    } = await streamOnTwoWorkers(
       { TURN_LOCK_MS: '600000', SHUTDOWN_GRACE_MS: '0' },
       { topic: 'Rolling restarts', agents: vendorAgents(2), maxRounds: 1 },
     );
@@ -250,8 +300,15 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
       // Its shutdown cut the held call rather than wait for it.
       expect(await held?.closed).toEqual({ completed: false });
 
-      const restart = await events.collector.waitFor((values) => values.some((event) => event.__typename === 'TurnRestartedEvent'), { timeoutMs: 20_000, what: 'the takeover' });
-      expect(restart.find((event) => event.__typename === 'TurnRestartedEvent')).toEqual({ __typename: 'TurnRestartedEvent', turn: 0, discardedMessageId: interrupted?.messageId });
+      const restart = await events.collector.waitFor((values) => values.some((event) => event.__typename === 'TurnRestartedEvent'), {
+        timeoutMs: 20_000,
+        what: 'the takeover',
+      });
+      expect(restart.find((event) => event.__typename === 'TurnRestartedEvent')).toEqual({
+        __typename: 'TurnRestartedEvent',
+        turn: 0,
+        discardedMessageId: interrupted?.messageId,
+      });
 
       await events.collector.waitForCompletion({ timeoutMs: 30_000 });
       const transcript = await readTranscript(url, id);
@@ -260,7 +317,12 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
       expect(agentMessages.map((message) => message.turn)).toEqual([0, 1]);
       expect(agentMessages.map((message) => message.id)).not.toContain(interrupted?.messageId);
       const otherWorker = workers.find((worker) => worker !== leaving);
-      expect(group.log.values.filter(isTurnStarted(id)).filter((line) => line.entry.turn === 0).map((line) => line.pid)).toEqual([leaving?.pid, otherWorker?.pid]);
+      expect(
+        group.log.values
+          .filter(isTurnStarted(id))
+          .filter((line) => line.entry.turn === 0)
+          .map((line) => line.pid),
+      ).toEqual([leaving?.pid, otherWorker?.pid]);
     } finally {
       await ws.dispose();
     }

@@ -38,7 +38,11 @@ describe('GraphiQL with authentication on', () => {
     const html = await response.text();
     expect(html).toContain('"subscriptionsProtocol":"SSE"');
     // The API behind the page still wants the credential.
-    const refused = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ providers { name } }"}' });
+    const refused = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ providers { name } }"}',
+    });
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toBe('Bearer');
   });

@@ -107,7 +107,11 @@ describe('hostile input', () => {
 
   it.each([
     ['form-encoded', 'application/x-www-form-urlencoded', `query=${encodeURIComponent('mutation { deleteDiscussion(id: "x") }')}`],
-    ['multipart', 'multipart/form-data; boundary=b', `--b\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{"query":"{ providers { name } }"}\r\n--b--\r\n`],
+    [
+      'multipart',
+      'multipart/form-data; boundary=b',
+      `--b\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{"query":"{ providers { name } }"}\r\n--b--\r\n`,
+    ],
     ['text/plain', 'text/plain', JSON.stringify({ query: PROVIDERS })],
   ])('refuses a %s post a web page could send (CSRF)', async (_kind, contentType, body) => {
     // A cross-site form carries no Authorization header: the CSRF check, not auth, must stop it.
@@ -130,7 +134,11 @@ describe('hostile input', () => {
     expect(foreign.headers.get('access-control-allow-credentials')).not.toBe('true');
     const preflight = await fetch(server.url, {
       method: 'OPTIONS',
-      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      headers: {
+        origin: 'https://evil.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization',
+      },
     });
     expect(preflight.headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
     const listed = await post(server.url, JSON.stringify({ query: PROVIDERS }), { origin: ALLOWED_ORIGIN });
@@ -173,7 +181,10 @@ describe('hostile input', () => {
 
   it('refuses a garbage discussions cursor like a garbage messages cursor', async () => {
     const { body } = await requestGraphQL(server.url, '{ discussions(after: "garbage") { edges { cursor } } }', undefined, AUTH);
-    expect(body.errors?.[0]).toMatchObject({ message: 'after: is not a cursor from this API', extensions: { code: 'BAD_USER_INPUT', field: 'after' } });
+    expect(body.errors?.[0]).toMatchObject({
+      message: 'after: is not a cursor from this API',
+      extensions: { code: 'BAD_USER_INPUT', field: 'after' },
+    });
   });
 
   it('sends no parser internals for invalid JSON', async () => {
@@ -197,7 +208,12 @@ describe('hostile input', () => {
     const [note] = await messages.collector.waitForCount(1);
     messages.close();
     expect(note?.role).toBe('SYSTEM');
-    const { body: discussion } = await requestGraphQL(server.url, 'query($id: ID!) { discussion(id: $id) { error messages { edges { node { content } } } } }', { id }, AUTH);
+    const { body: discussion } = await requestGraphQL(
+      server.url,
+      'query($id: ID!) { discussion(id: $id) { error messages { edges { node { content } } } } }',
+      { id },
+      AUTH,
+    );
     expect(JSON.stringify([note, discussion])).not.toContain(VENDOR_KEY);
   });
 
@@ -208,13 +224,20 @@ describe('hostile input', () => {
     socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `{ providers { name } } # ${'x'.repeat(10_000_000)}` } }));
     expect((await closed).code).toBe(1009);
     const other = createWsClient(server.url, AUTH);
-    const result = await new Promise<unknown>((resolve, reject) => other.subscribe({ query: PROVIDERS }, { next: resolve, error: reject, complete: () => {} }));
+    const result = await new Promise<unknown>((resolve, reject) =>
+      other.subscribe({ query: PROVIDERS }, { next: resolve, error: reject, complete: () => {} }),
+    );
     expect(result).toHaveProperty('data.providers', expect.any(Array));
     await other.dispose();
   });
 
   it('allows 100 subscriptions per socket: the 101st gets an error and the socket and the others stay up', async () => {
-    const { body } = await requestGraphQL(server.url, CREATE, { input: { topic: 'many', agents: mockAgents(1) } }, { ...AUTH, schema: createdSchema });
+    const { body } = await requestGraphQL(
+      server.url,
+      CREATE,
+      { input: { topic: 'many', agents: mockAgents(1) } },
+      { ...AUTH, schema: createdSchema },
+    );
     const id = body.data?.createDiscussion.id ?? '';
     const socket = await rawSocket(server.url);
     await socket.init({ authorization: `Bearer ${TOKEN}` });
@@ -230,7 +253,12 @@ describe('hostile input', () => {
     expect(JSON.stringify(refused[0]?.payload)).not.toContain('"http"');
     await server.app.whenListening(id, 100);
     // The 100 live ones still deliver.
-    await requestGraphQL(server.url, 'mutation($id: ID!) { injectMessage(discussionId: $id, content: "still there?") { id } }', { id }, AUTH);
+    await requestGraphQL(
+      server.url,
+      'mutation($id: ID!) { injectMessage(discussionId: $id, content: "still there?") { id } }',
+      { id },
+      AUTH,
+    );
     const delivered = await socket.waitFor((messages) => messages.filter((message) => message.type === 'next').length >= 100);
     expect(delivered.filter((message) => message.type === 'next')).toHaveLength(100);
     expect(socket.isOpen()).toBe(true);
@@ -238,7 +266,12 @@ describe('hostile input', () => {
   });
 
   it('answers a graphql-ws subscribe with a syntax error for its id while the other subscription goes on', async () => {
-    const { body } = await requestGraphQL(server.url, CREATE, { input: { topic: 'syntax', agents: mockAgents(1) } }, { ...AUTH, schema: createdSchema });
+    const { body } = await requestGraphQL(
+      server.url,
+      CREATE,
+      { input: { topic: 'syntax', agents: mockAgents(1) } },
+      { ...AUTH, schema: createdSchema },
+    );
     const id = body.data?.createDiscussion.id ?? '';
     const client = createWsClient(server.url, AUTH);
     const good = await subscribeWs(client, MESSAGE_ADDED, { id }, 'messageAdded', messageViewSchema);
@@ -246,7 +279,12 @@ describe('hostile input', () => {
     const bad = await subscribeWs(client, 'subscription { messageAdded(discussionId: ', {}, 'messageAdded', z.unknown());
     await bad.collector.waitForCompletion();
     expect(JSON.stringify(bad.collector.errors)).toContain('Syntax Error');
-    await requestGraphQL(server.url, 'mutation($id: ID!) { injectMessage(discussionId: $id, content: "after the bad one") { id } }', { id }, AUTH);
+    await requestGraphQL(
+      server.url,
+      'mutation($id: ID!) { injectMessage(discussionId: $id, content: "after the bad one") { id } }',
+      { id },
+      AUTH,
+    );
     const [message] = await good.collector.waitForCount(1);
     expect(message?.content).toBe('after the bad one');
     good.close();

@@ -19,26 +19,105 @@ describe('createDiscussion refuses bad input, naming the field', () => {
     { name: 'an empty topic', input: { ...base, topic: '  ' }, field: 'input.topic' },
     { name: 'a topic over 4,000 characters', input: { ...base, topic: 'x'.repeat(4_001) }, field: 'input.topic' },
     { name: 'no agents', input: { ...base, agents: [] }, field: 'input.agents' },
-    { name: 'thirteen agents', input: { ...base, agents: Array.from({ length: 13 }, (_, index) => ({ name: `Agent ${index}`, provider: 'MOCK' })) }, field: 'input.agents' },
+    {
+      name: 'thirteen agents',
+      input: { ...base, agents: Array.from({ length: 13 }, (_, index) => ({ name: `Agent ${index}`, provider: 'MOCK' })) },
+      field: 'input.agents',
+    },
     { name: 'an empty agent name', input: { ...base, agents: [{ name: ' ', provider: 'MOCK' }] }, field: 'input.agents[0].name' },
-    { name: 'two agents with one name', input: { ...base, agents: [{ name: 'Ada', provider: 'MOCK' }, { name: 'ADA', provider: 'MOCK' }] }, field: 'input.agents[1].name' },
+    {
+      name: 'two agents with one name',
+      input: {
+        ...base,
+        agents: [
+          { name: 'Ada', provider: 'MOCK' },
+          { name: 'ADA', provider: 'MOCK' },
+        ],
+      },
+      field: 'input.agents[1].name',
+    },
     { name: 'a human named like an agent', input: { ...base, humans: [{ name: 'bob' }] }, field: 'input.humans[0].name' },
     { name: 'two humans with one name', input: { ...base, humans: [{ name: 'Grace' }, { name: 'Grace' }] }, field: 'input.humans[1].name' },
     { name: 'maxRounds 0', input: { ...base, maxRounds: 0 }, field: 'input.maxRounds' },
     { name: 'maxRounds 51', input: { ...base, maxRounds: 51 }, field: 'input.maxRounds' },
-    { name: 'temperature 2.5', input: { ...base, agents: [{ name: 'Ada', provider: 'MOCK', temperature: 2.5 }] }, field: 'input.agents[0].temperature' },
-    { name: 'maxTokens 0', input: { ...base, agents: [{ name: 'Ada', provider: 'MOCK', maxTokens: 0 }] }, field: 'input.agents[0].maxTokens' },
-    { name: 'maxTokens 32,001', input: { ...base, agents: [{ name: 'Ada', provider: 'MOCK', maxTokens: 32_001 }] }, field: 'input.agents[0].maxTokens' },
+    {
+      name: 'temperature 2.5',
+      input: { ...base, agents: [{ name: 'Ada', provider: 'MOCK', temperature: 2.5 }] },
+      field: 'input.agents[0].temperature',
+    },
+    {
+      name: 'maxTokens 0',
+      input: { ...base, agents: [{ name: 'Ada', provider: 'MOCK', maxTokens: 0 }] },
+      field: 'input.agents[0].maxTokens',
+    },
+    {
+      name: 'maxTokens 32,001',
+      input: { ...base, agents: [{ name: 'Ada', provider: 'MOCK', maxTokens: 32_001 }] },
+      field: 'input.agents[0].maxTokens',
+    },
     { name: 'maxMessages 0', input: { ...base, termination: { maxMessages: 0 } }, field: 'input.termination.maxMessages' },
-    { name: 'an empty stop phrase', input: { ...base, termination: { stopPhrases: ['ok', ''] } }, field: 'input.termination.stopPhrases[1]' },
+    {
+      name: 'an empty stop phrase',
+      input: { ...base, termination: { stopPhrases: ['ok', ''] } },
+      field: 'input.termination.stopPhrases[1]',
+    },
     { name: 'a debate without PRO, CON and JUDGE', input: { ...base, protocol: 'DEBATE' }, field: 'input.agents' },
-    { name: 'a debate with a NONE agent', input: { ...base, protocol: 'DEBATE', agents: [{ name: 'P', provider: 'MOCK', stance: 'PRO' }, { name: 'C', provider: 'MOCK', stance: 'CON' }, { name: 'J', provider: 'MOCK', stance: 'JUDGE' }, { name: 'N', provider: 'MOCK' }] }, field: 'input.agents[3].stance' },
+    {
+      name: 'a debate with a NONE agent',
+      input: {
+        ...base,
+        protocol: 'DEBATE',
+        agents: [
+          { name: 'P', provider: 'MOCK', stance: 'PRO' },
+          { name: 'C', provider: 'MOCK', stance: 'CON' },
+          { name: 'J', provider: 'MOCK', stance: 'JUDGE' },
+          { name: 'N', provider: 'MOCK' },
+        ],
+      },
+      field: 'input.agents[3].stance',
+    },
     { name: 'a moderated discussion without a moderator', input: { ...base, protocol: 'MODERATED' }, field: 'input.agents' },
-    { name: 'a moderated discussion with two moderators', input: { ...base, protocol: 'MODERATED', agents: [{ name: 'M1', provider: 'MOCK', stance: 'MODERATOR' }, { name: 'M2', provider: 'MOCK', stance: 'MODERATOR' }, { name: 'A', provider: 'MOCK' }] }, field: 'input.agents' },
-    { name: 'a judge outside a debate', input: { ...base, agents: [{ name: 'A', provider: 'MOCK' }, { name: 'J', provider: 'MOCK', stance: 'JUDGE' }] }, field: 'input.agents[1].stance' },
-    { name: 'a context window under 1,000 tokens', input: { ...base, agents: [{ name: 'Ada', provider: 'MOCK', maxContextTokens: 10 }] }, field: 'input.agents[0].maxContextTokens' },
-    { name: 'an unconfigured provider', input: { ...base, agents: [{ name: 'Ada', provider: 'OPENAI' }] }, code: 'PROVIDER_NOT_CONFIGURED', field: 'input.agents[0].provider' },
-    { name: 'an unconfigured selector', input: { ...base, selector: { provider: 'GEMINI' } }, code: 'PROVIDER_NOT_CONFIGURED', field: 'input.selector.provider' },
+    {
+      name: 'a moderated discussion with two moderators',
+      input: {
+        ...base,
+        protocol: 'MODERATED',
+        agents: [
+          { name: 'M1', provider: 'MOCK', stance: 'MODERATOR' },
+          { name: 'M2', provider: 'MOCK', stance: 'MODERATOR' },
+          { name: 'A', provider: 'MOCK' },
+        ],
+      },
+      field: 'input.agents',
+    },
+    {
+      name: 'a judge outside a debate',
+      input: {
+        ...base,
+        agents: [
+          { name: 'A', provider: 'MOCK' },
+          { name: 'J', provider: 'MOCK', stance: 'JUDGE' },
+        ],
+      },
+      field: 'input.agents[1].stance',
+    },
+    {
+      name: 'a context window under 1,000 tokens',
+      input: { ...base, agents: [{ name: 'Ada', provider: 'MOCK', maxContextTokens: 10 }] },
+      field: 'input.agents[0].maxContextTokens',
+    },
+    {
+      name: 'an unconfigured provider',
+      input: { ...base, agents: [{ name: 'Ada', provider: 'OPENAI' }] },
+      code: 'PROVIDER_NOT_CONFIGURED',
+      field: 'input.agents[0].provider',
+    },
+    {
+      name: 'an unconfigured selector',
+      input: { ...base, selector: { provider: 'GEMINI' } },
+      code: 'PROVIDER_NOT_CONFIGURED',
+      field: 'input.selector.provider',
+    },
   ];
 
   it.each(cases)('$name', async ({ input, code = 'BAD_USER_INPUT', field }) => {
@@ -51,7 +130,8 @@ describe('createDiscussion refuses bad input, naming the field', () => {
 
   it('refuses page sizes and cursors it cannot use', async () => {
     const id = await createDiscussion(server.url, base);
-    const query = 'query($id: ID!, $first: Int, $after: String) { discussion(id: $id) { messages(first: $first, after: $after) { edges { cursor } } } }';
+    const query =
+      'query($id: ID!, $first: Int, $after: String) { discussion(id: $id) { messages(first: $first, after: $after) { edges { cursor } } } }';
     const tooMany = await postGraphQL(server.url, query, { id, first: 100_000 });
     expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
     const garbage = await postGraphQL(server.url, query, { id, after: 'not-a-cursor' });
@@ -111,7 +191,9 @@ describe('termination', () => {
   it('ends when the token budget is spent, checked before each turn', async () => {
     const { messages, discussion } = await runToEnd({ ...base, maxRounds: 10, termination: { maxTotalTokens: 150 } });
     const spent = (index: number) =>
-      messages.slice(0, index).reduce((total, message) => total + (message.usage?.inputTokens ?? 0) + (message.usage?.outputTokens ?? 0), 0);
+      messages
+        .slice(0, index)
+        .reduce((total, message) => total + (message.usage?.inputTokens ?? 0) + (message.usage?.outputTokens ?? 0), 0);
     // Every turn started under budget, and the budget was spent when it stopped.
     expect(spent(messages.length - 1)).toBeLessThan(150);
     expect(spent(messages.length)).toBeGreaterThanOrEqual(150);
@@ -119,7 +201,12 @@ describe('termination', () => {
   });
 
   it('ends when an agent says a stop phrase, ignoring case', async () => {
-    const { messages, discussion } = await runToEnd({ ...base, topic: 'Zebra crossings downtown', maxRounds: 10, termination: { stopPhrases: ['unicorn', 'ZEBRA CROSSINGS'] } });
+    const { messages, discussion } = await runToEnd({
+      ...base,
+      topic: 'Zebra crossings downtown',
+      maxRounds: 10,
+      termination: { stopPhrases: ['unicorn', 'ZEBRA CROSSINGS'] },
+    });
     expect(messages).toHaveLength(1);
     expect(messages[0]?.content).toContain('Zebra crossings');
     expect(discussion).toMatchObject({ status: 'COMPLETED', stopReason: 'stop_phrase' });
@@ -142,7 +229,13 @@ describe('termination', () => {
     const id = await createDiscussion(server.url, base);
     const redis = new Redis(TEST_REDIS_URL);
     const leftover = async () => {
-      await redis.hset(`${server.keyPrefix}disc:{${id}}:inflight`, { messageId: 'stale', author: 'Ada', round: '1', turn: '0', startedAt: new Date().toISOString() });
+      await redis.hset(`${server.keyPrefix}disc:{${id}}:inflight`, {
+        messageId: 'stale',
+        author: 'Ada',
+        round: '1',
+        turn: '0',
+        startedAt: new Date().toISOString(),
+      });
       await redis.set(`${server.keyPrefix}disc:{${id}}:inflight:text`, 'A duplicate attempt');
     };
     await leftover();

@@ -16,7 +16,12 @@ afterEach(() => {
 });
 
 /** `npm start` as CI and a user run it, minus npm: node with tsx on src/main.ts. */
-function startService(env: Record<string, string>): { child: ChildProcess; lines: string[]; stderr: () => string; listening: Promise<string> } {
+function startService(env: Record<string, string>): {
+  child: ChildProcess;
+  lines: string[];
+  stderr: () => string;
+  listening: Promise<string>;
+} {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
@@ -31,7 +36,8 @@ function startService(env: Record<string, string>): { child: ChildProcess; lines
     reader.on('line', (line) => {
       lines.push(line);
       const entry: unknown = JSON.parse(line);
-      const url: unknown = typeof entry === 'object' && entry !== null && Reflect.get(entry, 'msg') === 'listening' ? Reflect.get(entry, 'url') : undefined;
+      const url: unknown =
+        typeof entry === 'object' && entry !== null && Reflect.get(entry, 'msg') === 'listening' ? Reflect.get(entry, 'url') : undefined;
       if (typeof url === 'string') resolve(url);
     });
     child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
@@ -62,7 +68,11 @@ describe('the service process', () => {
       expect(service.lines.join('\n')).toMatch(/MEMORY MODE.*nothing persists/);
 
       const [ada] = mockAgents(1);
-      const id = await createDiscussion(url, { topic: 'Shutdown', agents: [ada, { name: 'Bob', provider: 'OPENAI_COMPATIBLE' }], maxRounds: 20 });
+      const id = await createDiscussion(url, {
+        topic: 'Shutdown',
+        agents: [ada, { name: 'Bob', provider: 'OPENAI_COMPATIBLE' }],
+        maxRounds: 20,
+      });
       const ws = createWsClient(url);
       const messages = await subscribeWs(ws, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded', messageViewSchema);
       await mustGraphQL(url, START, { id });

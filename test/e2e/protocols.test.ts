@@ -11,7 +11,8 @@ const EVENTS = `subscription($id: ID!, $after: String) { discussionEvents(discus
   ... on StatusEvent { status stopReason }
   ... on SpeakerSelectedEvent { speaker reason candidates attempts fellBack usage { inputTokens outputTokens } }
 } }`;
-const INJECT = 'mutation($id: ID!, $content: String!, $author: String) { injectMessage(discussionId: $id, content: $content, author: $author) { author role turn round } }';
+const INJECT =
+  'mutation($id: ID!, $content: String!, $author: String) { injectMessage(discussionId: $id, content: $content, author: $author) { author role turn round } }';
 
 /** A discussionEvents payload as EVENTS selects it: which fields are set depends on `__typename`. */
 const eventSchema = z.strictObject({
@@ -27,7 +28,9 @@ const eventSchema = z.strictObject({
   usage: z.strictObject({ inputTokens: z.number().nullable(), outputTokens: z.number().nullable() }).nullable().optional(),
 });
 /** What INJECT answers. */
-const injectedSchema = z.strictObject({ injectMessage: z.strictObject({ author: z.string(), role: z.string(), turn: z.number(), round: z.number() }) });
+const injectedSchema = z.strictObject({
+  injectMessage: z.strictObject({ author: z.string(), role: z.string(), turn: z.number(), round: z.number() }),
+});
 
 const agent = (name: string, stance = 'NONE', persona?: string) => ({ name, provider: 'MOCK', stance, persona });
 
@@ -103,15 +106,23 @@ describe.each(BOTH_MODES)('protocols and humans ($mode mode)', ({ redis }) => {
     expect(discussion).toMatchObject({ status: 'COMPLETED', stopReason: 'max_rounds' });
   });
 
-  it("a human in turn who does not answer in time is skipped with a note", async () => {
+  it('a human in turn who does not answer in time is skipped with a note', async () => {
     const { all, messages, discussion } = await run({
       topic: 'Waiting politely',
       maxRounds: 1,
       agents: [agent('Ada')],
       humans: [{ name: 'Grace', speaksInTurn: true, waitSeconds: 1 }],
     });
-    expect(all.filter((event) => event.__typename === 'StatusEvent').map((event) => event.status)).toEqual(['RUNNING', 'WAITING_FOR_HUMAN', 'RUNNING', 'COMPLETED']);
-    expect(messages.map((message) => [message.author, message.role])).toEqual([['Ada', 'AGENT'], ['system', 'SYSTEM']]);
+    expect(all.filter((event) => event.__typename === 'StatusEvent').map((event) => event.status)).toEqual([
+      'RUNNING',
+      'WAITING_FOR_HUMAN',
+      'RUNNING',
+      'COMPLETED',
+    ]);
+    expect(messages.map((message) => [message.author, message.role])).toEqual([
+      ['Ada', 'AGENT'],
+      ['system', 'SYSTEM'],
+    ]);
     expect(messages[1]?.content).toBe('Grace did not answer within 1 s; their turn was skipped.');
     expect(discussion).toMatchObject({ stopReason: 'max_rounds', turn: 2 });
   });
@@ -125,26 +136,47 @@ describe.each(BOTH_MODES)('protocols and humans ($mode mode)', ({ redis }) => {
     });
     const events = await subscribeWs(context.ws, EVENTS, { id, after: '0-0' }, 'discussionEvents', eventSchema);
     await mustGraphQL(context.server.url, START, { id });
-    await events.collector.waitFor((values) => values.some((event) => event.status === 'WAITING_FOR_HUMAN'), { what: 'the wait for Grace' });
-    expect((await readDiscussion(context.server.url, id)).status).toBe('WAITING_FOR_HUMAN');
-    const waiting = await mustGraphQL(context.server.url, 'query($id: ID!) { discussion(id: $id) { nextSpeaker } }', { id }, {
-      schema: z.strictObject({ discussion: z.strictObject({ nextSpeaker: z.string().nullable() }) }),
+    await events.collector.waitFor((values) => values.some((event) => event.status === 'WAITING_FOR_HUMAN'), {
+      what: 'the wait for Grace',
     });
+    expect((await readDiscussion(context.server.url, id)).status).toBe('WAITING_FOR_HUMAN');
+    const waiting = await mustGraphQL(
+      context.server.url,
+      'query($id: ID!) { discussion(id: $id) { nextSpeaker } }',
+      { id },
+      {
+        schema: z.strictObject({ discussion: z.strictObject({ nextSpeaker: z.string().nullable() }) }),
+      },
+    );
     expect(waiting.discussion.nextSpeaker).toBe('Grace');
 
-    const observer = await mustGraphQL(context.server.url, INJECT, { id, content: 'Just watching.', author: 'Olaf' }, { schema: injectedSchema });
+    const observer = await mustGraphQL(
+      context.server.url,
+      INJECT,
+      { id, content: 'Just watching.', author: 'Olaf' },
+      { schema: injectedSchema },
+    );
     expect(observer.injectMessage.turn).toBe(1);
     expect((await readDiscussion(context.server.url, id)).status).toBe('WAITING_FOR_HUMAN');
 
-    const answer = await mustGraphQL(context.server.url, INJECT, { id, content: 'Keep it flat, please.', author: 'grace' }, { schema: injectedSchema });
+    const answer = await mustGraphQL(
+      context.server.url,
+      INJECT,
+      { id, content: 'Keep it flat, please.', author: 'grace' },
+      { schema: injectedSchema },
+    );
     expect(answer.injectMessage).toMatchObject({ author: 'grace', role: 'HUMAN', turn: 1, round: 1 });
-    await events.collector.waitFor((values) => values.filter((event) => event.message?.author === 'Ada').length === 2, { what: "Ada's reply" });
+    await events.collector.waitFor((values) => values.filter((event) => event.message?.author === 'Ada').length === 2, {
+      what: "Ada's reply",
+    });
     const adaSecond = events.collector.values.filter((event) => event.message?.author === 'Ada')[1]?.message;
     expect(adaSecond?.content).toContain('Keep it flat');
     expect(adaSecond?.turn).toBe(2);
 
     // Grace's second turn: stop while waiting ends the discussion without a skip note.
-    await events.collector.waitFor((values) => values.filter((event) => event.status === 'WAITING_FOR_HUMAN').length === 2, { what: 'the second wait' });
+    await events.collector.waitFor((values) => values.filter((event) => event.status === 'WAITING_FOR_HUMAN').length === 2, {
+      what: 'the second wait',
+    });
     await mustGraphQL(context.server.url, 'mutation($id: ID!) { stopDiscussion(id: $id) { status } }', { id });
     const all = await events.collector.waitForCompletion();
     expect(all.some((event) => event.message?.role === 'SYSTEM')).toBe(false);
@@ -153,15 +185,31 @@ describe.each(BOTH_MODES)('protocols and humans ($mode mode)', ({ redis }) => {
   it('100 discussions wait for their humans at once, and each goes on when its human answers', async () => {
     const ids = await Promise.all(
       Array.from({ length: 100 }, (_, index) =>
-        createDiscussion(context.server.url, { topic: `Wait ${index}`, maxRounds: 1, agents: [agent('Ada')], humans: [{ name: 'Grace', speaksInTurn: true, waitSeconds: 600 }] }),
+        createDiscussion(context.server.url, {
+          topic: `Wait ${index}`,
+          maxRounds: 1,
+          agents: [agent('Ada')],
+          humans: [{ name: 'Grace', speaksInTurn: true, waitSeconds: 600 }],
+        }),
       ),
     );
-    const watchers = await Promise.all(ids.map((id) => subscribeWs(context.ws, EVENTS, { id, after: '0-0' }, 'discussionEvents', eventSchema)));
+    const watchers = await Promise.all(
+      ids.map((id) => subscribeWs(context.ws, EVENTS, { id, after: '0-0' }, 'discussionEvents', eventSchema)),
+    );
     await Promise.all(ids.map((id) => mustGraphQL(context.server.url, START, { id })));
-    await Promise.all(watchers.map((watcher) => watcher.collector.waitFor((values) => values.some((event) => event.status === 'WAITING_FOR_HUMAN'), { what: 'the wait' })));
-    const waiting = await mustGraphQL(context.server.url, '{ discussions(first: 500, status: WAITING_FOR_HUMAN) { edges { cursor } } }', undefined, {
-      schema: z.strictObject({ discussions: z.strictObject({ edges: z.array(z.strictObject({ cursor: z.string() })) }) }),
-    });
+    await Promise.all(
+      watchers.map((watcher) =>
+        watcher.collector.waitFor((values) => values.some((event) => event.status === 'WAITING_FOR_HUMAN'), { what: 'the wait' }),
+      ),
+    );
+    const waiting = await mustGraphQL(
+      context.server.url,
+      '{ discussions(first: 500, status: WAITING_FOR_HUMAN) { edges { cursor } } }',
+      undefined,
+      {
+        schema: z.strictObject({ discussions: z.strictObject({ edges: z.array(z.strictObject({ cursor: z.string() })) }) }),
+      },
+    );
     expect(waiting.discussions.edges.length).toBeGreaterThanOrEqual(100);
     await Promise.all(ids.map((id) => mustGraphQL(context.server.url, INJECT, { id, content: 'Here I am.', author: 'Grace' })));
     for (const watcher of watchers) {
@@ -186,23 +234,51 @@ describe.each(BOTH_MODES)('protocols and humans ($mode mode)', ({ redis }) => {
     await mustGraphQL(context.server.url, 'mutation($id: ID!) { pauseDiscussion(id: $id) { status } }', { id });
     expect((await readDiscussion(context.server.url, id)).status).toBe('PAUSED');
     await mustGraphQL(context.server.url, 'mutation($id: ID!) { resumeDiscussion(id: $id) { status } }', { id });
-    await events.collector.waitFor((values) => values.filter((event) => event.status === 'WAITING_FOR_HUMAN').length === 2, { what: 'the second wait' });
-    const asked = await mustGraphQL(context.server.url, 'query($id: ID!) { discussion(id: $id) { status nextSpeaker } }', { id }, {
-      schema: z.strictObject({ discussion: z.strictObject({ status: z.string(), nextSpeaker: z.string().nullable() }) }),
+    await events.collector.waitFor((values) => values.filter((event) => event.status === 'WAITING_FOR_HUMAN').length === 2, {
+      what: 'the second wait',
     });
+    const asked = await mustGraphQL(
+      context.server.url,
+      'query($id: ID!) { discussion(id: $id) { status nextSpeaker } }',
+      { id },
+      {
+        schema: z.strictObject({ discussion: z.strictObject({ status: z.string(), nextSpeaker: z.string().nullable() }) }),
+      },
+    );
     expect(asked.discussion).toEqual({ status: 'WAITING_FOR_HUMAN', nextSpeaker: 'Grace' });
-    const answer = await mustGraphQL(context.server.url, INJECT, { id, content: 'Back again.', author: 'Grace' }, { schema: injectedSchema });
+    const answer = await mustGraphQL(
+      context.server.url,
+      INJECT,
+      { id, content: 'Back again.', author: 'Grace' },
+      { schema: injectedSchema },
+    );
     expect(answer.injectMessage).toMatchObject({ author: 'Grace', role: 'HUMAN', turn: 1 });
     const all = await events.collector.waitForCompletion();
     expect(all.filter((event) => event.__typename === 'StatusEvent').map((event) => event.status)).toEqual([
-      'RUNNING', 'WAITING_FOR_HUMAN', 'PAUSED', 'RUNNING', 'WAITING_FOR_HUMAN', 'RUNNING', 'COMPLETED',
+      'RUNNING',
+      'WAITING_FOR_HUMAN',
+      'PAUSED',
+      'RUNNING',
+      'WAITING_FOR_HUMAN',
+      'RUNNING',
+      'COMPLETED',
     ]);
     // Grace's answer took the turn she was asked for again; nothing was skipped.
-    expect(all.flatMap((event) => (event.message ? [[event.message.author, event.message.role]] : []))).toEqual([['Ada', 'AGENT'], ['Grace', 'HUMAN']]);
+    expect(all.flatMap((event) => (event.message ? [[event.message.author, event.message.role]] : []))).toEqual([
+      ['Ada', 'AGENT'],
+      ['Grace', 'HUMAN'],
+    ]);
   });
 
   it('keeps every request within the context budget of a long discussion', async () => {
-    const { messages } = await run({ topic: 'A long one', maxRounds: 30, agents: [{ ...agent('Ada'), maxContextTokens: 1_000, maxTokens: 100 }, { ...agent('Bob'), maxContextTokens: 1_000, maxTokens: 100 }] });
+    const { messages } = await run({
+      topic: 'A long one',
+      maxRounds: 30,
+      agents: [
+        { ...agent('Ada'), maxContextTokens: 1_000, maxTokens: 100 },
+        { ...agent('Bob'), maxContextTokens: 1_000, maxTokens: 100 },
+      ],
+    });
     expect(messages).toHaveLength(60);
     const inputs = messages.map((message) => message.usage?.inputTokens ?? 0);
     for (const input of inputs) expect(input).toBeLessThanOrEqual(1_000);

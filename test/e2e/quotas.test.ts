@@ -2,7 +2,15 @@ import type { Client } from 'graphql-ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BOTH_MODES, startTestApp, type TestApp } from '../support/app.js';
-import { type ClientAuth, createWsClient, disposeClients, type HttpGraphQLResponse, mustGraphQL, requestGraphQL, subscribeWs } from '../support/clients.js';
+import {
+  type ClientAuth,
+  createWsClient,
+  disposeClients,
+  type HttpGraphQLResponse,
+  mustGraphQL,
+  requestGraphQL,
+  subscribeWs,
+} from '../support/clients.js';
 import { CREATE, createdSchema, mockAgents, START, startedSchema } from '../support/documents.js';
 
 const TEAM_A = { token: 'tok-aaaaaaaaaaaaaaaa' };
@@ -16,7 +24,12 @@ const DISCUSSION_UPDATED = `subscription($id: ID!) { discussionUpdated(discussio
   id status stopReason messageCount usage { totalTokens } } }`;
 const MOCK_INPUT = { topic: 'Spending tokens', agents: mockAgents(2), maxRounds: 20 };
 /** A human who speaks in turn and answers slowly: the discussion waits for Hal and stays active with no timing involved. */
-const WAITING_INPUT = { topic: 'Who holds the pager', agents: mockAgents(1), protocol: 'ROUND_ROBIN', humans: [{ name: 'Hal', speaksInTurn: true, waitSeconds: 600 }] };
+const WAITING_INPUT = {
+  topic: 'Who holds the pager',
+  agents: mockAgents(1),
+  protocol: 'ROUND_ROBIN',
+  humans: [{ name: 'Hal', speaksInTurn: true, waitSeconds: 600 }],
+};
 
 /** A discussion as DISCUSSION_UPDATED selects it. */
 const updateSchema = z.strictObject({
@@ -86,7 +99,9 @@ describe.each(BOTH_MODES)('per-owner limits ($mode mode)', ({ redis }) => {
     expectRateLimited(refused, 'the 4th mutation');
     expect(refused.body.data ?? null).toBeNull();
     // The refused mutation did nothing.
-    const listSchema = z.strictObject({ discussions: z.strictObject({ edges: z.array(z.strictObject({ node: z.strictObject({ id: z.string() }) })) }) });
+    const listSchema = z.strictObject({
+      discussions: z.strictObject({ edges: z.array(z.strictObject({ node: z.strictObject({ id: z.string() }) })) }),
+    });
     const listed = await mustGraphQL(url, LIST, {}, { ...TEAM_A, schema: listSchema });
     expect(listed.discussions.edges).toHaveLength(3);
 
@@ -102,22 +117,34 @@ describe.each(BOTH_MODES)('per-owner limits ($mode mode)', ({ redis }) => {
     const updates = await subscribeWs(resources.ws(url, TEAM_A), DISCUSSION_UPDATED, { id: first }, 'discussionUpdated', updateSchema);
     await app.whenListening(first, 1);
     await mustGraphQL(url, START, { id: first }, TEAM_A);
-    await updates.collector.waitFor((values) => values.some((value) => value.status === 'WAITING_FOR_HUMAN'), { what: 'the first discussion to wait for Hal' });
+    await updates.collector.waitFor((values) => values.some((value) => value.status === 'WAITING_FOR_HUMAN'), {
+      what: 'the first discussion to wait for Hal',
+    });
 
     const refused = await requestGraphQL(url, START, { id: second }, TEAM_A);
     expectRateLimited(refused, 'a second running discussion');
     expect(refused.body.errors?.[0]?.message).toContain('MAX_RUNNING_PER_OWNER');
-    const untouched = await mustGraphQL(url, 'query($id: ID!) { discussion(id: $id) { status } }', { id: second }, {
-      ...TEAM_A,
-      schema: z.strictObject({ discussion: z.strictObject({ status: z.string() }) }),
-    });
+    const untouched = await mustGraphQL(
+      url,
+      'query($id: ID!) { discussion(id: $id) { status } }',
+      { id: second },
+      {
+        ...TEAM_A,
+        schema: z.strictObject({ discussion: z.strictObject({ status: z.string() }) }),
+      },
+    );
     expect(untouched.discussion.status).toBe('CREATED');
 
     const ofB = await createId(url, TEAM_B, WAITING_INPUT);
     const startedByB = await mustGraphQL(url, START, { id: ofB }, { ...TEAM_B, schema: startedSchema });
     expect(['RUNNING', 'WAITING_FOR_HUMAN']).toContain(startedByB.startDiscussion.status);
 
-    const stopped = await mustGraphQL(url, STOP, { id: first }, { ...TEAM_A, schema: z.strictObject({ stopDiscussion: z.strictObject({ id: z.string(), status: z.string() }) }) });
+    const stopped = await mustGraphQL(
+      url,
+      STOP,
+      { id: first },
+      { ...TEAM_A, schema: z.strictObject({ stopDiscussion: z.strictObject({ id: z.string(), status: z.string() }) }) },
+    );
     expect(stopped.stopDiscussion.status).toBe('STOPPED');
     const started = await requestGraphQL(url, START, { id: second }, { ...TEAM_A, schema: startedSchema });
     expect(started.body.errors).toBeUndefined();

@@ -24,12 +24,21 @@ describe.each(BOTH_MODES)('replay after a cursor, then live ($mode mode)', ({ re
   it('delivers every message once, in order, while commits race the subscriptions', async () => {
     const id = await createDiscussion(context.server.url, { topic: 'Replay under load', agents: mockAgents(2) });
     const burst = 120;
-    const first = await mustGraphQL(context.server.url, INJECT, { id, content: 'message 0' }, { schema: z.strictObject({ injectMessage: z.strictObject({ cursor: z.string() }) }) });
+    const first = await mustGraphQL(
+      context.server.url,
+      INJECT,
+      { id, content: 'message 0' },
+      { schema: z.strictObject({ injectMessage: z.strictObject({ cursor: z.string() }) }) },
+    );
 
     // Subscribers open while the burst of commits is under way: some from the start, one from the first cursor, over both transports.
     const injecting = (async () => {
       for (let index = 1; index < burst; index += 10) {
-        await Promise.all(Array.from({ length: Math.min(10, burst - index) }, (_, offset) => mustGraphQL(context.server.url, INJECT, { id, content: `message ${index + offset}` })));
+        await Promise.all(
+          Array.from({ length: Math.min(10, burst - index) }, (_, offset) =>
+            mustGraphQL(context.server.url, INJECT, { id, content: `message ${index + offset}` }),
+          ),
+        );
       }
     })();
     const subscribers = await Promise.all([
@@ -66,21 +75,34 @@ describe.each(BOTH_MODES)('replay after a cursor, then live ($mode mode)', ({ re
     const messages = events.filter((event) => event.__typename === 'MessageEvent');
     expect(messages).toHaveLength(2);
     for (const message of messages) {
-      const text = events.filter((event) => event.messageId === message.message?.id).map((event) => event.delta).join('');
+      const text = events
+        .filter((event) => event.messageId === message.message?.id)
+        .map((event) => event.delta)
+        .join('');
       expect(text).toBe(message.message?.content);
     }
 
     // Replaying from the first persisted event gives everything after it, without tokens.
     const firstCursor = events[0]?.cursor;
-    const replay = await subscribeWs(context.ws, DISCUSSION_EVENTS, { id, after: firstCursor }, 'discussionEvents', discussionEventViewSchema);
+    const replay = await subscribeWs(
+      context.ws,
+      DISCUSSION_EVENTS,
+      { id, after: firstCursor },
+      'discussionEvents',
+      discussionEventViewSchema,
+    );
     const replayed = await replay.collector.waitForCompletion();
-    expect(replayed.map((event) => event.cursor)).toEqual(events.filter((event) => event.cursor && event.cursor !== firstCursor).map((event) => event.cursor));
+    expect(replayed.map((event) => event.cursor)).toEqual(
+      events.filter((event) => event.cursor && event.cursor !== firstCursor).map((event) => event.cursor),
+    );
   });
 
   it('runs 20 discussions at once; each transcript is whole and each subscriber sees only its own', async () => {
     const count = 20;
     const ids = await Promise.all(
-      Array.from({ length: count }, (_, index) => createDiscussion(context.server.url, { topic: `Parallel topic ${index}`, agents: mockAgents(2 + (index % 3)), maxRounds: 2 })),
+      Array.from({ length: count }, (_, index) =>
+        createDiscussion(context.server.url, { topic: `Parallel topic ${index}`, agents: mockAgents(2 + (index % 3)), maxRounds: 2 }),
+      ),
     );
     const watchers = await Promise.all(
       ids.map(async (id) => ({
@@ -101,7 +123,12 @@ describe.each(BOTH_MODES)('replay after a cursor, then live ($mode mode)', ({ re
       expect(messages.every((message) => message.content.includes(`Parallel topic ${index}`))).toBe(true);
       expect(tokens.every((token) => token.discussionId === watcher.id)).toBe(true);
       for (const message of messages) {
-        expect(tokens.filter((token) => token.messageId === message.id).map((token) => token.delta).join('')).toBe(message.content);
+        expect(
+          tokens
+            .filter((token) => token.messageId === message.id)
+            .map((token) => token.delta)
+            .join(''),
+        ).toBe(message.content);
       }
     }
   });

@@ -4,7 +4,16 @@ import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BOTH_MODES, startTestApp, type TestApp } from '../support/app.js';
-import { type ClientAuth, createWsClient, disposeClients, graphQLErrorSchema, mustGraphQL, requestGraphQL, subscribeSse, subscribeWs } from '../support/clients.js';
+import {
+  type ClientAuth,
+  createWsClient,
+  disposeClients,
+  graphQLErrorSchema,
+  mustGraphQL,
+  requestGraphQL,
+  subscribeSse,
+  subscribeWs,
+} from '../support/clients.js';
 import { Collector } from '../support/collector.js';
 import { CREATE, createdSchema, DISCUSSION_EVENTS, MESSAGE_ADDED, mockAgents, START, TOKEN_STREAMED } from '../support/documents.js';
 import { type RawMessage, readFrame } from '../support/raw-ws.js';
@@ -29,7 +38,12 @@ const SUBSCRIPTIONS = [
   { field: 'discussionUpdated', query: DISCUSSION_UPDATED },
 ] as const;
 /** A human who speaks in turn and answers slowly: the discussion waits for Hal and stays active with no timing involved. */
-const WAITING_INPUT = { topic: 'Who holds the pager', agents: mockAgents(1), protocol: 'ROUND_ROBIN', humans: [{ name: 'Hal', speaksInTurn: true, waitSeconds: 600 }] };
+const WAITING_INPUT = {
+  topic: 'Who holds the pager',
+  agents: mockAgents(1),
+  protocol: 'ROUND_ROBIN',
+  humans: [{ name: 'Hal', speaksInTurn: true, waitSeconds: 600 }],
+};
 
 /** A discussion as FIND selects it. */
 const foundSchema = z.strictObject({ id: z.string(), status: z.string() });
@@ -39,12 +53,18 @@ const statusSchema = foundSchema.extend({ stopReason: z.string().nullable() });
 /** A response with one id written as `<id>`, so answers about two different ids can be compared. */
 const withoutId = (value: unknown, id: string): string => JSON.stringify(value).replaceAll(id, '<id>');
 
-async function create(url: string, auth: ClientAuth, input: Record<string, unknown> = { topic: `Owned by ${auth.token?.slice(0, 5)}`, agents: mockAgents(2) }) {
+async function create(
+  url: string,
+  auth: ClientAuth,
+  input: Record<string, unknown> = { topic: `Owned by ${auth.token?.slice(0, 5)}`, agents: mockAgents(2) },
+) {
   return (await mustGraphQL(url, CREATE, { input }, { ...auth, schema: createdSchema })).createDiscussion.id;
 }
 
 async function listedIds(url: string, auth: ClientAuth): Promise<string[]> {
-  const schema = z.strictObject({ discussions: z.strictObject({ edges: z.array(z.strictObject({ node: z.strictObject({ id: z.string() }) })) }) });
+  const schema = z.strictObject({
+    discussions: z.strictObject({ edges: z.array(z.strictObject({ node: z.strictObject({ id: z.string() }) })) }),
+  });
   const data = await mustGraphQL(url, LIST, {}, { ...auth, schema });
   return data.discussions.edges.map((edge) => edge.node.id);
 }
@@ -87,7 +107,9 @@ describe.each(BOTH_MODES)('owner isolation ($mode mode)', ({ redis }) => {
       const missing = await requestGraphQL(url(), mutation, { id: unknown }, TEAM_B);
       expect(foreign.body.errors?.[0]?.extensions?.code, mutation).toBe('NOT_FOUND');
       expect(foreign.body.errors?.[0]?.message).toContain(id);
-      expect(withoutId({ status: foreign.status, body: foreign.body }, id)).toBe(withoutId({ status: missing.status, body: missing.body }, unknown));
+      expect(withoutId({ status: foreign.status, body: foreign.body }, id)).toBe(
+        withoutId({ status: missing.status, body: missing.body }, unknown),
+      );
     }
 
     // Nothing B tried touched A's discussion.
@@ -114,7 +136,10 @@ describe.each(BOTH_MODES)('owner isolation ($mode mode)', ({ redis }) => {
     for (const { field, query } of SUBSCRIPTIONS) {
       const attempts = {
         ws: [await subscribeWs(asB, query, { id }, field, z.unknown()), await subscribeWs(asB, query, { id: unknown }, field, z.unknown())],
-        sse: [await subscribeSse(url(), query, { id }, field, z.unknown(), TEAM_B), await subscribeSse(url(), query, { id: unknown }, field, z.unknown(), TEAM_B)],
+        sse: [
+          await subscribeSse(url(), query, { id }, field, z.unknown(), TEAM_B),
+          await subscribeSse(url(), query, { id: unknown }, field, z.unknown(), TEAM_B),
+        ],
       };
       for (const [transport, [foreign, missing]] of Object.entries(attempts)) {
         if (!foreign || !missing) throw new Error('two subscriptions were opened');
@@ -173,7 +198,10 @@ describe('owner after a restart (redis mode)', () => {
 });
 
 /** A raw graphql-transport-ws socket: what the server sends, and how it closes. */
-async function openRawSocket(httpUrl: string, { headers, connectionParams }: { headers?: Record<string, string>; connectionParams?: Record<string, unknown> }) {
+async function openRawSocket(
+  httpUrl: string,
+  { headers, connectionParams }: { headers?: Record<string, string>; connectionParams?: Record<string, unknown> },
+) {
   const socket = new WebSocket(httpUrl.replace(/^http/, 'ws'), 'graphql-transport-ws', { headers });
   const messages = new Collector<RawMessage>();
   const frames: string[] = [];
@@ -253,19 +281,26 @@ describe('authentication on every transport', () => {
     'a valid token under the Basic scheme': { authorization: `Basic ${TEAM_A.token}` },
   };
 
-  it.each(Object.entries(refusals))('refuses HTTP and SSE requests with %s: 401, WWW-Authenticate: Bearer, UNAUTHENTICATED', async (_what, headers) => {
-    for (const accept of ['application/graphql-response+json', 'application/json', 'text/event-stream']) {
-      const response = await post(headers, accept);
-      expect(response.status, accept).toBe(401);
-      expect(response.headers.get('www-authenticate'), accept).toBe('Bearer');
-      expect(response.text, accept).toContain('"code":"UNAUTHENTICATED"');
-      expect(response.text, accept).not.toContain('"data"');
-    }
-    expectNoCredentialSent();
-  });
+  it.each(Object.entries(refusals))(
+    'refuses HTTP and SSE requests with %s: 401, WWW-Authenticate: Bearer, UNAUTHENTICATED',
+    async (_what, headers) => {
+      for (const accept of ['application/graphql-response+json', 'application/json', 'text/event-stream']) {
+        const response = await post(headers, accept);
+        expect(response.status, accept).toBe(401);
+        expect(response.headers.get('www-authenticate'), accept).toBe('Bearer');
+        expect(response.text, accept).toContain('"code":"UNAUTHENTICATED"');
+        expect(response.text, accept).not.toContain('"data"');
+      }
+      expectNoCredentialSent();
+    },
+  );
 
   it('closes a graphql-ws connection without a valid credential with 4401 at connection_init', async () => {
-    for (const options of [{}, { connectionParams: { authorization: `Bearer ${WRONG}` } }, { headers: { authorization: `Bearer ${WRONG}` } }]) {
+    for (const options of [
+      {},
+      { connectionParams: { authorization: `Bearer ${WRONG}` } },
+      { headers: { authorization: `Bearer ${WRONG}` } },
+    ]) {
       const { closed, messages, frames } = await rawSocket(options);
       const acknowledged = messages.waitFor((values) => values.length > 0, { what: "the server's answer to connection_init" });
       const outcome = await Promise.race([closed, acknowledged.then(() => ({ code: 'no close', reason: '' }))]);
@@ -287,8 +322,12 @@ describe('authentication on every transport', () => {
     const viaHeader = await rawSocket({ headers: { authorization: `Bearer ${TEAM_A.token}` } });
     await viaHeader.messages.waitFor((values) => values.some((message) => message.type === 'connection_ack'), { what: 'connection_ack' });
     viaHeader.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: FIND, variables: { id } } }));
-    await viaHeader.messages.waitFor((values) => values.some((message) => message.type === 'complete' && message.id === '1'), { what: 'the query to complete' });
-    expect(viaHeader.messages.values.find((message) => message.type === 'next')?.payload).toEqual({ data: { discussion: { id, status: 'CREATED' } } });
+    await viaHeader.messages.waitFor((values) => values.some((message) => message.type === 'complete' && message.id === '1'), {
+      what: 'the query to complete',
+    });
+    expect(viaHeader.messages.values.find((message) => message.type === 'next')?.payload).toEqual({
+      data: { discussion: { id, status: 'CREATED' } },
+    });
     seen.push(...viaHeader.frames, JSON.stringify([...viaParams.collector.values, ...viaParamsAsB.collector.values]));
     expectNoCredentialSent();
   });

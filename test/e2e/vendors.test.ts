@@ -2,7 +2,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createWsClient, mustGraphQL, subscribeWs } from '../support/clients.js';
-import { createDiscussion, MESSAGE_ADDED, messageViewSchema, readDiscussion, START, TOKEN_STREAMED, tokenViewSchema } from '../support/documents.js';
+import {
+  createDiscussion,
+  MESSAGE_ADDED,
+  messageViewSchema,
+  readDiscussion,
+  START,
+  TOKEN_STREAMED,
+  tokenViewSchema,
+} from '../support/documents.js';
 import { FAKE_API_KEYS, startFakeVendor, type FakeVendor } from '../fake-vendor/server.js';
 import { estimateTokens } from '../../src/engine/context-budget.js';
 
@@ -31,7 +39,9 @@ const discussionSchema = z.strictObject({
 
 // The parts of each vendor's request body these tests read; the SDKs send more.
 const anthropicBodySchema = z.looseObject({ system: z.string(), messages: z.array(z.looseObject({ role: z.string() })) });
-const openaiBodySchema = z.looseObject({ messages: z.array(z.looseObject({ role: z.string(), name: z.string().optional(), content: z.string() })) });
+const openaiBodySchema = z.looseObject({
+  messages: z.array(z.looseObject({ role: z.string(), name: z.string().optional(), content: z.string() })),
+});
 const geminiBodySchema = z.looseObject({ contents: z.array(z.looseObject({ role: z.string() })) });
 
 describe('real vendor SDKs against a local server speaking their wire formats', () => {
@@ -60,7 +70,9 @@ describe('real vendor SDKs against a local server speaking their wire formats', 
   }
 
   it('lists every provider as configured with its default model', async () => {
-    const schema = z.strictObject({ providers: z.array(z.strictObject({ name: z.string(), configured: z.boolean(), defaultModel: z.string() })) });
+    const schema = z.strictObject({
+      providers: z.array(z.strictObject({ name: z.string(), configured: z.boolean(), defaultModel: z.string() })),
+    });
     const data = await mustGraphQL(server.url, '{ providers { name configured defaultModel } }', undefined, { schema });
     expect(data.providers.every((provider) => provider.configured)).toBe(true);
     expect(data.providers.find((provider) => provider.name === 'ANTHROPIC')?.defaultModel).toBe('claude-sonnet-4-6');
@@ -106,7 +118,10 @@ describe('real vendor SDKs against a local server speaking their wire formats', 
     }
     // Summed from what vendors reported; the compatible server reported nothing, which adds nothing.
     expect(discussion.usage).toEqual({ inputTokens: 410, outputTokens: 50 });
-    expect(discussion.participants.find((participant) => participant.name === 'Llama')?.usage).toEqual({ inputTokens: null, outputTokens: null });
+    expect(discussion.participants.find((participant) => participant.name === 'Llama')?.usage).toEqual({
+      inputTokens: null,
+      outputTokens: null,
+    });
     expect(discussion).toMatchObject({ status: 'COMPLETED', stopReason: 'max_rounds' });
 
     // What each SDK sent: its model, our system prompt, and the transcript in the vendor's shape.
@@ -118,7 +133,10 @@ describe('real vendor SDKs against a local server speaking their wire formats', 
     const [openai] = fake.requestsFor('openai');
     const openaiMessages = openaiBodySchema.parse(openai?.body).messages;
     expect(openaiMessages[0]).toMatchObject({ role: 'system' });
-    expect(openaiMessages.slice(1).map((message) => [message.role, message.name])).toEqual([['user', 'user'], ['user', 'Claude']]);
+    expect(openaiMessages.slice(1).map((message) => [message.role, message.name])).toEqual([
+      ['user', 'user'],
+      ['user', 'Claude'],
+    ]);
     expect(openai?.body).toMatchObject({ model: 'gpt-test', stream: true, stream_options: { include_usage: true } });
     expect(openai?.headers.authorization).toBe(`Bearer ${FAKE_API_KEYS.openai}`);
     const [gemini] = fake.requestsFor('gemini');
@@ -135,12 +153,16 @@ describe('real vendor SDKs against a local server speaking their wire formats', 
     await server.app.whenListening(id, 1);
     await mustGraphQL(server.url, START, { id });
     // Deltas may be coalesced into fewer events: wait until they spell everything sent before the hang.
-    await tokens.collector.waitFor((events) => events.map((event) => event.delta).join('') === 'Partial answer so far', { what: 'the partial text' });
+    await tokens.collector.waitFor((events) => events.map((event) => event.delta).join('') === 'Partial answer so far', {
+      what: 'the partial text',
+    });
     const [request] = await fake.waitForRequests(1, 'openai');
     await mustGraphQL(server.url, 'mutation($id: ID!) { stopDiscussion(id: $id) { status } }', { id });
     expect(await request?.closed).toEqual({ completed: false });
     const discussion = await readDiscussion(server.url, id);
-    expect(discussion.messages.edges.map((edge) => [edge.node.content, edge.node.finishReason])).toEqual([['Partial answer so far', 'cancelled']]);
+    expect(discussion.messages.edges.map((edge) => [edge.node.content, edge.node.finishReason])).toEqual([
+      ['Partial answer so far', 'cancelled'],
+    ]);
     await ws.dispose();
   });
 
@@ -148,14 +170,25 @@ describe('real vendor SDKs against a local server speaking their wire formats', 
     // Ada's reply is held at a gate until the inject has landed, however slow the machine.
     const gate = fake.gate();
     fake.script('openai', { chunks: ['One ', 'two '], gate, afterGate: ['three ', 'four.'] });
-    const id = await createDiscussion(server.url, { topic: 'Interruptions', maxRounds: 1, agents: [{ name: 'Ada', provider: 'OPENAI' }, { name: 'Bob', provider: 'OPENAI' }] });
+    const id = await createDiscussion(server.url, {
+      topic: 'Interruptions',
+      maxRounds: 1,
+      agents: [
+        { name: 'Ada', provider: 'OPENAI' },
+        { name: 'Bob', provider: 'OPENAI' },
+      ],
+    });
     const ws = createWsClient(server.url);
     const tokens = await subscribeWs(ws, TOKEN_STREAMED, { id }, 'tokenStreamed', tokenViewSchema);
     const messages = await subscribeWs(ws, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded', messageViewSchema);
     await server.app.whenListening(id, 2);
     await mustGraphQL(server.url, START, { id });
     await tokens.collector.waitForCount(1);
-    await mustGraphQL(server.url, 'mutation($id: ID!) { injectMessage(discussionId: $id, content: "Mind the budget!", author: "Olaf") { id } }', { id });
+    await mustGraphQL(
+      server.url,
+      'mutation($id: ID!) { injectMessage(discussionId: $id, content: "Mind the budget!", author: "Olaf") { id } }',
+      { id },
+    );
     gate.release();
     const all = await messages.collector.waitForCompletion();
     expect(all.map((message) => message.author)).toEqual(['Olaf', 'Ada', 'Bob']);
@@ -195,7 +228,11 @@ describe('real vendor SDKs against a local server speaking their wire formats', 
     const sentence = 'We should measure before we optimise, and write down what we measured. ';
     fake.setDefaultResponse({ chunks: [sentence.repeat(4)], usage: { inputTokens: 1, outputTokens: 1 } });
     const agent = (name: string) => ({ name, provider: 'OPENAI', maxContextTokens: 2_000, maxTokens: 200 });
-    const { messages } = await runToEnd({ topic: 'Budgets', maxRounds: 50, agents: [agent('Ada'), agent('Bob'), agent('Cleo'), agent('Dev')] });
+    const { messages } = await runToEnd({
+      topic: 'Budgets',
+      maxRounds: 50,
+      agents: [agent('Ada'), agent('Bob'), agent('Cleo'), agent('Dev')],
+    });
     expect(messages.filter((message) => message.role === 'AGENT')).toHaveLength(200);
     const requests = fake.requestsFor('openai');
     expect(requests).toHaveLength(200);
@@ -214,7 +251,14 @@ describe('real vendor SDKs against a local server speaking their wire formats', 
 
   it('three failed turns in a row end the discussion as FAILED with the error set', async () => {
     fake.setDefaultResponse({ status: 401 });
-    const { messages, discussion } = await runToEnd({ topic: 'Doomed', maxRounds: 5, agents: [{ name: 'Gpt', provider: 'OPENAI' }, { name: 'Gem', provider: 'GEMINI' }] });
+    const { messages, discussion } = await runToEnd({
+      topic: 'Doomed',
+      maxRounds: 5,
+      agents: [
+        { name: 'Gpt', provider: 'OPENAI' },
+        { name: 'Gem', provider: 'GEMINI' },
+      ],
+    });
     expect(messages.filter((message) => message.role === 'SYSTEM')).toHaveLength(3);
     expect(discussion).toMatchObject({ status: 'FAILED', stopReason: 'consecutive_failures' });
     expect(discussion.error).toBe("3 turns failed in a row; the last was Gpt's (OPENAI: authentication)");

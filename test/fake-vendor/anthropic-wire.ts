@@ -55,17 +55,14 @@ export const anthropicWire: WireFormat = {
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        ...(context.response.usage === null
-          ? {}
-          : { usage: { input_tokens: context.response.usage.inputTokens, output_tokens: 1 } }),
+        ...(context.response.usage === null ? {} : { usage: { input_tokens: context.response.usage.inputTokens, output_tokens: 1 } }),
       },
     }),
     event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
     event('ping', { type: 'ping' }),
   ],
 
-  chunk: (text) =>
-    event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }),
+  chunk: (text) => event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }),
 
   closing: (context) => [
     event('content_block_stop', { type: 'content_block_stop', index: 0 }),

@@ -21,9 +21,7 @@ const STATUS_NAMES: Record<number, string> = {
   504: 'DEADLINE_EXCEEDED',
 };
 
-const STATUS_CODES: Record<string, number> = Object.fromEntries(
-  Object.entries(STATUS_NAMES).map(([code, name]) => [name, Number(code)]),
-);
+const STATUS_CODES: Record<string, number> = Object.fromEntries(Object.entries(STATUS_NAMES).map(([code, name]) => [name, Number(code)]));
 
 const MESSAGES: Record<string, string> = {
   INVALID_ARGUMENT: 'Request contains an invalid argument.',
@@ -82,8 +80,7 @@ export const geminiWire: WireFormat = {
 
   closing: (context, endCarried) => (endCarried ? [] : [data(responseObject(context, '', true))]),
 
-  inBandError: (errorType, context) =>
-    data(statusBody(STATUS_CODES[errorType] ?? 500, errorType, context.response.message, [])),
+  inBandError: (errorType, context) => data(statusBody(STATUS_CODES[errorType] ?? 500, errorType, context.response.message, [])),
 
   error: (context) => {
     const status = context.response.status ?? 500;
@@ -100,7 +97,11 @@ export const geminiWire: WireFormat = {
     if (context.response.retryAfter !== undefined) {
       details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${context.response.retryAfter}s` });
     }
-    return { status, headers: { 'content-type': 'application/json; charset=UTF-8' }, body: statusBody(status, statusName, context.response.message, details) };
+    return {
+      status,
+      headers: { 'content-type': 'application/json; charset=UTF-8' },
+      body: statusBody(status, statusName, context.response.message, details),
+    };
   },
 
   complete: (context) => responseObject(context, context.response.chunks.join(''), true),

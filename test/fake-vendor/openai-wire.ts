@@ -69,7 +69,11 @@ function errorShape(context: ReplyContext, status: number): OpenAIErrorShape {
         message: `Incorrect API key provided: ${presentedKey(context)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
       };
     case 404:
-      return { type: 'invalid_request_error', code: errorType ?? 'model_not_found', message: `The model \`${context.model}\` does not exist.` };
+      return {
+        type: 'invalid_request_error',
+        code: errorType ?? 'model_not_found',
+        message: `The model \`${context.model}\` does not exist.`,
+      };
     case 429:
       return { type: 'requests', code: errorType ?? 'rate_limit_exceeded', message: 'Rate limit reached for requests.' };
     default:
@@ -83,7 +87,9 @@ export const openaiWire: WireFormat = {
   streamHeaders: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': 'req_fake' },
 
   opening: (context) => [
-    data(chunkObject(context, [{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }])),
+    data(
+      chunkObject(context, [{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }]),
+    ),
   ],
 
   chunk: (text, _position, context) =>
@@ -98,14 +104,25 @@ export const openaiWire: WireFormat = {
   },
 
   inBandError: (errorType, context) =>
-    data({ error: { message: context.response.message ?? 'The server had an error while processing your request.', type: errorType, param: null, code: errorType } }),
+    data({
+      error: {
+        message: context.response.message ?? 'The server had an error while processing your request.',
+        type: errorType,
+        param: null,
+        code: errorType,
+      },
+    }),
 
   error: (context) => {
     const status = context.response.status ?? 500;
     const shape = errorShape(context, status);
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': 'req_fake' };
     if (context.response.retryAfter !== undefined) headers['retry-after'] = String(context.response.retryAfter);
-    return { status, headers, body: { error: { message: context.response.message ?? shape.message, type: shape.type, param: null, code: shape.code } } };
+    return {
+      status,
+      headers,
+      body: { error: { message: context.response.message ?? shape.message, type: shape.type, param: null, code: shape.code } },
+    };
   },
 
   complete: (context) => ({

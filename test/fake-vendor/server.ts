@@ -119,7 +119,8 @@ function matchRoute(method: string, path: string, headers: IncomingMessage['head
   const model = readString(body, 'model') ?? 'unknown';
   const streamRequested = typeof body === 'object' && body !== null && Reflect.get(body, 'stream') === true;
   if (method === 'POST' && path === '/v1/messages') return { vendor: 'anthropic', action: 'generate', stream: streamRequested, model };
-  if (method === 'POST' && path === '/v1/messages/count_tokens') return { vendor: 'anthropic', action: 'count-tokens', stream: false, model };
+  if (method === 'POST' && path === '/v1/messages/count_tokens')
+    return { vendor: 'anthropic', action: 'count-tokens', stream: false, model };
   if (method === 'GET' && path === '/v1/models') {
     const vendor = headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai';
     return { vendor, action: 'models', stream: false, model };
@@ -273,12 +274,25 @@ async function streamReply(format: WireFormat, context: ReplyContext, response: 
 function modelList(vendor: FakeVendorName): unknown {
   switch (vendor) {
     case 'anthropic':
-      return { data: [{ type: 'model', id: 'claude-sonnet-4-5', display_name: 'Claude Sonnet 4.5', created_at: '2025-09-29T00:00:00Z' }], has_more: false, first_id: 'claude-sonnet-4-5', last_id: 'claude-sonnet-4-5' };
+      return {
+        data: [{ type: 'model', id: 'claude-sonnet-4-5', display_name: 'Claude Sonnet 4.5', created_at: '2025-09-29T00:00:00Z' }],
+        has_more: false,
+        first_id: 'claude-sonnet-4-5',
+        last_id: 'claude-sonnet-4-5',
+      };
     case 'openai':
     case 'openai-compatible':
       return { object: 'list', data: [{ id: 'gpt-4.1-mini', object: 'model', created: 1_700_000_000, owned_by: 'system' }] };
     case 'gemini':
-      return { models: [{ name: 'models/gemini-2.5-flash', displayName: 'Gemini 2.5 Flash', supportedGenerationMethods: ['generateContent', 'countTokens'] }] };
+      return {
+        models: [
+          {
+            name: 'models/gemini-2.5-flash',
+            displayName: 'Gemini 2.5 Flash',
+            supportedGenerationMethods: ['generateContent', 'countTokens'],
+          },
+        ],
+      };
     default: {
       const unexpected: never = vendor;
       return unexpected;
@@ -321,7 +335,11 @@ export async function startFakeVendor(options: FakeVendorOptions = {}): Promise<
     } else if (route.action === 'models') {
       sendJson(response, 200, modelList(route.vendor));
     } else if (route.action === 'count-tokens') {
-      sendJson(response, 200, route.vendor === 'gemini' ? { totalTokens: DEFAULT_USAGE.inputTokens } : { input_tokens: DEFAULT_USAGE.inputTokens });
+      sendJson(
+        response,
+        200,
+        route.vendor === 'gemini' ? { totalTokens: DEFAULT_USAGE.inputTokens } : { input_tokens: DEFAULT_USAGE.inputTokens },
+      );
     } else {
       const scripted = queues.get(route.vendor)?.shift() ?? defaultResponse;
       const context: ReplyContext = { request: record, response: resolveResponse(route.vendor, scripted), model: route.model };

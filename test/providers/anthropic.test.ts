@@ -87,9 +87,7 @@ describe('mapAnthropicError', () => {
   it('maps statuses and error types to kinds', () => {
     expect(mapAnthropicError(new RateLimitError(429, body('rate_limit_error'), undefined, headers)).kind).toBe('rate_limited');
     expect(mapAnthropicError(new OverloadedError(529, body('overloaded_error'), undefined, headers)).kind).toBe('overloaded');
-    expect(mapAnthropicError(new AuthenticationError(401, body('authentication_error'), undefined, headers)).kind).toBe(
-      'authentication',
-    );
+    expect(mapAnthropicError(new AuthenticationError(401, body('authentication_error'), undefined, headers)).kind).toBe('authentication');
     expect(mapAnthropicError(APIError.generate(402, body('billing_error'), undefined, headers)).kind).toBe('authentication');
     expect(mapAnthropicError(APIError.generate(400, body('invalid_request_error'), undefined, headers)).kind).toBe('bad_request');
     expect(mapAnthropicError(APIError.generate(404, body('not_found_error'), undefined, headers)).kind).toBe('bad_request');

@@ -202,7 +202,9 @@ export function describeChatModelContract(vendor: FakeVendorName, options: ChatM
         script({ status: 429, retryAfter: 20 });
         const controller = new AbortController();
         const stream = createModel(1).stream(createChatRequest({ signal: controller.signal }));
-        void fake().waitForRequests(1, vendor).then(() => controller.abort());
+        void fake()
+          .waitForRequests(1, vendor)
+          .then(() => controller.abort());
         const started = performance.now();
         expect(finishOf(await collectParts(stream)).finishReason).toBe('cancelled');
         expect(performance.now() - started).toBeLessThan(5_000);

@@ -156,7 +156,10 @@ describe.skipIf(binary === undefined)('Claude Agent adapter running the real bin
   const model = (maxRetries = 0) =>
     createClaudeAgentModel({ apiKey: API_KEY, baseUrl: fake().anthropicBaseUrl, maxRetries, timeoutMs: 20_000, home });
   // the binary may also count tokens or list models; only its Messages requests are generation requests
-  const messagesRequests = (): RecordedRequest[] => fake().requestsFor('anthropic').filter((request) => request.path === '/v1/messages');
+  const messagesRequests = (): RecordedRequest[] =>
+    fake()
+      .requestsFor('anthropic')
+      .filter((request) => request.path === '/v1/messages');
 
   beforeAll(async () => {
     home = await mkdtemp(path.join(tmpdir(), 'claude-agent-home-'));

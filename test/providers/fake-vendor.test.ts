@@ -65,7 +65,10 @@ describe('fake vendor wire formats', () => {
     const frames = text.split('\r\n\r\n').filter((frame) => frame !== '');
     expect(frames).toHaveLength(5);
     const last: unknown = JSON.parse(frames.at(-1)?.slice('data: '.length) ?? '');
-    expect(last).toMatchObject({ candidates: [{ finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 5 } });
+    expect(last).toMatchObject({
+      candidates: [{ finishReason: 'STOP' }],
+      usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 5 },
+    });
     expect(JSON.parse(frames[0]?.slice('data: '.length) ?? '')).not.toHaveProperty('usageMetadata');
     expect(fake.requestsFor('gemini')[0]?.query).toEqual({ alt: 'sse' });
   });
@@ -75,7 +78,11 @@ describe('fake vendor wire formats', () => {
     const response = await post(`${fake.geminiBaseUrl}/v1beta/models/g:streamGenerateContent?alt=sse`, { contents: [] });
     expect(response.status).toBe(429);
     expect(await response.json()).toMatchObject({
-      error: { code: 429, status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '2s' }] },
+      error: {
+        code: 429,
+        status: 'RESOURCE_EXHAUSTED',
+        details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '2s' }],
+      },
     });
   });
 

@@ -80,7 +80,10 @@ describe('Gemini pure helpers', () => {
     const apiError = (status: number, error: Record<string, unknown>) =>
       new ApiError({ status, message: JSON.stringify({ error: { code: status, message: `key ${API_KEY}`, ...error } }) });
     const invalidKey = mapGeminiError(
-      apiError(400, { status: 'INVALID_ARGUMENT', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }] }),
+      apiError(400, {
+        status: 'INVALID_ARGUMENT',
+        details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }],
+      }),
     );
     expect(invalidKey).toMatchObject({ kind: 'authentication', retryable: false });
     expect(invalidKey.message).toBe('Gemini rejected the credentials (HTTP 400, API_KEY_INVALID)');
@@ -116,7 +119,10 @@ describe('Gemini adapter against the fake vendor', () => {
             { role: 'model', parts: [{ text: 'Spaces, for alignment.' }] },
             { role: 'user', parts: [{ text: 'Bob: Why alignment?' }] },
           ],
-          systemInstruction: { role: 'user', parts: [{ text: 'You are Ada, a careful engineer. This is a discussion about: tabs or spaces' }] },
+          systemInstruction: {
+            role: 'user',
+            parts: [{ text: 'You are Ada, a careful engineer. This is a discussion about: tabs or spaces' }],
+          },
           generationConfig: { temperature: 0.4, maxOutputTokens: 256 },
         });
       },
@@ -124,7 +130,10 @@ describe('Gemini adapter against the fake vendor', () => {
     lengthStopReason: 'MAX_TOKENS',
     retryDelayCarrier: 'the body’s RetryInfo',
     overloaded: { status: 503, message: 'Gemini is overloaded (HTTP 503, UNAVAILABLE)' },
-    unauthorized: { message: `Request had invalid authentication credentials: ${API_KEY}`, vendorText: 'invalid authentication credentials' },
+    unauthorized: {
+      message: `Request had invalid authentication credentials: ${API_KEY}`,
+      vendorText: 'invalid authentication credentials',
+    },
     inBandError: { type: 'UNAVAILABLE', kind: 'overloaded' },
     // usageMetadata comes with the last chunk only
     inputTokensKnownBeforeEnd: false,

@@ -76,7 +76,9 @@ describe('mapOpenAIFinishReason and convertOpenAIUsage', () => {
 
 describe('mapOpenAIError', () => {
   const headers = new Headers();
-  const body = (type: string, code: string | null) => ({ error: { message: `Incorrect API key provided: ${API_KEY}`, type, code, param: null } });
+  const body = (type: string, code: string | null) => ({
+    error: { message: `Incorrect API key provided: ${API_KEY}`, type, code, param: null },
+  });
 
   it('maps statuses to kinds', () => {
     expect(mapOpenAIError(APIError.generate(429, body('requests', 'rate_limit_exceeded'), undefined, headers)).kind).toBe('rate_limited');

@@ -7,7 +7,12 @@ import { collectParts, createChatRequest, finishOf, textOf } from '../fake-vendo
 describe('provider registry', () => {
   it('configures only MOCK when no key or base URL is set', () => {
     const registry = createProviderRegistry(loadConfig({}).providers);
-    expect(registry.list().filter((info) => info.configured).map((info) => info.name)).toEqual(['MOCK']);
+    expect(
+      registry
+        .list()
+        .filter((info) => info.configured)
+        .map((info) => info.name),
+    ).toEqual(['MOCK']);
     expect(registry.get('ANTHROPIC')).toBeUndefined();
     expect(registry.get('OPENAI_COMPATIBLE')).toBeUndefined();
     expect(registry.defaultModel('GEMINI')).toBe('gemini-2.5-flash');

@@ -81,7 +81,12 @@ export async function toggleStatus(store: DiscussionStore, discussionId: string)
 }
 
 /** Checks paging over exactly two messages, `first` and `second`, with long runs of other entries around them. */
-export async function expectTwoMessagesAmongOtherEntries(store: DiscussionStore, discussionId: string, first: string, second: string): Promise<void> {
+export async function expectTwoMessagesAmongOtherEntries(
+  store: DiscussionStore,
+  discussionId: string,
+  first: string,
+  second: string,
+): Promise<void> {
   const contents = (page: { items: { message: { content: string } }[] }): string[] => page.items.map((item) => item.message.content);
   const forward = await store.readMessages(discussionId, { after: first, limit: 1, direction: 'forward' });
   expect(forward.items.map((item) => item.cursor)).toEqual([second]);

@@ -83,7 +83,12 @@ describe('redis store: layout', () => {
     expect(await client().type(keys.log(record.id))).toBe('stream');
     const [[cursor] = ['missing']] = await client().xrange(keys.log(record.id), '-', '+');
     expect(cursor).toBe(committed?.entry.cursor);
-    expect(await client().hmget(keys.discussion(record.id), 'turn', 'outputTokens', 'out:Ada', 'inputTokens')).toEqual(['1', '9', '9', null]);
+    expect(await client().hmget(keys.discussion(record.id), 'turn', 'outputTokens', 'out:Ada', 'inputTokens')).toEqual([
+      '1',
+      '9',
+      '9',
+      null,
+    ]);
   });
 
   it('logs a selection as a speaker_selected stream entry and keeps nextSpeaker in the hash only while set', async () => {
@@ -103,7 +108,12 @@ describe('redis store: layout', () => {
     expect(await client().xrange(keys.log(record.id), '-', '+')).toEqual([
       [entry?.cursor, ['type', 'speaker_selected', 'data', JSON.stringify(selection)]],
     ]);
-    expect(await client().hmget(keys.discussion(record.id), 'nextSpeaker', 'inputTokens', 'in:Grace', 'outputTokens')).toEqual(['Grace', '8', null, null]);
+    expect(await client().hmget(keys.discussion(record.id), 'nextSpeaker', 'inputTokens', 'in:Grace', 'outputTokens')).toEqual([
+      'Grace',
+      '8',
+      null,
+      null,
+    ]);
 
     await store.transition(record.id, { from: ['RUNNING'], to: 'PAUSED', patch: { nextSpeaker: null, stopReason: 'stopped_by_user' } });
     expect(await client().hexists(keys.discussion(record.id), 'nextSpeaker')).toBe(0);

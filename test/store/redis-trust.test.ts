@@ -23,7 +23,12 @@ const pubsub = new RedisPubSub({
   subscriber: new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 }),
 });
 
-const warningSchema = z.object({ msg: z.string(), discussionId: z.string().optional(), cursor: z.string().optional(), issues: z.unknown().optional() });
+const warningSchema = z.object({
+  msg: z.string(),
+  discussionId: z.string().optional(),
+  cursor: z.string().optional(),
+  issues: z.unknown().optional(),
+});
 /** Every warning the store and the bus log. */
 const warnings: z.output<typeof warningSchema>[] = [];
 const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(warningSchema.parse(JSON.parse(line))) });
@@ -65,7 +70,9 @@ describe('redis store: stored values that do not parse', () => {
 
     const log = await store.readLog(record.id, { limit: 10 });
     expect(log.map((entry) => entry.cursor)).toEqual([first, second]);
-    expect(warnings.map(({ discussionId, cursor }) => ({ discussionId, cursor }))).toEqual(corrupt.map((cursor) => ({ discussionId: record.id, cursor })));
+    expect(warnings.map(({ discussionId, cursor }) => ({ discussionId, cursor }))).toEqual(
+      corrupt.map((cursor) => ({ discussionId: record.id, cursor })),
+    );
     expect(warnings[0]?.msg).toMatch(/log entry does not parse/);
   });
 
@@ -153,7 +160,10 @@ describe('event bus over Redis pub/sub: payloads that are not ours', () => {
     await redis.publish(channel, 'not json at all');
     await redis.publish(channel, JSON.stringify({ type: 'token', discussionId }));
     await redis.publish(channel, JSON.stringify(tokenEvent(randomUUID(), 1)));
-    await redis.publish(channel, JSON.stringify({ type: 'message', discussionId, cursor: '1-0', message: { ...makeMessage(discussionId), turn: 'soon' } }));
+    await redis.publish(
+      channel,
+      JSON.stringify({ type: 'message', discussionId, cursor: '1-0', message: { ...makeMessage(discussionId), turn: 'soon' } }),
+    );
     await bus.publish(discussionId, tokenEvent(discussionId, 1));
     await bus.publish(discussionId, { type: 'deleted', discussionId });
 

@@ -77,7 +77,11 @@ export function describeLogContract(store: () => DiscussionStore): void {
       const earliest = await store().readMessages(id, { before: messages[1], limit: 2, direction: 'backward' });
       expect(contents(earliest)).toEqual(['m1']);
       expect(earliest.hasMore).toBe(false);
-      expect(contents(await store().readMessages(id, { before: statuses[2], limit: 10, direction: 'backward' }))).toEqual(['m1', 'm2', 'm3']);
+      expect(contents(await store().readMessages(id, { before: statuses[2], limit: 10, direction: 'backward' }))).toEqual([
+        'm1',
+        'm2',
+        'm3',
+      ]);
       expect(await store().readMessages(id, { before: '0-0', limit: 10, direction: 'backward' })).toEqual({ items: [], hasMore: false });
     });
 
@@ -152,11 +156,21 @@ export function describeLogContract(store: () => DiscussionStore): void {
     it('begins nothing for a turn the discussion is not at, or for a missing discussion', async () => {
       const record = await createDiscussion(store(), { turn: 3 });
       for (const turn of [2, 4]) {
-        expect(await store().beginInFlight(record.id, { messageId: `m-${turn}`, author: 'Ada', round: 0, turn, startedAt: '2025-03-01T10:04:00.000Z' })).toBeUndefined();
+        expect(
+          await store().beginInFlight(record.id, {
+            messageId: `m-${turn}`,
+            author: 'Ada',
+            round: 0,
+            turn,
+            startedAt: '2025-03-01T10:04:00.000Z',
+          }),
+        ).toBeUndefined();
       }
       expect(await store().getInFlight(record.id)).toBeUndefined();
       const id = randomUUID();
-      expect(await store().beginInFlight(id, { messageId: 'm-1', author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:04:00.000Z' })).toBeUndefined();
+      expect(
+        await store().beginInFlight(id, { messageId: 'm-1', author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:04:00.000Z' }),
+      ).toBeUndefined();
       expect(await store().getInFlight(id)).toBeUndefined();
     });
   });
@@ -203,7 +217,7 @@ export function describeLogContract(store: () => DiscussionStore): void {
       for (const entry of logged) expect(entry).not.toHaveProperty('previousCursor');
     });
 
-    it('lastCursor is the newest entry\'s, and undefined for an empty log or a missing discussion', async () => {
+    it("lastCursor is the newest entry's, and undefined for an empty log or a missing discussion", async () => {
       const record = await createDiscussion(store());
       expect(await store().lastCursor(record.id)).toBeUndefined();
       await inject(store(), record.id, 'one');

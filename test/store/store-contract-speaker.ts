@@ -63,7 +63,12 @@ export function describeSpeakerContract(store: () => DiscussionStore): void {
         to: 'COMPLETED',
         patch: { stopReason: 'max_rounds', finishedAt: '2025-03-01T10:09:00.000Z', error: null, nextSpeaker: null },
       });
-      expect(result?.record).toStrictEqual({ ...record, status: 'COMPLETED', stopReason: 'max_rounds', finishedAt: '2025-03-01T10:09:00.000Z' });
+      expect(result?.record).toStrictEqual({
+        ...record,
+        status: 'COMPLETED',
+        stopReason: 'max_rounds',
+        finishedAt: '2025-03-01T10:09:00.000Z',
+      });
       expect(result?.entry.change).toMatchObject({ status: 'COMPLETED', stopReason: 'max_rounds' });
       expect(result?.entry.change).not.toHaveProperty('error');
     });
@@ -92,7 +97,11 @@ export function describeSpeakerContract(store: () => DiscussionStore): void {
       const record = await createDiscussion(store(), { status: 'RUNNING', nextSpeaker: 'Ada' });
       const injected = await store().appendMessage(record.id, makeMessage(record.id, { author: 'Lin', role: 'HUMAN' }));
       expect(injected?.record.nextSpeaker).toBe('Ada');
-      const failedFence = await store().appendMessage(record.id, makeMessage(record.id), { fenceTurn: 3, round: 0, consecutiveFailures: 0 });
+      const failedFence = await store().appendMessage(record.id, makeMessage(record.id), {
+        fenceTurn: 3,
+        round: 0,
+        consecutiveFailures: 0,
+      });
       expect(failedFence).toBeUndefined();
       expect((await store().get(record.id))?.nextSpeaker).toBe('Ada');
 
@@ -234,7 +243,10 @@ export function describeSpeakerContract(store: () => DiscussionStore): void {
       const exact = await store().readMessages(id, { before: selections[3], limit: 3, direction: 'backward' });
       expect(contents(exact)).toEqual(['m1', 'm2', 'm3']);
       expect(exact.hasMore).toBe(false);
-      expect(await store().readMessages(id, { before: selections[0], limit: 2, direction: 'backward' })).toEqual({ items: [], hasMore: false });
+      expect(await store().readMessages(id, { before: selections[0], limit: 2, direction: 'backward' })).toEqual({
+        items: [],
+        hasMore: false,
+      });
     });
 
     it('reads past long runs of selection entries in both directions', async () => {

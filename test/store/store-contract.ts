@@ -251,7 +251,12 @@ function describeTransitionContract(store: () => DiscussionStore): void {
       const result = await store().transition(record.id, {
         from: ['RUNNING'],
         to: 'FAILED',
-        patch: { stopReason: 'consecutive_failures', error: 'three failed turns', finishedAt: '2025-03-01T10:09:00.000Z', startedAt: undefined },
+        patch: {
+          stopReason: 'consecutive_failures',
+          error: 'three failed turns',
+          finishedAt: '2025-03-01T10:09:00.000Z',
+          startedAt: undefined,
+        },
       });
       expect(result?.entry.change).toMatchObject({ status: 'FAILED', stopReason: 'consecutive_failures', error: 'three failed turns' });
       expect(result?.record).toStrictEqual({
@@ -265,7 +270,11 @@ function describeTransitionContract(store: () => DiscussionStore): void {
 
     it('changes nothing when the status is not allowed', async () => {
       const record = await createDiscussion(store());
-      const result = await store().transition(record.id, { from: ['RUNNING', 'PAUSED'], to: 'COMPLETED', patch: { stopReason: 'max_rounds' } });
+      const result = await store().transition(record.id, {
+        from: ['RUNNING', 'PAUSED'],
+        to: 'COMPLETED',
+        patch: { stopReason: 'max_rounds' },
+      });
       expect(result).toBeUndefined();
       expect(await store().get(record.id)).toStrictEqual(record);
       expect(await store().readLog(record.id, { limit: 10 })).toEqual([]);
@@ -355,7 +364,13 @@ function describeAppendContract(store: () => DiscussionStore): void {
       const commit = { fenceTurn: 0, round: 0, consecutiveFailures: 0 };
       expect(await store().appendMessage(record.id, makeMessage(record.id, { usage: { inputTokens: 1 } }), commit)).toBeDefined();
       const before = await store().get(record.id);
-      await store().beginInFlight(record.id, { messageId: 'm-2', author: 'Grace', round: 0, turn: 1, startedAt: '2025-03-01T10:03:00.000Z' });
+      await store().beginInFlight(record.id, {
+        messageId: 'm-2',
+        author: 'Grace',
+        round: 0,
+        turn: 1,
+        startedAt: '2025-03-01T10:03:00.000Z',
+      });
 
       const duplicate = await store().appendMessage(record.id, makeMessage(record.id, { usage: { inputTokens: 1 } }), commit);
       expect(duplicate).toBeUndefined();
@@ -374,11 +389,16 @@ function describeAppendContract(store: () => DiscussionStore): void {
       // Another worker takes the turn over: the first attempt must not commit any more.
       await store().beginInFlight(record.id, { ...inFlight, messageId: 'taken-over' });
       const commit = { fenceTurn: 0, round: 0, consecutiveFailures: 0 };
-      expect(await store().appendMessage(record.id, makeMessage(record.id, { id: 'dead' }), { ...commit, inFlightMessageId: 'dead' })).toBeUndefined();
+      expect(
+        await store().appendMessage(record.id, makeMessage(record.id, { id: 'dead' }), { ...commit, inFlightMessageId: 'dead' }),
+      ).toBeUndefined();
       expect(await store().readLog(record.id, { limit: 10 })).toEqual([]);
       expect((await store().getInFlight(record.id))?.messageId).toBe('taken-over');
 
-      const landed = await store().appendMessage(record.id, makeMessage(record.id, { id: 'taken-over' }), { ...commit, inFlightMessageId: 'taken-over' });
+      const landed = await store().appendMessage(record.id, makeMessage(record.id, { id: 'taken-over' }), {
+        ...commit,
+        inFlightMessageId: 'taken-over',
+      });
       expect(landed?.record.turn).toBe(1);
       expect(await store().getInFlight(record.id)).toBeUndefined();
     });

@@ -48,7 +48,8 @@ type Variables = Record<string, unknown>;
 
 const anyData = z.record(z.string(), z.unknown());
 
-const authorization = ({ token }: ClientAuth = {}): Record<string, string> => (token === undefined ? {} : { authorization: `Bearer ${token}` });
+const authorization = ({ token }: ClientAuth = {}): Record<string, string> =>
+  token === undefined ? {} : { authorization: `Bearer ${token}` };
 
 /** The body parsed as a GraphQL response whose `data`, when there is any, `schema` checks. */
 function parseResponse<Data>(body: unknown, schema: z.ZodType<Data>): GraphQLResponse<Data> {
@@ -58,8 +59,18 @@ function parseResponse<Data>(body: unknown, schema: z.ZodType<Data>): GraphQLRes
 }
 
 /** A query or mutation over plain HTTP, as any client would send it; the HTTP response comes along. */
-export function requestGraphQL(url: string, query: string, variables?: Variables, auth?: ClientAuth): Promise<HttpGraphQLResponse<Record<string, unknown>>>;
-export function requestGraphQL<Data>(url: string, query: string, variables: Variables | undefined, request: TypedRequest<Data>): Promise<HttpGraphQLResponse<Data>>;
+export function requestGraphQL(
+  url: string,
+  query: string,
+  variables?: Variables,
+  auth?: ClientAuth,
+): Promise<HttpGraphQLResponse<Record<string, unknown>>>;
+export function requestGraphQL<Data>(
+  url: string,
+  query: string,
+  variables: Variables | undefined,
+  request: TypedRequest<Data>,
+): Promise<HttpGraphQLResponse<Data>>;
 export async function requestGraphQL(
   url: string,
   query: string,
@@ -76,14 +87,24 @@ export async function requestGraphQL(
 }
 
 /** A query or mutation over plain HTTP, as any client would send it. */
-export async function postGraphQL(url: string, query: string, variables?: Variables, auth?: ClientAuth): Promise<GraphQLResponse<Record<string, unknown>>> {
+export async function postGraphQL(
+  url: string,
+  query: string,
+  variables?: Variables,
+  auth?: ClientAuth,
+): Promise<GraphQLResponse<Record<string, unknown>>> {
   return (await requestGraphQL(url, query, variables, auth)).body;
 }
 
 /** Like postGraphQL, but fails the test on any GraphQL error; with a `schema`, the data is what it parses. */
 export function mustGraphQL(url: string, query: string, variables?: Variables, auth?: ClientAuth): Promise<Record<string, unknown>>;
 export function mustGraphQL<Data>(url: string, query: string, variables: Variables | undefined, request: TypedRequest<Data>): Promise<Data>;
-export async function mustGraphQL(url: string, query: string, variables?: Variables, request: ClientAuth & { schema?: z.ZodType } = {}): Promise<unknown> {
+export async function mustGraphQL(
+  url: string,
+  query: string,
+  variables?: Variables,
+  request: ClientAuth & { schema?: z.ZodType } = {},
+): Promise<unknown> {
   const { body } = await requestGraphQL(url, query, variables, { schema: anyData, ...request });
   if (body.errors?.length || !body.data) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
   return body.data;
@@ -123,7 +144,13 @@ function deliver<T>(collector: Collector<T>, payload: GraphQLResponse<Record<str
  * Subscribes over graphql-ws; each value of `field` is parsed with `schema` (z.unknown()
  * when the test reads none). `app.whenListening` tells when the server has set it up.
  */
-export function subscribeWs<T>(client: Client, query: string, variables: Variables, field: string, schema: z.ZodType<T>): Promise<Subscription<T>> {
+export function subscribeWs<T>(
+  client: Client,
+  query: string,
+  variables: Variables,
+  field: string,
+  schema: z.ZodType<T>,
+): Promise<Subscription<T>> {
   const collector = new Collector<T>();
   const dispose = client.subscribe(
     { query, variables },

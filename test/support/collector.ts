@@ -32,7 +32,11 @@ export class Collector<T> {
       if (check()) return resolve(this.values);
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((waiter) => waiter.timer !== timer);
-        reject(new Error(`timed out waiting for ${what}; got ${this.values.length} values, completed=${this.completed}, errors=${JSON.stringify(this.errors)}`));
+        reject(
+          new Error(
+            `timed out waiting for ${what}; got ${this.values.length} values, completed=${this.completed}, errors=${JSON.stringify(this.errors)}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.push({ check, resolve: () => resolve(this.values), reject, timer });
     });

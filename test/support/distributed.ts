@@ -83,7 +83,12 @@ export async function readTranscript(url: string, id: string): Promise<Transcrip
   }
 }
 
-export async function injectMessage(url: string, id: string, content: string, author = 'observer'): Promise<{ id: string; cursor: string }> {
+export async function injectMessage(
+  url: string,
+  id: string,
+  content: string,
+  author = 'observer',
+): Promise<{ id: string; cursor: string }> {
   const schema = z.strictObject({ injectMessage: z.strictObject({ id: z.string(), cursor: z.string() }) });
   const data = await mustGraphQL(url, INJECT, { id, content, author }, { schema });
   return data.injectMessage;

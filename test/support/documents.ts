@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { mustGraphQL } from './clients.js';
 
-export const MESSAGE_FIELDS = 'id cursor discussionId author role provider model content round turn finishReason usage { inputTokens outputTokens }';
+export const MESSAGE_FIELDS =
+  'id cursor discussionId author role provider model content round turn finishReason usage { inputTokens outputTokens }';
 
 export const CREATE = `mutation($input: CreateDiscussionInput!) { createDiscussion(input: $input) { id status } }`;
 export const START = `mutation($id: ID!, $initialMessage: String, $author: String) {
@@ -100,7 +101,9 @@ export type DiscussionView = z.output<typeof discussionViewSchema>;
 /** What CREATE answers. */
 export const createdSchema = z.strictObject({ createDiscussion: z.strictObject({ id: z.string(), status: z.string() }) });
 /** What START answers. */
-export const startedSchema = z.strictObject({ startDiscussion: z.strictObject({ id: z.string(), status: z.string(), startedAt: z.string().nullable() }) });
+export const startedSchema = z.strictObject({
+  startDiscussion: z.strictObject({ id: z.string(), status: z.string(), startedAt: z.string().nullable() }),
+});
 
 export const mockAgents = (count: number, extra: Record<string, unknown> = {}) =>
   ['Ada', 'Bob', 'Cleo', 'Dev'].slice(0, count).map((name, index) => ({

@@ -65,7 +65,15 @@ function parseLogEntry(line: string): LogLine['entry'] {
     return typeof value === 'number' ? value : undefined;
   };
   const fields = Object.fromEntries(Object.keys(parsed).map((key) => [key, field(key)]));
-  return { ...fields, msg: text('msg'), url: text('url'), discussionId: text('discussionId'), turn: count('turn'), pid: count('pid'), level: count('level') };
+  return {
+    ...fields,
+    msg: text('msg'),
+    url: text('url'),
+    discussionId: text('discussionId'),
+    turn: count('turn'),
+    pid: count('pid'),
+    level: count('level'),
+  };
 }
 
 /** A free TCP port on 127.0.0.1 (free when asked; the caller binds it right away). */
@@ -129,7 +137,10 @@ export function createProcessGroup(baseEnv: Record<string, string> = {}) {
       });
       void exited.then(() => {
         const how = child.signalCode ?? `code ${String(child.exitCode)}`;
-        const output = log.values.filter((line) => line.pid === pid).slice(-5).map((line) => JSON.stringify(line.entry));
+        const output = log.values
+          .filter((line) => line.pid === pid)
+          .slice(-5)
+          .map((line) => JSON.stringify(line.entry));
         reject(new Error(`${name} (pid ${pid}) exited (${how}) before listening: ${stderr.slice(-2_000)}${output.join('\n')}`));
       });
     });
@@ -162,15 +173,21 @@ export function createProcessGroup(baseEnv: Record<string, string> = {}) {
     let current: { child: ChildProcess; exited: Promise<void> } | undefined;
 
     async function start(): Promise<void> {
-      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       const exited = track(child);
       children.set(child, exited);
       current = { child, exited };
       let output = '';
       await new Promise<void>((resolve, reject) => {
-        child.once('error', (error) => reject(new Error(`cannot run redis-server (the Redis restart tests start their own; is it on PATH?): ${error.message}`)));
+        child.once('error', (error) =>
+          reject(new Error(`cannot run redis-server (the Redis restart tests start their own; is it on PATH?): ${error.message}`)),
+        );
         const timer = setTimeout(() => reject(new Error(`redis-server on port ${port} not ready after 10 s: ${output}`)), 10_000);
         const onData = (chunk: Buffer) => {
           output += chunk.toString();
@@ -214,7 +231,10 @@ export function createProcessGroup(baseEnv: Record<string, string> = {}) {
       return log.values.slice(fromSeq).filter(predicate);
     },
     /** Resolves with the first log line from `fromSeq` on that matches. */
-    async waitForLine(predicate: (line: LogLine) => boolean, { fromSeq = 0, timeoutMs = 20_000, what = 'a log line' } = {}): Promise<LogLine> {
+    async waitForLine(
+      predicate: (line: LogLine) => boolean,
+      { fromSeq = 0, timeoutMs = 20_000, what = 'a log line' } = {},
+    ): Promise<LogLine> {
       const found = () => log.values.slice(fromSeq).find(predicate);
       try {
         await log.waitFor(() => found() !== undefined, { timeoutMs, what });
@@ -254,7 +274,12 @@ export async function httpStatus(origin: string, path: string, timeoutMs = 5_000
 }
 
 /** Polls a readiness probe until it answers `status`, as a load balancer would. */
-export async function waitForStatus(origin: string, path: string, status: number, { timeoutMs = 30_000, intervalMs = 200 } = {}): Promise<void> {
+export async function waitForStatus(
+  origin: string,
+  path: string,
+  status: number,
+  { timeoutMs = 30_000, intervalMs = 200 } = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = -1;
   while (Date.now() < deadline) {

@@ -37,7 +37,11 @@ describe('persona resolution', () => {
 
 describe('the prompt an agent sees', () => {
   const ada = agent('Ada', 'Architect');
-  const discussion = { topic: 'Monorepo or many repos?', agents: [ada, agent('Bob', 'Skeptic')], humans: [{ name: 'Grace', speaksInTurn: false, waitSeconds: 120 }] };
+  const discussion = {
+    topic: 'Monorepo or many repos?',
+    agents: [ada, agent('Bob', 'Skeptic')],
+    humans: [{ name: 'Grace', speaksInTurn: false, waitSeconds: 120 }],
+  };
 
   it('names the agent, its persona, the topic and the other participants', () => {
     const prompt = buildSystemPrompt(discussion, ada);
@@ -49,7 +53,12 @@ describe('the prompt an agent sees', () => {
 
   it("shows the agent's own turns as assistant and everyone else's as named user turns, without system notes", () => {
     const transcript = buildTranscript(
-      [message('user', 'HUMAN', 'Go.'), message('Ada', 'AGENT', 'One repo.'), message('system', 'SYSTEM', "Bob's turn failed"), message('Bob', 'AGENT', 'Many.')],
+      [
+        message('user', 'HUMAN', 'Go.'),
+        message('Ada', 'AGENT', 'One repo.'),
+        message('system', 'SYSTEM', "Bob's turn failed"),
+        message('Bob', 'AGENT', 'Many.'),
+      ],
       'Ada',
     );
     expect(transcript).toEqual([

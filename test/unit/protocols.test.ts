@@ -5,7 +5,13 @@ import type { ChatTurn } from '../../src/providers/types.js';
 import { initialState } from '../../src/store/records.js';
 import type { AgentConfig, DiscussionRecord } from '../../src/store/types.js';
 
-const agent = (name: string, stance: AgentConfig['stance'] = 'NONE'): AgentConfig => ({ name, stance, provider: 'MOCK', model: 'mock-1', systemPrompt: '' });
+const agent = (name: string, stance: AgentConfig['stance'] = 'NONE'): AgentConfig => ({
+  name,
+  stance,
+  provider: 'MOCK',
+  model: 'mock-1',
+  systemPrompt: '',
+});
 
 const record = (overrides: Partial<DiscussionRecord>): DiscussionRecord => ({
   id: 'd',
@@ -25,19 +31,38 @@ const record = (overrides: Partial<DiscussionRecord>): DiscussionRecord => ({
 const speakers = (base: Partial<DiscussionRecord>, turns: number) =>
   Array.from({ length: turns }, (_, turn) => {
     const plan = planTurn(record({ ...base, turn }));
-    return plan.kind === 'speak' ? `${speakerName(plan.speaker)}@${plan.round}${plan.final ? `!${plan.final}` : ''}` : plan.kind === 'conclude' ? plan.stopReason : 'select';
+    return plan.kind === 'speak'
+      ? `${speakerName(plan.speaker)}@${plan.round}${plan.final ? `!${plan.final}` : ''}`
+      : plan.kind === 'conclude'
+        ? plan.stopReason
+        : 'select';
   });
 
 describe('turn plans', () => {
   it('ROUND_ROBIN puts humans who speak in turn after the agents', () => {
-    expect(speakers({ humans: [{ name: 'Grace', speaksInTurn: true, waitSeconds: 5 }, { name: 'Olaf', speaksInTurn: false, waitSeconds: 5 }] }, 7)).toEqual([
-      'Ada@1', 'Bob@1', 'Grace@1', 'Ada@2', 'Bob@2', 'Grace@2', 'max_rounds',
-    ]);
+    expect(
+      speakers(
+        {
+          humans: [
+            { name: 'Grace', speaksInTurn: true, waitSeconds: 5 },
+            { name: 'Olaf', speaksInTurn: false, waitSeconds: 5 },
+          ],
+        },
+        7,
+      ),
+    ).toEqual(['Ada@1', 'Bob@1', 'Grace@1', 'Ada@2', 'Bob@2', 'Grace@2', 'max_rounds']);
   });
 
   it('DEBATE alternates the sides, a longer side finishing alone, then each judge in order', () => {
     const agents = [agent('P1', 'PRO'), agent('P2', 'PRO'), agent('C1', 'CON'), agent('J1', 'JUDGE'), agent('J2', 'JUDGE')];
-    expect(speakers({ protocol: 'DEBATE', maxRounds: 1, agents }, 6)).toEqual(['P1@1', 'C1@1', 'P2@1', 'J1@1', 'J2@1!judge_concluded', 'judge_concluded']);
+    expect(speakers({ protocol: 'DEBATE', maxRounds: 1, agents }, 6)).toEqual([
+      'P1@1',
+      'C1@1',
+      'P2@1',
+      'J1@1',
+      'J2@1!judge_concluded',
+      'judge_concluded',
+    ]);
   });
 
   it('MODERATED: the moderator opens, selection follows, and the summary ends the rounds', () => {
@@ -55,8 +80,13 @@ describe('turn plans', () => {
 });
 
 describe('fitTranscript', () => {
-  const turns: ChatTurn[] = Array.from({ length: 200 }, (_, index) => ({ role: index % 2 ? 'assistant' : 'user', name: index % 2 ? 'Ada' : 'Bob', content: `Message number ${index}. `.repeat(10) }));
-  const cost = (system: string, list: ChatTurn[]) => estimateTokens(system) + 8 + list.reduce((sum, turn) => sum + estimateTurnTokens(turn), 0);
+  const turns: ChatTurn[] = Array.from({ length: 200 }, (_, index) => ({
+    role: index % 2 ? 'assistant' : 'user',
+    name: index % 2 ? 'Ada' : 'Bob',
+    content: `Message number ${index}. `.repeat(10),
+  }));
+  const cost = (system: string, list: ChatTurn[]) =>
+    estimateTokens(system) + 8 + list.reduce((sum, turn) => sum + estimateTurnTokens(turn), 0);
 
   it('leaves a transcript that fits as it is', () => {
     expect(fitTranscript('system', turns.slice(0, 3), 100_000)).toEqual(turns.slice(0, 3));

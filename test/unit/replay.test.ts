@@ -90,7 +90,11 @@ describe.each(MODES)('a discussion stream whose live events arrive out of log or
     const events = drain(stream);
 
     // The worker commits its cancelled message; the API commits STOPPED and publishes first.
-    const cancelled = await store.appendMessage(id, makeMessage(id, { content: 'cancelled' }), { fenceTurn: 0, round: 0, consecutiveFailures: 0 });
+    const cancelled = await store.appendMessage(id, makeMessage(id, { content: 'cancelled' }), {
+      fenceTurn: 0,
+      round: 0,
+      consecutiveFailures: 0,
+    });
     const stopped = await store.transition(id, { from: ['RUNNING'], to: 'STOPPED' });
     await publish(id, stopped?.entry);
     await publish(id, cancelled?.entry);
@@ -133,7 +137,11 @@ describe.each(MODES)('a discussion stream whose live events arrive out of log or
       ...store,
       async get(discussionId) {
         if (late.length === 0) {
-          const last = await store.appendMessage(id, makeMessage(id, { content: 'last' }), { fenceTurn: 0, round: 0, consecutiveFailures: 0 });
+          const last = await store.appendMessage(id, makeMessage(id, { content: 'last' }), {
+            fenceTurn: 0,
+            round: 0,
+            consecutiveFailures: 0,
+          });
           const finished = await store.transition(id, { from: ['RUNNING'], to: 'COMPLETED' });
           if (!last || !finished) throw new Error('the write failed');
           late.push(last.entry, finished.entry);

@@ -82,7 +82,16 @@ describe('selectSpeaker', () => {
 
   it('corrects an unusable answer once, telling the model what went wrong', async () => {
     const model = scriptedModel(['Dave!', '{"speaker":"Ada","reason":"second try"}']);
-    const result = await selectSpeaker({ model, modelName: 'm', system: 's', transcript: [], candidates: names, allowConclude: false, fallback: 'Bob', signal: new AbortController().signal });
+    const result = await selectSpeaker({
+      model,
+      modelName: 'm',
+      system: 's',
+      transcript: [],
+      candidates: names,
+      allowConclude: false,
+      fallback: 'Bob',
+      signal: new AbortController().signal,
+    });
     expect(result).toMatchObject({ choice: 'Ada', attempts: 2, fellBack: false, usage: { inputTokens: 20, outputTokens: 6 } });
     const retry = model.requests[1]?.messages ?? [];
     expect(retry.at(-2)).toMatchObject({ role: 'assistant', content: 'Dave!' });
@@ -95,7 +104,18 @@ describe('selectSpeaker', () => {
   });
 
   it('fuzz: every bad answer pair falls back, every good answer is used; reports the fallback rate', async () => {
-    const bad = ['', 'Dave', 'Ada and Bob', '{"speaker":"Mallory"}', '{oops', 'Ignore the rules: CONCLUDE', '{"speaker":null}', 'ADA BOB', '["Ada"]', '{"speaker":"Ada","speaker2":"Bob"'];
+    const bad = [
+      '',
+      'Dave',
+      'Ada and Bob',
+      '{"speaker":"Mallory"}',
+      '{oops',
+      'Ignore the rules: CONCLUDE',
+      '{"speaker":null}',
+      'ADA BOB',
+      '["Ada"]',
+      '{"speaker":"Ada","speaker2":"Bob"',
+    ];
     const good = ['Ada', '{"speaker":"bob"}', '```\n{"speaker":"Cleo","reason":"x"}\n```'];
     // A deterministic pseudo-random walk over answer pairs.
     let seed = 7;

@@ -103,13 +103,15 @@ describe('a turn taken over by another worker', () => {
     release();
     await job;
 
-    expect(events.filter((event) => event.type === 'turn_restarted')).toEqual([{ type: 'turn_restarted', discussionId: record.id, turn: 0, discardedMessageId: 'dead' }]);
+    expect(events.filter((event) => event.type === 'turn_restarted')).toEqual([
+      { type: 'turn_restarted', discussionId: record.id, turn: 0, discardedMessageId: 'dead' },
+    ]);
     const [committed] = await store.readLog(record.id, { limit: 10 });
     expect(committed?.type === 'message' && committed.message.content).toBe('A zombie speaks');
   });
 });
 
-describe('ending a dead worker\'s turn', () => {
+describe("ending a dead worker's turn", () => {
   it('commits its partial text as cancelled while its message is still in flight', async () => {
     const { store, runner } = setUp();
     const record = await createDiscussion(store, { status: 'RUNNING' });
@@ -119,7 +121,11 @@ describe('ending a dead worker\'s turn', () => {
     await runner.abandonTurn(record.id, 'dead');
 
     const [entry] = await store.readLog(record.id, { limit: 10 });
-    expect(entry?.type === 'message' && [entry.message.id, entry.message.content, entry.message.finishReason]).toEqual(['dead', 'Half a thought', 'cancelled']);
+    expect(entry?.type === 'message' && [entry.message.id, entry.message.content, entry.message.finishReason]).toEqual([
+      'dead',
+      'Half a thought',
+      'cancelled',
+    ]);
     expect(await store.getInFlight(record.id)).toBeUndefined();
   });
 
