@@ -1,23 +1,5 @@
-// The Redis store. Layout (every key prefixed with `keyPrefix`):
-//
-//   disc:{ID}                 hash: config (JSON of DiscussionConfig), owner, createdAt, status,
-//                             turn, round, messageCount, failures, inputTokens/outputTokens (only
-//                             once reported), in:<agent>/out:<agent>, stopReason, error,
-//                             startedAt, finishedAt, nextSpeaker (each only while set)
-//   disc:{ID}:log             stream of `type` (message | status | speaker_selected) and `data`
-//                             (JSON); the entry id is the cursor
-//   disc:{ID}:inflight        hash: the in-flight message's metadata
-//   disc:{ID}:inflight:text   string: its text so far, grown by APPEND
-//   owner:{OWNER}:discussions sorted set: member = id, score = createdAt in ms
-//   owner:{OWNER}:running     set: ids counted against the owner's running limit (see admitRunning)
-//   discussions:all           sorted set: every discussion, like the owner index (an admin's list)
-//   discussions:active        set: ids of discussions that have begun and not ended (for recovery)
-//
-// A discussion's keys share the `{ID}` hash tag, so its multi-key scripts stay
-// in one cluster slot. The owner index lives in the owner's slot: `create` and
-// `delete` write it in a second command after the discussion's script (no
-// script may span two slots), and `list` skips an index entry whose
-// discussion is gone, so a crash between the two steps never shows a ghost.
+// The Redis store: see redis-keys.ts for its layout, redis-scripts.ts for its
+// atomic steps and redis-codec.ts for what it writes and parses back.
 
 import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
@@ -52,6 +34,7 @@ import {
   runScript,
   transitionScript,
 } from './redis-scripts.js';
+import { createRedisKeys } from './redis-keys.js';
 import { compareCursors } from './types.js';
 import type { DiscussionRecord, DiscussionStore, LogEntry, MessageRecord, Page } from './types.js';
 
@@ -62,31 +45,7 @@ const OTHER_ENTRY_SLACK = 16;
 
 type MessageEntry = Extract<LogEntry, { type: 'message' }>;
 
-export interface RedisKeys {
-  discussion(id: string): string;
-  log(id: string): string;
-  inFlight(id: string): string;
-  inFlightText(id: string): string;
-  ownerIndex(owner: string): string;
-  /** Every discussion, newest last, for an admin's list; written like the owner index. */
-  allIndex(): string;
-  ownerRunning(owner: string): string;
-  /** The set of discussions that have begun and not ended; in its own slot, written after each transition. */
-  active(): string;
-}
-
-export function createRedisKeys(keyPrefix = ''): RedisKeys {
-  return {
-    discussion: (id) => `${keyPrefix}disc:{${id}}`,
-    log: (id) => `${keyPrefix}disc:{${id}}:log`,
-    inFlight: (id) => `${keyPrefix}disc:{${id}}:inflight`,
-    inFlightText: (id) => `${keyPrefix}disc:{${id}}:inflight:text`,
-    ownerIndex: (owner) => `${keyPrefix}owner:{${owner}}:discussions`,
-    allIndex: () => `${keyPrefix}discussions:all`,
-    ownerRunning: (owner) => `${keyPrefix}owner:{${owner}}:running`,
-    active: () => `${keyPrefix}discussions:active`,
-  };
-}
+export { createRedisKeys, type RedisKeys } from './redis-keys.js';
 
 /**
  * A store on an ioredis client the caller owns: `close()` releases nothing and
