@@ -65,7 +65,7 @@ export function createGraphQLServer({
     landingPage: false,
     maskedErrors: { maskError },
     maxRequestBodySize: config.limits.maxBodyBytes,
-    // No CORS headers at all unless origins are listed; a listed origin is named, never echoed, and no credentials are allowed.
+    // No CORS headers at all unless origins are listed; an unlisted origin is never echoed, and credentials are never allowed.
     cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins, credentials: false } : false,
     plugins: [
       useReadinessCheck({ endpoint: READY_PATH, check: isReady }),
