@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { DocumentNode, ExecutionArgs, GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { CloseCode, type OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -10,6 +10,7 @@ import type { Identity } from '../auth/identity.js';
 import { DomainError } from '../engine/errors.js';
 import type { GraphQLContext } from '../schema/builder.js';
 import { isGraphQLError, normalizeClientError, toGraphQLError } from '../schema/errors.js';
+import { isHostAllowed, isOriginAllowed } from './origin-policy.js';
 
 export interface GraphQLWsOptions {
   server: Server;
@@ -19,6 +20,10 @@ export interface GraphQLWsOptions {
   logger: Logger;
   maxPayloadBytes: number;
   maxSubscriptionsPerSocket: number;
+  /** Browser origins allowed besides this host's own (CORS_ORIGINS). */
+  corsOrigins: readonly string[];
+  /** Anonymous on loopback: refuse upgrades addressed to any other host name (DNS rebinding). */
+  loopbackHostOnly: boolean;
 }
 
 /** What the socket learned at connection_init. */
@@ -104,9 +109,17 @@ export function createGraphQLWsServer({
   logger,
   maxPayloadBytes,
   maxSubscriptionsPerSocket,
+  corsOrigins,
+  loopbackHostOnly,
 }: GraphQLWsOptions) {
   // ws closes a socket that sends a larger frame with 1009 (message too big).
-  const sockets = new WebSocketServer({ server, path, maxPayload: maxPayloadBytes });
+  const sockets = new WebSocketServer({
+    server,
+    path,
+    maxPayload: maxPayloadBytes,
+    verifyClient: ({ req }: { req: IncomingMessage }) =>
+      isOriginAllowed(req.headers.origin, req.headers.host, corsOrigins) && (!loopbackHostOnly || isHostAllowed(req.headers.host)),
+  });
   const extras = new WeakMap<object, SocketExtra>();
 
   const graphqlWs = useServer(

@@ -5,8 +5,11 @@ import type { Plugin } from 'graphql-yoga';
 import type { LimitsConfig } from '../config.js';
 import { normalizeClientError } from '../schema/errors.js';
 
-/** Headers a browser cannot send cross-origin without a CORS preflight: a request with one is not a CSRF. */
-export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'authorization'];
+/**
+ * A header a browser cannot send cross-origin without a CORS preflight: a form or GET request with it is not a CSRF.
+ * Not `Authorization`: a browser attaches ambient Basic credentials (a proxy's) to a cross-site form post by itself.
+ */
+export const CSRF_HEADERS = ['x-graphql-yoga-csrf'];
 
 /**
  * Depth, aliases, tokens, directives and cost (graphql-armor, on parse and

@@ -12,6 +12,7 @@ import { describeClientError, isClientError, maskError } from '../schema/errors.
 import { GRAPHIQL_EXAMPLE } from '../schema/graphiql-example.js';
 import { schema } from '../schema/index.js';
 import { createGraphQLWsServer } from './graphql-ws.js';
+import { useLoopbackHostOnly } from './origin-policy.js';
 import { securityPlugins } from './security-plugins.js';
 import { useBearerAuth } from './use-bearer-auth.js';
 import { useInputHygiene } from './use-input-hygiene.js';
@@ -45,6 +46,8 @@ export function createGraphQLServer({
   isReady: () => Promise<boolean>;
 }): HttpServer {
   const authenticator = createAuthenticator(config.auth, logger);
+  // Anonymous without ALLOW_ANONYMOUS listens on loopback only, and must be addressed as loopback too.
+  const loopbackHostOnly = !authenticator.required && !config.auth.allowAnonymous;
   const bearerAuth = useBearerAuth({ authenticator, logger });
   const context = ({ request, identity }: { request: Request; identity?: Identity }): GraphQLContext => ({
     // graphql-ws authenticated the socket at connection_init; HTTP requests were authenticated before parsing.
@@ -68,6 +71,7 @@ export function createGraphQLServer({
     // No CORS headers at all unless origins are listed; an unlisted origin is never echoed, and credentials are never allowed.
     cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins, credentials: false } : false,
     plugins: [
+      ...(loopbackHostOnly ? [useLoopbackHostOnly()] : []),
       useReadinessCheck({ endpoint: READY_PATH, check: isReady }),
       bearerAuth.plugin,
       ...securityPlugins({ limits: config.limits, introspection: config.introspection }),
@@ -94,6 +98,8 @@ export function createGraphQLServer({
     logger,
     maxPayloadBytes: config.limits.maxBodyBytes,
     maxSubscriptionsPerSocket: config.limits.maxSubscriptionsPerSocket,
+    corsOrigins: config.corsOrigins,
+    loopbackHostOnly,
   });
   return { server, closeSubscriptions: async () => await graphqlWs.dispose() };
 }

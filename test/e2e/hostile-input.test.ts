@@ -3,6 +3,7 @@
 // leaks, nothing is logged as the server's error, and the server still answers
 // a normal query afterwards.
 
+import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { z } from 'zod';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createWsClient, graphQLResponseSchema, requestGraphQL, subscribeSse, subscribeWs } from '../support/clients.js';
 import { CREATE, createdSchema, MESSAGE_ADDED, messageViewSchema, mockAgents } from '../support/documents.js';
-import { rawSocket } from '../support/raw-ws.js';
+import { rawSocket, upgradeRefusal } from '../support/raw-ws.js';
 
 const TOKEN = 'tok-hostile-aaaaaaaaaaaa';
 const AUTH = { token: TOKEN };
@@ -179,6 +180,38 @@ describe('hostile input', () => {
     expect(answers[0]?.body.errors?.[0]?.message).toBe('id: is longer than 200 characters');
   });
 
+  it('never repeats a bad variable’s value, whose keys graphql-js prints unquoted', async () => {
+    const input = {
+      topic: 'x',
+      agents: [],
+      [`k${'q'.repeat(300)}`]: 1,
+      ...Object.fromEntries(Array.from({ length: 50 }, (_, index) => [`f${index}`, 'w'.repeat(90)])),
+    };
+    const { body } = await requestGraphQL(server.url, CREATE, { input }, AUTH);
+    expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const text = JSON.stringify(body);
+    expect(text).not.toContain('q'.repeat(101));
+    expect(text).not.toContain('w'.repeat(90));
+    expect(body.errors?.[0]?.message).toMatch(/not repeated/);
+  });
+
+  it('refuses a cross-site form post even when the browser adds ambient Authorization', async () => {
+    // A proxy's Basic credentials go with any form post; only a custom header proves a preflight.
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${TOKEN}` },
+      body: `query=${encodeURIComponent('mutation { deleteDiscussion(id: "x") }')}`,
+    });
+    expect(response.status).toBe(403);
+  });
+
+  it('refuses a WebSocket upgrade from a foreign page, and takes one from a listed origin or none', async () => {
+    expect(await upgradeRefusal(server.url, { origin: 'https://evil.example' })).toBe(401);
+    const listed = await rawSocket(server.url, { origin: ALLOWED_ORIGIN });
+    await listed.init({ authorization: `Bearer ${TOKEN}` });
+    listed.close();
+  });
+
   it('refuses a garbage discussions cursor like a garbage messages cursor', async () => {
     const { body } = await requestGraphQL(server.url, '{ discussions(after: "garbage") { edges { cursor } } }', undefined, AUTH);
     expect(body.errors?.[0]).toMatchObject({
@@ -289,6 +322,40 @@ describe('hostile input', () => {
     expect(message?.content).toBe('after the bad one');
     good.close();
     await client.dispose();
+  });
+});
+
+describe('anonymous on loopback', () => {
+  let server: TestApp;
+  beforeAll(async () => {
+    server = await startTestApp();
+  });
+  afterAll(() => server.close());
+
+  it('answers only requests addressed to a loopback host, so a rebound DNS name reaches nothing', async () => {
+    const { port } = new URL(server.url);
+    const asLoopback = await requestGraphQL(server.url, PROVIDERS);
+    expect(asLoopback.status).toBe(200);
+    const rebound = await new Promise<number | undefined>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/graphql',
+          method: 'POST',
+          headers: { host: `attacker.example:${port}`, 'content-type': 'application/json' },
+        },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode);
+        },
+      );
+      request.once('error', reject);
+      request.end(JSON.stringify({ query: PROVIDERS }));
+    });
+    expect(rebound).toBe(403);
+    expect(await upgradeRefusal(server.url, { host: `attacker.example:${port}` })).toBe(401);
+    expect(await upgradeRefusal(server.url, {})).toBeUndefined();
   });
 });
 

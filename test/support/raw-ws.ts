@@ -50,3 +50,20 @@ export async function rawSocket(httpUrl: string, headers: Record<string, string>
     close: () => socket.close(),
   };
 }
+
+/** The HTTP status a WebSocket upgrade is refused with, or undefined when the socket opens (then it is closed). */
+export function upgradeRefusal(httpUrl: string, headers: Record<string, string>): Promise<number | undefined> {
+  const socket = new WebSocket(httpUrl.replace(/^http/, 'ws'), 'graphql-transport-ws', { headers });
+  return new Promise((resolve, reject) => {
+    socket.once('unexpected-response', (request, response) => {
+      resolve(response.statusCode);
+      request.destroy();
+    });
+    socket.once('open', () => {
+      resolve(undefined);
+      socket.close();
+    });
+    // After a refusal, ws reports the aborted handshake as an error: expected, not a failure.
+    socket.on('error', (error) => reject(error));
+  });
+}
