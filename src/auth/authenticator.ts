@@ -60,6 +60,8 @@ function describeJwtFailure(error: unknown): string {
 export function createAuthenticator(config: AuthConfig, logger: Logger): Authenticator {
   const statics = config.tokens.map((entry) => ({ digest: digest(entry.token), identity: { owner: entry.owner, admin: entry.admin } }));
   const jwt = config.jwt;
+  if (jwt && jwt.audience === undefined)
+    logger.warn('AUTH_JWT_AUDIENCE is not set: any token of that JWKS is accepted, and none makes an admin');
   const jwks = jwt
     ? createRemoteJWKSet(new URL(jwt.jwksUrl), { timeoutDuration: JWKS_TIMEOUT_MS, cooldownDuration: JWKS_COOLDOWN_MS })
     : undefined;
@@ -84,7 +86,9 @@ export function createAuthenticator(config: AuthConfig, logger: Logger): Authent
       if (typeof owner !== 'string' || !OWNER_SHAPE.test(owner)) {
         return { ok: false, reason: `claim ${jwt.ownerClaim} is missing or not a usable owner` };
       }
-      return { ok: true, identity: { owner, admin: hasAdminRole(payload) } };
+      // Without an audience check, a token the same identity provider issued for another application would do: its
+      // `admin` role must not make an operator here.
+      return { ok: true, identity: { owner, admin: jwt.audience !== undefined && hasAdminRole(payload) } };
     } catch (error) {
       // The operator's problem, not the caller's: say so once per failure, above the per-request info line.
       if (isJwksFailure(error)) logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'JWKS unavailable');

@@ -263,6 +263,12 @@ describe('JWTs verified against a JWKS', () => {
     expect(await createJwtAuthenticator().authenticate(bearer(token))).toEqual({ ok: true, identity: { owner: 'carol', admin } });
   });
 
+  it('makes no admin of a role claim when no audience is checked: the token may be for another application', async () => {
+    const authenticator = createJwtAuthenticator({ audience: undefined });
+    const token = await sign(keyA, { sub: 'mallory', roles: ['admin'] }, { audience: 'some-other-app' });
+    expect(await authenticator.authenticate(bearer(token))).toEqual({ ok: true, identity: { owner: 'mallory', admin: false } });
+  });
+
   it('accepts any issuer and audience when none is configured', async () => {
     const authenticator = createJwtAuthenticator({ issuer: undefined, audience: undefined });
     const token = await sign(keyA, { sub: 'dave' }, { issuer: 'https://elsewhere.test', audience: 'anything' });
