@@ -57,10 +57,14 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
   }
 
   async function runTurn(record: DiscussionRecord, controller: AbortController) {
-    const history = await readAllMessages(record.id);
+    // Limits first: a discussion that ends here need not read its transcript.
     const limit = checkLimits(record) ?? (await ownerBudgetSpent(record));
-    let plan: TurnPlan | undefined =
-      limit === undefined ? planTurn(record, previousSpeaker(record, history)) : { kind: 'conclude', stopReason: limit };
+    if (limit !== undefined) {
+      await conclude(record, 'COMPLETED', limit);
+      return;
+    }
+    const history = await readAllMessages(record.id);
+    let plan: TurnPlan | undefined = planTurn(record, previousSpeaker(record, history));
     if (plan.kind === 'select') {
       plan = await speakerSelector.select(record, plan, history, controller.signal);
       // The pick took a model call: the discussion may have been paused or stopped meanwhile.

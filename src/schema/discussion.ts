@@ -1,6 +1,6 @@
 import type { DiscussionRecord, InFlightRecord } from '../store/types.js';
 import { filterMap } from '../events/filter-map.js';
-import { badInput } from '../engine/errors.js';
+import { badInput, notFound } from '../engine/errors.js';
 import { DEFAULT_PAGE, MAX_PAGE } from '../engine/message-paging.js';
 import { DEFAULTS, LIMITS } from '../engine/validation.js';
 import { builder } from './builder.js';
@@ -219,7 +219,8 @@ builder.subscriptionField('discussionUpdated', (t) =>
     },
     resolve: async (discussionId, _args, context) => {
       const discussion = await context.discussions.get(discussionId);
-      if (!discussion) throw new Error(`discussion ${discussionId} vanished`);
+      // Deleted between the event and this read: the caller's mistake to race, not the server's error.
+      if (!discussion) throw notFound('Discussion', discussionId);
       return discussion;
     },
   }),

@@ -22,11 +22,21 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, 
 const MAX_ECHO = 100;
 const QUOTED = /"((?:[^"\\]|\\.)*)"/g;
 
-/** Cuts every quoted piece of a message to MAX_ECHO characters: parser and validator messages quote the client's input. */
+/** graphql-js prints a bad variable's whole value, keys unquoted: `Variable "$x" got invalid value { … } at "x.y"; reason`. */
+const INVALID_VALUE = /(got invalid value )[\s\S]*?((?: at "[^"]*")?; [^;]*)$/;
+/** A safety net for anything else that repeats input without quotes. */
+const MAX_MESSAGE = 400;
+
+/**
+ * Bounds what a message repeats of the client's input: a bad variable's printed
+ * value is left out, every quoted piece is cut to MAX_ECHO characters, and the
+ * whole message to MAX_MESSAGE.
+ */
 export function limitEcho(message: string): string {
-  return message.replace(QUOTED, (whole, inner: string) =>
-    [...inner].length > MAX_ECHO ? `"${[...inner].slice(0, MAX_ECHO).join('')}…"` : whole,
-  );
+  const bounded = message
+    .replace(INVALID_VALUE, '$1(not repeated)$2')
+    .replace(QUOTED, (whole, inner: string) => ([...inner].length > MAX_ECHO ? `"${[...inner].slice(0, MAX_ECHO).join('')}…"` : whole));
+  return bounded.length > MAX_MESSAGE ? `${bounded.slice(0, MAX_MESSAGE)}…` : bounded;
 }
 
 function codeForStatus(status: number | undefined): ErrorCode {
