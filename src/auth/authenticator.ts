@@ -61,7 +61,7 @@ export function createAuthenticator(config: AuthConfig, logger: Logger): Authent
   const statics = config.tokens.map((entry) => ({ digest: digest(entry.token), identity: { owner: entry.owner, admin: entry.admin } }));
   const jwt = config.jwt;
   if (jwt && jwt.audience === undefined)
-    logger.warn('AUTH_JWT_AUDIENCE is not set: any token of that JWKS is accepted, and none makes an admin');
+    logger.warn('AUTH_JWT_AUDIENCE is not set, so every token of that JWKS is accepted and none makes an admin');
   const jwks = jwt
     ? createRemoteJWKSet(new URL(jwt.jwksUrl), { timeoutDuration: JWKS_TIMEOUT_MS, cooldownDuration: JWKS_COOLDOWN_MS })
     : undefined;

@@ -2,7 +2,7 @@ import type { Plugin } from 'graphql-yoga';
 import { isLoopbackHost } from '../auth/identity.js';
 
 /**
- * Browsers apply neither CORS nor CSRF rules to a WebSocket upgrade: any page
+ * Browsers apply neither CORS nor CSRF rules to a WebSocket upgrade, so any page
  * could open one. A browser always sends Origin, so an upgrade whose Origin is
  * neither this host nor a listed CORS origin is refused; clients that are not
  * browsers send none and pass.

@@ -166,27 +166,17 @@ describe('two API replicas and a worker, as separate processes on one Redis', ()
       const transcript = await readTranscript(urlA, id);
       expect(transcript.status).toBe('STOPPED');
       expect(transcript.inFlight).toBeNull();
-      expect(
-        transcript.messages.map(({ id: messageId, cursor, author, role, content, turn, finishReason }) => ({
-          messageId,
-          cursor,
-          author,
-          role,
-          content,
-          turn,
-          finishReason,
-        })),
-      ).toEqual(
-        received.map(({ id: messageId, cursor, author, role, content, turn, finishReason }) => ({
-          messageId,
-          cursor,
-          author,
-          role,
-          content,
-          turn,
-          finishReason,
-        })),
-      );
+      // What identifies a committed message and its content, from either side.
+      const view = ({ id: messageId, cursor, author, role, content, turn, finishReason }: (typeof received)[number]) => ({
+        messageId,
+        cursor,
+        author,
+        role,
+        content,
+        turn,
+        finishReason,
+      });
+      expect(transcript.messages.map(view)).toEqual(received.map(view));
 
       // Only the worker ran turns (every process logs at debug, where a turn's start is logged).
       const starters = new Set(group.log.values.filter(isTurnStarted(id)).map((line) => line.process));
