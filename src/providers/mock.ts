@@ -6,9 +6,38 @@ export interface MockOptions {
   tokenDelayMs: number;
 }
 
-/** Rough token count of a text: words and punctuation marks, as a tokenizer would see them. */
+const TOKEN_PATTERN = /[\p{L}\p{N}_']+|[^\s\p{L}\p{N}_']/gu;
+
+/** ASCII letters, digits, `_` and `'`: the characters a word is made of. */
+function isAsciiWordCode(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code === 39;
+}
+
+/** ASCII whitespace as `\s` sees it: space, tab, line feed, vertical tab, form feed, carriage return. */
+function isAsciiSpaceCode(code: number): boolean {
+  return code === 32 || (code >= 9 && code <= 13);
+}
+
+/**
+ * Rough token count of a text: words and punctuation marks, as a tokenizer
+ * would see them. ASCII text is scanned by hand (the Unicode regex cost more
+ * than a real vendor's HTTP parsing); other scripts go through the regex.
+ */
 export function countTokens(text: string): number {
-  return text.match(/[\p{L}\p{N}_']+|[^\s\p{L}\p{N}_']/gu)?.length ?? 0;
+  let count = 0;
+  let inWord = false;
+  for (let position = 0; position < text.length; position++) {
+    const code = text.charCodeAt(position);
+    if (code > 127) return text.match(TOKEN_PATTERN)?.length ?? 0;
+    if (isAsciiWordCode(code)) {
+      if (!inWord) count += 1;
+      inWord = true;
+    } else {
+      inWord = false;
+      if (!isAsciiSpaceCode(code)) count += 1;
+    }
+  }
+  return count;
 }
 
 /** FNV-1a: a small stable hash so the same prompt always gets the same reply. */
@@ -105,20 +134,22 @@ export function createMockModel({ tokenDelayMs }: MockOptions): ChatModel {
       const inputTokens = countTokens(seen);
       const chunks = reply.match(/\S+\s*/g) ?? [];
       const limit = request.maxTokens;
-      let written = '';
+      // Chunks split at whitespace, so their token counts add up to the reply's.
+      let outputTokens = 0;
       for (const chunk of chunks) {
         if (request.signal.aborted) break;
-        if (limit !== undefined && countTokens(written + chunk) > limit) {
-          yield { type: 'finish', finishReason: 'length', usage: { inputTokens, outputTokens: countTokens(written) } };
+        const chunkTokens = countTokens(chunk);
+        if (limit !== undefined && outputTokens + chunkTokens > limit) {
+          yield { type: 'finish', finishReason: 'length', usage: { inputTokens, outputTokens } };
           return;
         }
         if (tokenDelayMs > 0) await sleep(tokenDelayMs, request.signal);
         if (request.signal.aborted) break;
-        written += chunk;
+        outputTokens += chunkTokens;
         yield { type: 'text-delta', text: chunk };
       }
       const finishReason = request.signal.aborted ? 'cancelled' : 'stop';
-      yield { type: 'finish', finishReason, usage: { inputTokens, outputTokens: countTokens(written) } };
+      yield { type: 'finish', finishReason, usage: { inputTokens, outputTokens } };
     },
   };
 }

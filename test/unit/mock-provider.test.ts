@@ -65,4 +65,16 @@ describe('the MOCK provider', () => {
     expect(countTokens('Hello, world!')).toBe(4);
     expect(countTokens('')).toBe(0);
   });
+
+  it('counts ASCII text by hand exactly as the Unicode rule does, and falls back to it for other scripts', () => {
+    const unicodeRule = (text: string) => text.match(/[\p{L}\p{N}_']+|[^\s\p{L}\p{N}_']/gu)?.length ?? 0;
+    const samples = [
+      "It's 42 o'clock_now -- isn't it?!",
+      '  leading\tand\r\ntrailing\v\f space  ',
+      'a,b;c.d(e)[f]{g}<h>=i+j*k/l\\m|n~o`p@q#r$s%t^u&v',
+      'naïve café: 東京 and Ünïcode — “quotes”',
+      '',
+    ];
+    for (const sample of samples) expect(countTokens(sample), sample).toBe(unicodeRule(sample));
+  });
 });
