@@ -95,11 +95,13 @@ const environmentSchema = z.object({
   OPENAI_COMPATIBLE_MODEL: z.string().trim().min(1).default('llama3.1'),
   MOCK_MODEL: z.string().trim().min(1).default('mock-1'),
   MOCK_TOKEN_DELAY_MS: integer(30, 0, 60_000),
+  TOKEN_COALESCE_MS: integer(5, 0, 1_000),
+  SUBSCRIBER_BUFFER_EVENTS: integer(512, 8, 100_000),
   PROVIDER_MAX_RETRIES: integer(2, 0, 10),
   PROVIDER_TIMEOUT_MS: integer(120_000, 1_000, 3_600_000),
   SHUTDOWN_GRACE_MS: integer(10_000, 0, 600_000),
   WORKER_CONCURRENCY: integer(50, 1, 10_000),
-  TURN_LOCK_MS: integer(15_000, 1_000, 600_000),
+  TURN_LOCK_MS: integer(2_000, 1_000, 600_000),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -124,8 +126,9 @@ export interface Config {
   introspection: boolean;
   limits: LimitsConfig;
   shutdownGraceMs: number;
-  /** Redis mode: turns one worker runs at once, and how long a dead worker's turn stays claimed. */
-  worker: { concurrency: number; lockDurationMs: number };
+  streaming: StreamingConfig;
+  /** Redis mode: turns one worker runs at once, and how a running turn is claimed (see turnLockTiming). */
+  worker: { concurrency: number } & TurnLockTiming;
   providers: {
     anthropic: VendorConfig;
     openai: VendorConfig;
@@ -166,6 +169,40 @@ export interface LimitsConfig {
   maxRunningPerOwner: number;
   /** Input plus output tokens an owner's discussions may use per day; undefined: unlimited. */
   dailyTokenBudget?: number;
+}
+
+export interface StreamingConfig {
+  /** A reply's deltas that arrive faster than this are joined into one token event (one Redis round trip). */
+  tokenCoalesceMs: number;
+  /** Events a subscriber may have waiting (tokens of one message join into one) before it is cut off as too slow. */
+  subscriberBufferEvents: number;
+}
+
+/**
+ * How a worker holds a running turn. The claim (a BullMQ lock) lasts `lockDurationMs`
+ * unless renewed; a live worker renews it every `lockRenewMs`, so it keeps the turn
+ * through any stall (a blocked event loop, a slow Redis) shorter than
+ * `lockDurationMs - lockRenewMs`: 1.8 s by default. Every `stallCheckMs` one worker
+ * looks for turns whose claim lapsed, so a dead worker's turn starts over elsewhere
+ * within about `lockDurationMs + stallCheckMs`: 2.5 s by default.
+ */
+export interface TurnLockTiming {
+  lockDurationMs: number;
+  lockRenewMs: number;
+  stallCheckMs: number;
+}
+
+/** Renewals and checks cost one small Redis script each (a renewal covers all of a worker's turns): do them often. */
+const MAX_LOCK_RENEW_MS = 500;
+const STALL_CHECK_MS = 500;
+
+/** The timing of a turn's claim for TURN_LOCK_MS: renewed ten times per lock duration, or every 500 ms if that is more often. */
+export function turnLockTiming(lockDurationMs: number): TurnLockTiming {
+  return {
+    lockDurationMs,
+    lockRenewMs: Math.min(MAX_LOCK_RENEW_MS, Math.floor(lockDurationMs / 10)),
+    stallCheckMs: STALL_CHECK_MS,
+  };
 }
 
 /** Whether requests need a credential: static tokens or a JWKS are configured. */
@@ -224,7 +261,8 @@ export function loadConfig(environment: Environment = process.env): Config {
       dailyTokenBudget: env.OWNER_DAILY_TOKEN_BUDGET,
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
-    worker: { concurrency: env.WORKER_CONCURRENCY, lockDurationMs: env.TURN_LOCK_MS },
+    streaming: { tokenCoalesceMs: env.TOKEN_COALESCE_MS, subscriberBufferEvents: env.SUBSCRIBER_BUFFER_EVENTS },
+    worker: { concurrency: env.WORKER_CONCURRENCY, ...turnLockTiming(env.TURN_LOCK_MS) },
     providers: {
       anthropic: { apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL, model: env.ANTHROPIC_MODEL },
       openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },

@@ -15,6 +15,10 @@ export interface BullmqSchedulerOptions {
   concurrency: number;
   /** How long a worker's claim on a turn lasts without renewal: a killed worker's turn is taken over after about this long. */
   lockDurationMs: number;
+  /** How often a worker renews its claims: it keeps a turn through any stall shorter than lockDurationMs - lockRenewMs. */
+  lockRenewMs: number;
+  /** How often the workers look for turns whose claim lapsed (whichever worker looks first does it). */
+  stallCheckMs: number;
 }
 
 // BullMQ refuses ':' in custom ids.
@@ -30,8 +34,24 @@ const isTurnJob = (value: unknown): value is TurnJob => turnJobSchema.safeParse(
  * and kind, so a turn is enqueued at most once while it waits or runs. Any
  * worker process takes it; when one dies mid-turn its lock lapses and another
  * worker runs the turn again (the fenced commit keeps it from landing twice).
+ *
+ * BullMQ's side of it: a lock renewal timer in each worker's event loop, and a
+ * stalled-job check that any worker runs (one at a time: a Redis key with a TTL
+ * of stallCheckMs spaces them). A check marks every active job and moves on to
+ * the queue again those marked by the previous check whose lock is gone; a
+ * renewal unmarks its jobs. So a killed worker's turn is taken over at the
+ * first check after its lock ran out, while a live one's is never moved: a
+ * renewal that comes late but before the lock runs out keeps it.
  */
-export function createBullmqScheduler({ redisUrl, prefix, logger, concurrency, lockDurationMs }: BullmqSchedulerOptions): TurnScheduler {
+export function createBullmqScheduler({
+  redisUrl,
+  prefix,
+  logger,
+  concurrency,
+  lockDurationMs,
+  lockRenewMs,
+  stallCheckMs,
+}: BullmqSchedulerOptions): TurnScheduler {
   // BullMQ's connections must not give up on a command (it blocks and retries on its own).
   const connect = (name: string) => new Redis(redisUrl, { maxRetriesPerRequest: null, connectionName: name });
   const queueConnection = connect('turn-queue');
@@ -82,12 +102,22 @@ export function createBullmqScheduler({ redisUrl, prefix, logger, concurrency, l
           prefix,
           concurrency,
           lockDuration: lockDurationMs,
-          stalledInterval: Math.max(500, Math.floor(lockDurationMs / 2)),
+          // BullMQ's timer fires every lockRenewTime / 2 and renews every lock older than that: each lock every lockRenewMs.
+          lockRenewTime: 2 * lockRenewMs,
+          stalledInterval: stallCheckMs,
           // A turn whose worker keeps dying is still retried: each retry starts the turn over.
           maxStalledCount: 1_000,
         },
       );
       worker.on('error', (error) => logger.warn({ message: error.message }, 'turn worker error'));
+      // A turn starts over: its worker died, or stalled past TURN_LOCK_MS (if these come without a crash, raise it).
+      worker.on('lockRenewalFailed', (jobIds) =>
+        logger.warn(
+          { jobIds, lockDurationMs },
+          'could not renew the claim on turns: unless they just ended, another worker takes them over',
+        ),
+      );
+      worker.on('stalled', (jobId) => logger.warn({ jobId, lockDurationMs }, 'took back a turn whose worker stopped renewing its claim'));
       worker.on('failed', (job, error) => logger.error({ jobId: job?.id, message: error.message }, 'turn job failed'));
     },
     async close() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, turnLockTiming } from '../../src/config.js';
 
 describe('loadConfig', () => {
   it('runs in memory mode with the MOCK provider when nothing is set', () => {
@@ -34,6 +34,8 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['OPENAI_BASE_URL', 'not a url'],
     ['MOCK_TOKEN_DELAY_MS', '-1'],
+    ['TURN_LOCK_MS', '999'],
+    ['TURN_LOCK_MS', '2.5s'],
   ])('refuses %s=%s and names the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid environment: ${name}:`));
@@ -44,6 +46,14 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', redisUrl: undefined });
     expect(config.providers.mock.tokenDelayMs).toBe(30);
     expect(config.providers.openai.model).toBe('gpt-4.1-mini');
+  });
+
+  it('claims a running turn for TURN_LOCK_MS (2 s), renewed ten times as often and at least every 500 ms, with stall checks every 500 ms', () => {
+    // A worker keeps its turn through a stall of up to lockDurationMs - lockRenewMs; a dead worker's turn is taken over within about lockDurationMs + stallCheckMs.
+    expect(loadConfig({}).worker).toEqual({ concurrency: 50, lockDurationMs: 2_000, lockRenewMs: 200, stallCheckMs: 500 });
+    expect(loadConfig({ TURN_LOCK_MS: '1000' }).worker).toMatchObject({ lockDurationMs: 1_000, lockRenewMs: 100, stallCheckMs: 500 });
+    expect(loadConfig({ TURN_LOCK_MS: '60000' }).worker).toMatchObject({ lockDurationMs: 60_000, lockRenewMs: 500, stallCheckMs: 500 });
+    expect(turnLockTiming(600_000)).toEqual({ lockDurationMs: 600_000, lockRenewMs: 500, stallCheckMs: 500 });
   });
 
   it('refuses a split role without Redis', () => {
