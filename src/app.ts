@@ -39,7 +39,17 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
     logger.warn('MEMORY MODE: no REDIS_URL is set, so nothing persists. Discussions vanish when this process stops.');
   }
   const providers = createProviderRegistry(config.providers);
-  const engine = { store: runtime.store, bus: runtime.bus, scheduler: runtime.scheduler, quotas: runtime.quotas, providers, logger };
+  const engine = {
+    store: runtime.store,
+    bus: runtime.bus,
+    tokens: runtime.tokens,
+    tokenCoalesceMs: config.streaming.tokenCoalesceMs,
+    subscriberBufferEvents: config.streaming.subscriberBufferEvents,
+    scheduler: runtime.scheduler,
+    quotas: runtime.quotas,
+    providers,
+    logger,
+  };
   const runner = createTurnRunner(engine);
   const discussions = createDiscussionService({ ...engine, runner });
   let stopCommands: (() => void) | undefined;

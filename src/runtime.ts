@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { OwnerQuotas } from './engine/quotas.js';
 import { createEventBus, type EventBus } from './events/bus.js';
+import { createRedisTokenWriter } from './events/redis-token-writer.js';
+import { createTokenWriter, type TokenWriter } from './events/token-writer.js';
 import { createOwnerQuotas } from './limits/owner-quotas.js';
 import { createBullmqScheduler } from './queue/bullmq-scheduler.js';
 import { createInProcessScheduler } from './queue/in-process-scheduler.js';
@@ -19,6 +21,8 @@ export interface Runtime {
   mode: 'memory' | 'redis';
   store: DiscussionStore;
   bus: EventBus;
+  /** Streamed deltas: in Redis mode one script appends and publishes each. */
+  tokens: TokenWriter;
   scheduler: TurnScheduler;
   /** Per-owner quotas, in Redis when the store is, so every replica shares them. */
   quotas: OwnerQuotas;
@@ -37,12 +41,15 @@ export interface RuntimeOptions {
 
 export function createMemoryRuntime(config: Config, logger: Logger): Runtime {
   const scheduler = createInProcessScheduler({ logger });
+  const store = createMemoryStore();
+  // Each subscription is a listener on its discussion's event: many watchers of one discussion are normal, not a leak.
+  const bus = createEventBus({ pubsub: new PubSub({ eventEmitter: new EventEmitter().setMaxListeners(0) }), logger });
   return {
     mode: 'memory',
-    store: createMemoryStore(),
+    store,
     quotas: createOwnerQuotas(config.limits),
-    // Each subscription is a listener on its discussion's event: many watchers of one discussion are normal, not a leak.
-    bus: createEventBus({ pubsub: new PubSub({ eventEmitter: new EventEmitter().setMaxListeners(0) }), logger }),
+    bus,
+    tokens: createTokenWriter({ store, bus }),
     scheduler,
     isReady: () => scheduler.isReady(),
     close: async () => {},
@@ -72,6 +79,7 @@ export async function createRedisRuntime(
     store: createRedisStore({ redis: commands, keyPrefix, logger }),
     quotas: createOwnerQuotas(config.limits, { redis: commands, keyPrefix }),
     bus: createEventBus({ pubsub, channelPrefix: keyPrefix, logger }),
+    tokens: createRedisTokenWriter({ redis: commands, keyPrefix }),
     scheduler,
     async isReady() {
       // Within a probe's patience: a Redis that is down makes commands wait for the reconnection.

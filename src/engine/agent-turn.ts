@@ -33,7 +33,7 @@ export interface AgentTurn {
 }
 
 export function createAgentTurn(context: TurnContext): AgentTurn {
-  const { store, bus, providers, logger, now, commitTurn, conclude, continueAfter } = context;
+  const { store, bus, providers, logger, now, tokens: tokenWriter, tokenCoalesceMs, commitTurn, conclude, continueAfter } = context;
 
   async function recordFailure(
     record: DiscussionRecord,
@@ -70,12 +70,12 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
     signal: AbortSignal,
   ) {
     const outcome: TurnOutcome = { text: '' };
-    const tokens = createTokenSink(async (delta, index) => {
-      await Promise.all([
-        store.appendInFlight(record.id, delta),
-        bus.publish(record.id, { type: 'token', discussionId: record.id, messageId, author: speaker.name, delta, index }),
-      ]);
-    });
+    const tokens = createTokenSink(
+      async ({ delta, index, offset }) => {
+        await tokenWriter.write({ type: 'token', discussionId: record.id, messageId, author: speaker.name, delta, index, offset });
+      },
+      { coalesceMs: tokenCoalesceMs },
+    );
     const system = buildSystemPrompt(record, speaker, purpose);
     const budget = (speaker.maxContextTokens ?? DEFAULT_CONTEXT_TOKENS[speaker.provider]) - (speaker.maxTokens ?? DEFAULT_REPLY_RESERVE);
     const parts = model.stream({

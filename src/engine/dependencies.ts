@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { ACTIVE_STATUSES, type DiscussionStatus } from '../domain.js';
 import type { EventBus } from '../events/bus.js';
+import type { TokenWriter } from '../events/token-writer.js';
 import type { ProviderRegistry } from '../providers/types.js';
 import type { TurnScheduler } from '../queue/types.js';
 import type { OwnerQuotas } from './quotas.js';
@@ -15,6 +16,12 @@ export interface EngineDependencies {
   logger: Logger;
   /** Per-owner quotas; none when absent (benchmarks and engine tests). */
   quotas?: OwnerQuotas;
+  /** Where streamed deltas go; by default the store's append, then the bus. */
+  tokens?: TokenWriter;
+  /** Deltas that arrive faster than this are joined into one token event; 0 (the default) joins only during a write. */
+  tokenCoalesceMs?: number;
+  /** Events a subscriber may have waiting before its stream ends as too slow; unbounded when absent. */
+  subscriberBufferEvents?: number;
   now?: () => Date;
 }
 

@@ -1,7 +1,7 @@
 import type { Identity } from '../auth/identity.js';
 import { isTerminal, type DiscussionStatus } from '../domain.js';
 import { openDiscussionStream, type DiscussionStreamOptions } from '../events/replay.js';
-import type { LiveEvent } from '../events/types.js';
+import type { StreamEvent } from '../events/types.js';
 import type { DiscussionRecord, InFlightRecord, MessageRecord } from '../store/types.js';
 import { type EngineDependencies, OPEN_STATUSES, publishEntry, transitionAndPublish } from './dependencies.js';
 import { createDiscussionRecord } from './discussion-records.js';
@@ -230,10 +230,16 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
       messages: (record: Pick<DiscussionRecord, 'id'>, request: MessagePageRequest) => readMessagePage(store, record.id, request),
 
       /** Every event of a discussion (persisted ones after `after` first); NOT_FOUND when this caller cannot see it. */
-      async events(id: string, options: DiscussionStreamOptions): Promise<AsyncIterableIterator<LiveEvent>> {
+      /** The discussion's events for one subscriber, bounded by `subscriberBufferEvents`. */
+      async events(id: string, options: Omit<DiscussionStreamOptions, 'capacity'>): Promise<AsyncIterableIterator<StreamEvent>> {
         await load(id, 'discussionId');
         checkCursor(options.after, 'after');
-        return openDiscussionStream(dependencies, id, options);
+        const capacity = dependencies.subscriberBufferEvents;
+        const onOverflow = () => {
+          dependencies.logger.info({ discussionId: id, capacity }, 'a subscriber fell behind: its stream ended');
+          options.onOverflow?.();
+        };
+        return openDiscussionStream(dependencies, id, { ...options, capacity, onOverflow });
       },
     };
   }

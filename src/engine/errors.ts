@@ -13,13 +13,16 @@ export class DomainError extends Error {
 
   /** RATE_LIMITED: when the caller may try again. */
   readonly retryAfterSeconds?: number;
+  /** Which limit, where one code covers several (e.g. SLOW_CONSUMER). */
+  readonly reason?: string;
 
-  constructor(code: ErrorCode, message: string, options: { field?: string; retryAfterSeconds?: number } = {}) {
+  constructor(code: ErrorCode, message: string, options: { field?: string; retryAfterSeconds?: number; reason?: string } = {}) {
     super(message);
     this.name = 'DomainError';
     this.code = code;
     this.field = options.field;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.reason = options.reason;
   }
 }
 
@@ -36,5 +39,14 @@ export const notFound = (what: string, id: string): DomainError => new DomainErr
 
 export const rateLimited = (message: string, retryAfterSeconds: number): DomainError =>
   new DomainError('RATE_LIMITED', `Rate limited: ${message}; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+
+/** A subscription that fell `capacity` events behind was ended; the message says how to resume. */
+export const slowConsumer = (capacity: number): DomainError =>
+  new DomainError(
+    'RATE_LIMITED',
+    `This subscription fell more than ${capacity} events behind and was ended (SUBSCRIBER_BUFFER_EVENTS). ` +
+      'Subscribe again with `after` set to the last cursor you received, and read `Discussion.inFlight` for the text being written.',
+    { reason: 'SLOW_CONSUMER', retryAfterSeconds: 0 },
+  );
 
 export const conflict = (message: string): DomainError => new DomainError('CONFLICT', message);

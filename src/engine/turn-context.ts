@@ -1,5 +1,6 @@
 import { ACTIVE_STATUSES, type StopReason, type Usage } from '../domain.js';
 import type { Committed, DiscussionRecord, MessageRecord } from '../store/types.js';
+import { createTokenWriter, type TokenWriter } from '../events/token-writer.js';
 import { type EngineDependencies, publishEntry, transitionAndPublish } from './dependencies.js';
 import type { TurnPlan } from './protocols.js';
 import { type OwnerQuotas, UNLIMITED_QUOTAS } from './quotas.js';
@@ -14,6 +15,7 @@ export type SpeakPlan = Extract<TurnPlan, { kind: 'speak' }>;
 export interface TurnContext extends EngineDependencies {
   now: () => Date;
   quotas: OwnerQuotas;
+  tokens: TokenWriter;
   /** Counts tokens a call used toward its owner's daily budget. */
   recordUsage(record: Pick<DiscussionRecord, 'owner'>, usage: Usage | undefined): Promise<void>;
   /** Commits the turn, fenced by its number and, for an agent's attempt, by its in-flight message. Undefined when fenced off. */
@@ -38,6 +40,7 @@ export function createTurnContext(dependencies: EngineDependencies): TurnContext
   const { store, bus, scheduler, logger } = dependencies;
   const now = dependencies.now ?? (() => new Date());
   const quotas = dependencies.quotas ?? UNLIMITED_QUOTAS;
+  const tokens = dependencies.tokens ?? createTokenWriter({ store, bus });
 
   const recordUsage = (record: Pick<DiscussionRecord, 'owner'>, usage: Usage | undefined) =>
     quotas.recordTokens(record.owner, (usage?.inputTokens ?? 0) + (usage?.outputTokens ?? 0));
@@ -68,5 +71,5 @@ export function createTurnContext(dependencies: EngineDependencies): TurnContext
     if (updated.status === 'RUNNING') await scheduler.schedule({ discussionId: updated.id, turn: updated.turn });
   }
 
-  return { ...dependencies, now, quotas, recordUsage, commitTurn, conclude, continueAfter };
+  return { ...dependencies, now, quotas, tokens, recordUsage, commitTurn, conclude, continueAfter };
 }

@@ -5,6 +5,9 @@ import type { CancelTurnCommand, LiveEvent } from './types.js';
 
 export type Unsubscribe = () => void;
 
+/** The pub/sub channel of a discussion's live events. */
+export const discussionChannel = (channelPrefix: string, discussionId: string): string => `${channelPrefix}disc:{${discussionId}}:events`;
+
 /** Live events per discussion. Delivery order per discussion is publish order. */
 export interface EventBus {
   publish(discussionId: string, event: LiveEvent): Promise<void>;
@@ -36,7 +39,7 @@ export function createEventBus({
   channelPrefix?: string;
   logger?: Logger;
 }): EventBus {
-  const channel = (discussionId: string) => `${channelPrefix}disc:{${discussionId}}:events`;
+  const channel = (discussionId: string) => discussionChannel(channelPrefix, discussionId);
   const commandChannel = `${channelPrefix}commands`;
 
   // Every local listener of a channel gets the same payload object: parse it once, not once per listener.

@@ -9,8 +9,13 @@ export interface TokenEvent {
   messageId: string;
   author: string;
   delta: string;
-  /** Position of this delta in its message, from 0. */
+  /**
+   * Position of this event among its message's token events, from 0. Events
+   * joined under load carry the first one's index, so indexes may skip.
+   */
   index: number;
+  /** Where `delta` starts in the message's text, in UTF-16 code units: joins deltas to `inFlight.text` exactly. */
+  offset: number;
 }
 
 /**
@@ -38,11 +43,25 @@ export interface DeletedEvent {
   discussionId: string;
 }
 
+/**
+ * Ends a subscriber's stream that fell more than its capacity behind: the events
+ * it had not read yet were dropped. Never published; subscriptions turn it into
+ * a RATE_LIMITED error telling the client how to resume.
+ */
+export interface OverflowEvent {
+  type: 'overflow';
+  discussionId: string;
+  capacity: number;
+}
+
 /** A persisted log entry as published live, with the cursor it got in the log. */
 export type PersistedEvent = LogEntry & { discussionId: string };
 
 /** Everything that travels on a discussion's channel. */
 export type LiveEvent = TokenEvent | PersistedEvent | TurnRestartedEvent | TurnEndedEvent | DeletedEvent;
+
+/** What one subscriber's stream yields: the live events, and its end when it fell behind. */
+export type StreamEvent = LiveEvent | OverflowEvent;
 
 export const CANCEL_REASONS = ['stop', 'shutdown'] as const;
 
@@ -67,6 +86,7 @@ export const liveEventSchema = z.discriminatedUnion('type', [
       author: z.string(),
       delta: z.string(),
       index: z.int().nonnegative(),
+      offset: z.int().nonnegative(),
     }),
   ),
   schemaFor<Extract<PersistedEvent, { type: 'message' }>>()(

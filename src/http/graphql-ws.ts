@@ -26,6 +26,14 @@ export interface GraphQLWsOptions {
   loopbackHostOnly: boolean;
 }
 
+/**
+ * The close code of a socket one of whose subscriptions fell more than
+ * SUBSCRIBER_BUFFER_EVENTS behind: "Try Again Later". graphql-ws clients
+ * reconnect on it; resubscribe with `after` and read `inFlight` to go on.
+ */
+export const SLOW_CONSUMER_CLOSE_CODE = 1013;
+const SLOW_CONSUMER_REASON = 'Slow consumer: subscribe again with after, and read inFlight';
+
 /** What the socket learned at connection_init. */
 interface SocketExtra {
   identity?: Identity;
@@ -164,6 +172,8 @@ export function createGraphQLWsServer({
           socket: context.extra.socket,
           params: payload,
           identity,
+          // Its buffered frames stay behind the close frame; ws destroys a socket that never reads them.
+          onSlowConsumer: () => context.extra.socket.close(SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_REASON),
         });
         let document: DocumentNode;
         try {

@@ -16,6 +16,7 @@ import { useLoopbackHostOnly } from './origin-policy.js';
 import { securityPlugins } from './security-plugins.js';
 import { useBearerAuth } from './use-bearer-auth.js';
 import { useInputHygiene } from './use-input-hygiene.js';
+import { useSharedSubscriptionResults } from './use-shared-subscription-results.js';
 
 export const GRAPHQL_PATH = '/graphql';
 export const HEALTH_PATH = '/health';
@@ -25,6 +26,14 @@ export interface HttpServer {
   server: Server;
   /** Ends every WebSocket subscription. */
   closeSubscriptions(): Promise<void>;
+}
+
+/** Subscriptions of one identity share their results; an owner's and an admin's do not. */
+function shareScopeOf(contextValue: unknown): string | undefined {
+  if (typeof contextValue !== 'object' || contextValue === null || !('identity' in contextValue)) return undefined;
+  const { identity } = contextValue;
+  if (typeof identity !== 'object' || identity === null || !('owner' in identity) || !('admin' in identity)) return undefined;
+  return JSON.stringify([identity.owner, identity.admin]);
 }
 
 /**
@@ -49,11 +58,19 @@ export function createGraphQLServer({
   // Anonymous without ALLOW_ANONYMOUS listens on loopback only, and must be addressed as loopback too.
   const loopbackHostOnly = !authenticator.required && !config.auth.allowAnonymous;
   const bearerAuth = useBearerAuth({ authenticator, logger });
-  const context = ({ request, identity }: { request: Request; identity?: Identity }): GraphQLContext => ({
+  const context = ({
+    request,
+    identity,
+    onSlowConsumer,
+  }: {
+    request: Request;
+    identity?: Identity;
+    onSlowConsumer?: () => void;
+  }): GraphQLContext => {
     // graphql-ws authenticated the socket at connection_init; HTTP requests were authenticated before parsing.
-    discussions: discussions.forIdentity(identity ?? bearerAuth.identityOf(request)),
-    providers,
-  });
+    const caller = identity ?? bearerAuth.identityOf(request);
+    return { identity: caller, discussions: discussions.forIdentity(caller), providers, onSlowConsumer };
+  };
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     context,
@@ -76,6 +93,7 @@ export function createGraphQLServer({
       bearerAuth.plugin,
       ...securityPlugins({ limits: config.limits, introspection: config.introspection }),
       useInputHygiene(),
+      useSharedSubscriptionResults({ scopeOf: shareScopeOf }),
     ],
     logging: {
       debug: (...args: unknown[]) => logger.debug({ args }, 'yoga'),

@@ -1,12 +1,21 @@
 import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
+import type { Identity } from '../auth/identity.js';
 import type { OwnerDiscussions } from '../engine/discussion-service.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 
 export interface GraphQLContext {
+  /** Who asks: results may be shared between subscriptions of the same identity. */
+  identity: Identity;
   /** The caller's discussions: every method is already scoped to the caller's owner. */
   discussions: OwnerDiscussions;
   providers: ProviderRegistry;
+  /**
+   * Ends the connection of a subscriber that fell too far behind (graphql-ws
+   * closes the socket with 1013). Absent over HTTP, where the stream ends with
+   * a RATE_LIMITED error instead.
+   */
+  onSlowConsumer?: () => void;
 }
 
 export const builder = new SchemaBuilder<{

@@ -59,6 +59,7 @@ export function toGraphQLError(error: DomainError, located?: GraphQLError): Grap
       code: error.code,
       ...(error.field ? { field: error.field } : {}),
       ...(error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
+      ...(error.reason ? { reason: error.reason } : {}),
       ...(status ? { http: { status, headers } } : {}),
     },
   });

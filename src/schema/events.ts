@@ -1,8 +1,10 @@
 import type { SpeakerSelection, StatusChange } from '../store/types.js';
 import type { CursoredMessage } from '../engine/discussion-service.js';
-import type { TokenEvent, TurnRestartedEvent } from '../events/types.js';
+import type { OverflowEvent, StreamEvent, TokenEvent, TurnRestartedEvent } from '../events/types.js';
 import { filterMap } from '../events/filter-map.js';
+import { slowConsumer } from '../engine/errors.js';
 import { builder } from './builder.js';
+import { subscriberEvents } from './subscriber-events.js';
 import { DiscussionStatusEnum } from './enums.js';
 import { MessageType } from './message.js';
 import { UsageType } from './usage.js';
@@ -20,7 +22,14 @@ const TokenEventType = builder.objectRef<TokenEvent>('TokenEvent').implement({
     messageId: t.exposeID('messageId'),
     author: t.exposeString('author'),
     delta: t.exposeString('delta'),
-    index: t.exposeInt('index'),
+    index: t.exposeInt('index', {
+      description:
+        "This event's place among its message's token events, from 0. Events joined under load carry the first one's index, so indexes may skip.",
+    }),
+    offset: t.exposeInt('offset', {
+      description:
+        'Where `delta` starts in the message text (UTF-16 code units). Joining by offset is exact even across a reconnect: keep `text.slice(0, offset) + delta` when it is longer than what you have, starting from `inFlight.text`.',
+    }),
   }),
 });
 
@@ -88,44 +97,56 @@ const DiscussionEventUnion = builder.unionType('DiscussionEvent', {
   },
 });
 
+/** The payload of a discussionEvents result: resolved once per event (results are shared by identical subscriptions). */
+function toDiscussionEvent(event: Exclude<StreamEvent, OverflowEvent>): DiscussionEventShape | undefined {
+  switch (event.type) {
+    case 'message':
+      return { type: 'message', cursor: event.cursor, message: { ...event.message, cursor: event.cursor } };
+    case 'status':
+      return { ...event.change, type: 'status', cursor: event.cursor, discussionId: event.discussionId };
+    case 'speaker_selected':
+      return { ...event.selection, type: 'speaker_selected', cursor: event.cursor, discussionId: event.discussionId };
+    case 'token':
+    case 'turn_restarted':
+      return event;
+    case 'turn_ended':
+    case 'deleted':
+      return undefined;
+    default: {
+      const unknown: never = event;
+      throw new Error(`unknown event ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
 builder.subscriptionFields((t) => ({
   tokenStreamed: t.field({
     type: TokenEventType,
-    description: 'Live tokens of every message as it is written (not replayed: read `Discussion.inFlight` for the text so far).',
+    description:
+      'Live tokens of every message as it is written (not replayed: read `Discussion.inFlight` for the text so far, and join by `offset`).',
     args: { discussionId: t.arg.id({ required: true }) },
     subscribe: async (_root, args, context) => {
-      const events = await context.discussions.events(String(args.discussionId), {});
-      return filterMap(events, (event) => (event.type === 'token' ? event : undefined));
+      const events = await subscriberEvents(context, String(args.discussionId));
+      return filterMap(events, (event) => (event.type === 'token' || event.type === 'overflow' ? event : undefined));
     },
-    resolve: (event) => event,
+    resolve: (event) => {
+      if (event.type === 'overflow') throw slowConsumer(event.capacity);
+      return event;
+    },
   }),
   discussionEvents: t.field({
     type: DiscussionEventUnion,
     description: 'Every event of a discussion. With `after`, persisted events after that cursor are replayed first; tokens are live only.',
     args: { discussionId: t.arg.id({ required: true }), after: t.arg.string() },
     subscribe: async (_root, args, context) => {
-      const events = await context.discussions.events(String(args.discussionId), { after: args.after ?? undefined });
-      return filterMap(events, (event): DiscussionEventShape | undefined => {
-        switch (event.type) {
-          case 'message':
-            return { type: 'message', cursor: event.cursor, message: { ...event.message, cursor: event.cursor } };
-          case 'status':
-            return { ...event.change, type: 'status', cursor: event.cursor, discussionId: event.discussionId };
-          case 'speaker_selected':
-            return { ...event.selection, type: 'speaker_selected', cursor: event.cursor, discussionId: event.discussionId };
-          case 'token':
-          case 'turn_restarted':
-            return event;
-          case 'turn_ended':
-          case 'deleted':
-            return undefined;
-          default: {
-            const unknown: never = event;
-            throw new Error(`unknown event ${JSON.stringify(unknown)}`);
-          }
-        }
-      });
+      const events = await subscriberEvents(context, String(args.discussionId), args.after);
+      return filterMap(events, (event) => (event.type === 'turn_ended' || event.type === 'deleted' ? undefined : event));
     },
-    resolve: (event) => event,
+    resolve: (event) => {
+      if (event.type === 'overflow') throw slowConsumer(event.capacity);
+      const shape = toDiscussionEvent(event);
+      if (!shape) throw new Error(`${event.type} events are not delivered`);
+      return shape;
+    },
   }),
 }));

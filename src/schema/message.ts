@@ -1,6 +1,8 @@
 import type { CursoredMessage } from '../engine/discussion-service.js';
 import { filterMap } from '../events/filter-map.js';
+import { slowConsumer } from '../engine/errors.js';
 import { builder } from './builder.js';
+import { subscriberEvents } from './subscriber-events.js';
 import { MessageRoleEnum, ProviderEnum } from './enums.js';
 import { UsageType } from './usage.js';
 
@@ -54,9 +56,12 @@ builder.subscriptionField('messageAdded', (t) =>
       after: t.arg.string(),
     },
     subscribe: async (_root, args, context) => {
-      const events = await context.discussions.events(String(args.discussionId), { after: args.after ?? undefined });
-      return filterMap(events, (event) => (event.type === 'message' ? { ...event.message, cursor: event.cursor } : undefined));
+      const events = await subscriberEvents(context, String(args.discussionId), args.after);
+      return filterMap(events, (event) => (event.type === 'message' || event.type === 'overflow' ? event : undefined));
     },
-    resolve: (message) => message,
+    resolve: (event) => {
+      if (event.type === 'overflow') throw slowConsumer(event.capacity);
+      return { ...event.message, cursor: event.cursor };
+    },
   }),
 );

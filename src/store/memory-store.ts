@@ -226,10 +226,12 @@ export function createMemoryStore(): DiscussionStore {
         return replaced === undefined ? {} : { replaced: { messageId: replaced.messageId, turn: replaced.turn } };
       }),
 
-    appendInFlight: (id, delta) =>
+    appendInFlight: (id, delta, messageId) =>
       atOnce(() => {
         const inFlight = discussions.get(id)?.inFlight;
-        if (inFlight !== undefined) inFlight.text += delta;
+        if (inFlight?.messageId !== messageId) return false;
+        inFlight.text += delta;
+        return true;
       }),
 
     getInFlight: (id) =>

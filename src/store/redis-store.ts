@@ -25,6 +25,7 @@ import {
   admitRunningScript,
   appendMessageScript,
   appendSelectionScript,
+  appendTokenScript,
   beginInFlightScript,
   clearInFlightScript,
   createScript,
@@ -305,11 +306,8 @@ export function createRedisStore({
       return readable(start, { discussionId: id }, 'replaced in-flight message does not parse; ignoring it') ?? {};
     },
 
-    async appendInFlight(id, delta) {
-      // The hot path: one command per token. A delta arriving after the turn
-      // was cleared lands in a text key without metadata, which reads ignore
-      // and the next begin (or delete) resets.
-      await redis.append(keys.inFlightText(id), delta);
+    async appendInFlight(id, delta, messageId) {
+      return (await runScript(redis, appendTokenScript, [keys.inFlight(id), keys.inFlightText(id)], [messageId, delta])) === 1;
     },
 
     async getInFlight(id) {

@@ -231,7 +231,8 @@ export interface DiscussionStore {
    * when the discussion is missing or its turn is no longer `inFlight.turn`.
    */
   beginInFlight(id: string, inFlight: Omit<InFlightRecord, 'text'>): Promise<InFlightStart | undefined>;
-  appendInFlight(id: string, delta: string): Promise<void>;
+  /** Appends to the in-flight text while `messageId` is the in-flight message; false (nothing written) once it is not. */
+  appendInFlight(id: string, delta: string, messageId: string): Promise<boolean>;
   getInFlight(id: string): Promise<InFlightRecord | undefined>;
   /** Removes the in-flight message if it is still `messageId`; true when it did. */
   clearInFlight(id: string, messageId: string): Promise<boolean>;

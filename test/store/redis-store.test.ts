@@ -132,7 +132,7 @@ describe('redis store: layout', () => {
     await store.appendMessage(record.id, makeMessage(record.id));
     await store.transition(record.id, { from: ['CREATED'], to: 'RUNNING' });
     await store.beginInFlight(record.id, { messageId: 'm-1', author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:04:00.000Z' });
-    await store.appendInFlight(record.id, 'partial');
+    await store.appendInFlight(record.id, 'partial', 'm-1');
     expect(await scanKeys(`${keyPrefix}*${record.id}*`)).toHaveLength(4);
 
     expect(await store.delete(record.id)).toBe(true);

@@ -135,7 +135,7 @@ describe('redis store: stored values that do not parse', () => {
 
     // The corrupt one's turn is unknown: it is replaced without being reported as a restart of this turn.
     expect(await store.beginInFlight(record.id, { ...inFlight, messageId: 'm-2' })).toEqual({});
-    await store.appendInFlight(record.id, 'Hello');
+    await store.appendInFlight(record.id, 'Hello', 'm-2');
     expect(await store.getInFlight(record.id)).toStrictEqual({ ...inFlight, messageId: 'm-2', text: 'Hello' });
   });
 });
@@ -148,6 +148,7 @@ describe('event bus over Redis pub/sub: payloads that are not ours', () => {
     author: 'Ada',
     delta: `delta ${index}`,
     index,
+    offset: index * 7,
   });
 
   it('drops foreign payloads on a discussion channel and still delivers the events around them', async () => {

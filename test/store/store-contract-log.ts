@@ -131,21 +131,26 @@ export function describeLogContract(store: () => DiscussionStore): void {
       expect(await store().beginInFlight(record.id, metadata)).toStrictEqual({});
       expect(await store().getInFlight(record.id)).toStrictEqual({ ...metadata, text: '' });
       const deltas = ['Tabs', ' are', ' fine', ', ', 'honestly ✨', ''];
-      for (const delta of deltas) await store().appendInFlight(record.id, delta);
+      for (const delta of deltas) expect(await store().appendInFlight(record.id, delta, 'm-1')).toBe(true);
       expect(await store().getInFlight(record.id)).toStrictEqual({ ...metadata, text: deltas.join('') });
 
       expect(await store().clearInFlight(record.id, 'm-1')).toBe(true);
       expect(await store().getInFlight(record.id)).toBeUndefined();
       expect(await store().clearInFlight(record.id, 'm-1')).toBe(false);
+      // Nor append once it is cleared.
+      expect(await store().appendInFlight(record.id, 'after the commit', 'm-1')).toBe(false);
+      expect(await store().getInFlight(record.id)).toBeUndefined();
     });
 
     it('starts over when an attempt takes the turn over, naming the message it replaced', async () => {
       const record = await createDiscussion(store());
       await store().beginInFlight(record.id, { messageId: 'm-1', author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:04:00.000Z' });
-      await store().appendInFlight(record.id, 'old text');
+      await store().appendInFlight(record.id, 'old text', 'm-1');
       const next = { messageId: 'm-2', author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:05:00.000Z' };
       expect(await store().beginInFlight(record.id, next)).toStrictEqual({ replaced: { messageId: 'm-1', turn: 0 } });
-      await store().appendInFlight(record.id, 'new');
+      // The replaced attempt's late deltas land nowhere.
+      expect(await store().appendInFlight(record.id, 'late old text', 'm-1')).toBe(false);
+      expect(await store().appendInFlight(record.id, 'new', 'm-2')).toBe(true);
       // Optional fields left out stay absent.
       expect(await store().getInFlight(record.id)).toStrictEqual({ ...next, text: 'new' });
       // The replaced attempt can no longer clear the new one.

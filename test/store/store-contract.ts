@@ -107,7 +107,7 @@ function describeRecordContract(store: () => DiscussionStore): void {
       await store().appendMessage(record.id, makeMessage(record.id));
       await store().transition(record.id, { from: ['CREATED'], to: 'RUNNING' });
       await store().beginInFlight(record.id, { messageId: 'm1', author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:02:00.000Z' });
-      await store().appendInFlight(record.id, 'partial');
+      await store().appendInFlight(record.id, 'partial', 'm1');
 
       expect(await store().delete(record.id)).toBe(true);
       expect(await store().get(record.id)).toBeUndefined();
@@ -343,7 +343,7 @@ function describeAppendContract(store: () => DiscussionStore): void {
     it('commits a turn: advances turn, round and failures and clears the in-flight message', async () => {
       const record = await createDiscussion(store(), { status: 'RUNNING', turn: 4, currentRound: 1, consecutiveFailures: 2 });
       await store().beginInFlight(record.id, { messageId: 'm-5', author: 'Ada', round: 2, turn: 4, startedAt: '2025-03-01T10:03:00.000Z' });
-      await store().appendInFlight(record.id, 'Spaces');
+      await store().appendInFlight(record.id, 'Spaces', 'm-5');
       const message = makeMessage(record.id, { id: 'm-5', turn: 4, round: 2, usage: { inputTokens: 3, outputTokens: 4 } });
       const committed = await store().appendMessage(record.id, message, { fenceTurn: 4, round: 2, consecutiveFailures: 0 });
       expect(committed?.record).toStrictEqual({
@@ -385,7 +385,7 @@ function describeAppendContract(store: () => DiscussionStore): void {
       const record = await createDiscussion(store(), { status: 'RUNNING' });
       const inFlight = { author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:03:00.000Z' };
       await store().beginInFlight(record.id, { ...inFlight, messageId: 'dead' });
-      await store().appendInFlight(record.id, 'half a sentence');
+      await store().appendInFlight(record.id, 'half a sentence', 'dead');
       // Another worker takes the turn over: the first attempt must not commit any more.
       await store().beginInFlight(record.id, { ...inFlight, messageId: 'taken-over' });
       const commit = { fenceTurn: 0, round: 0, consecutiveFailures: 0 };

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEventBus, type EventBus } from '../../src/events/bus.js';
 import { openDiscussionStream } from '../../src/events/replay.js';
-import type { LiveEvent, PersistedEvent } from '../../src/events/types.js';
+import type { LiveEvent, PersistedEvent, StreamEvent, TokenEvent } from '../../src/events/types.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { createRedisStore } from '../../src/store/redis-store.js';
 import type { DiscussionStore, LogEntry } from '../../src/store/types.js';
@@ -44,13 +44,13 @@ const MODES = [
 ];
 
 /** Reads the stream to its end. */
-async function drain(stream: AsyncIterableIterator<LiveEvent>): Promise<LiveEvent[]> {
-  const events: LiveEvent[] = [];
+async function drain(stream: AsyncIterableIterator<StreamEvent>): Promise<StreamEvent[]> {
+  const events: StreamEvent[] = [];
   for await (const event of stream) events.push(event);
   return events;
 }
 
-const describeEvent = (event: LiveEvent): string => {
+const describeEvent = (event: StreamEvent): string => {
   switch (event.type) {
     case 'message':
       return `message:${event.message.content}`;
@@ -58,6 +58,8 @@ const describeEvent = (event: LiveEvent): string => {
       return `status:${event.change.status}`;
     case 'token':
       return `token:${event.delta}`;
+    case 'overflow':
+      return `overflow:${event.capacity}`;
     case 'speaker_selected':
     case 'turn_restarted':
     case 'turn_ended':
@@ -112,7 +114,7 @@ describe.each(MODES)('a discussion stream whose live events arrive out of log or
     const second = await store.appendMessage(id, makeMessage(id, { content: 'second' }));
     const third = await store.appendMessage(id, makeMessage(id, { content: 'third' }));
     await publish(id, third?.entry);
-    await bus.publish(id, { type: 'token', discussionId: id, messageId: 'streaming', author: 'Ada', delta: 'live', index: 0 });
+    await bus.publish(id, { type: 'token', discussionId: id, messageId: 'streaming', author: 'Ada', delta: 'live', index: 0, offset: 0 });
     await publish(id, second?.entry);
     const fourth = await store.appendMessage(id, makeMessage(id, { content: 'fourth' }));
     await publish(id, fourth?.entry);
@@ -181,5 +183,94 @@ describe.each(MODES)('a discussion stream whose live events arrive out of log or
     await publish(id, last?.entry);
 
     expect((await events).map(describeEvent)).toEqual(['message:last', 'status:COMPLETED']);
+  });
+});
+
+describe.each(MODES)('a discussion stream whose consumer falls behind ($mode)', ({ parts }) => {
+  const { store, bus } = parts();
+  const token = (discussionId: string, messageId: string, index: number, offset: number, delta: string): TokenEvent => ({
+    type: 'token',
+    discussionId,
+    messageId,
+    author: 'Ada',
+    delta,
+    index,
+    offset,
+  });
+
+  /** Resolves once this process's listeners have been handed `event` (a second listener sees each event right after the stream's). */
+  async function whenDelivered(discussionId: string, matches: (event: LiveEvent) => boolean): Promise<() => Promise<void>> {
+    let seen: () => void = () => {};
+    const delivered = new Promise<void>((resolve) => (seen = resolve));
+    const unsubscribe = await bus.subscribe(discussionId, (event) => {
+      if (matches(event)) seen();
+    });
+    return async () => {
+      await delivered;
+      unsubscribe();
+    };
+  }
+
+  it('joins the waiting tokens of one message into one event, exact by offset, and keeps other messages apart', async () => {
+    const id = (await createDiscussion(store, { status: 'RUNNING' })).id;
+    const stream = await openDiscussionStream({ bus, store }, id, { capacity: 8 });
+    const probe = await whenDelivered(id, (event) => event.type === 'token' && event.messageId === 'm-2');
+    // Nobody reads while these arrive.
+    const words = ['The ', 'quick ', 'brown ', 'fox'];
+    let offset = 0;
+    for (const [index, word] of words.entries()) {
+      await bus.publish(id, token(id, 'm-1', index, offset, word));
+      offset += word.length;
+    }
+    await bus.publish(id, token(id, 'm-2', 0, 0, 'Next'));
+    await probe();
+
+    const first = await stream.next();
+    expect(first.value).toEqual(token(id, 'm-1', 0, 0, 'The quick brown fox'));
+    expect((await stream.next()).value).toEqual(token(id, 'm-2', 0, 0, 'Next'));
+    await stream.return?.();
+  });
+
+  it('replays a log many pages long to a reader that keeps up, without counting it against the capacity', async () => {
+    const id = (await createDiscussion(store, { status: 'RUNNING' })).id;
+    const contents = Array.from({ length: 1_200 }, (_, index) => `message ${index}`);
+    for (const content of contents) await store.appendMessage(id, makeMessage(id, { content }));
+    const stream = await openDiscussionStream({ bus, store }, id, { after: '0-0', capacity: 8 });
+    const received: string[] = [];
+    for await (const event of stream) {
+      received.push(describeEvent(event));
+      if (received.length === contents.length) break;
+    }
+    expect(received).toEqual(contents.map((content) => `message:${content}`));
+  });
+
+  it('past its capacity, drops what waits for one overflow event, says so at once, stops listening, and resumes from the log with no gap', async () => {
+    const id = (await createDiscussion(store, { status: 'RUNNING' })).id;
+    const seen = await store.appendMessage(id, makeMessage(id, { content: 'seen' }));
+    let overflows = 0;
+    const stream = await openDiscussionStream({ bus, store }, id, { after: '0-0', capacity: 3, onOverflow: () => (overflows += 1) });
+    // The consumer reads the first message, then stops reading.
+    const first = await stream.next();
+    expect(first.done ? 'done' : describeEvent(first.value)).toBe('message:seen');
+    const lastCursor = seen?.entry.cursor;
+
+    const contents = ['one', 'two', 'three', 'four', 'five'];
+    const probe = await whenDelivered(id, (event) => event.type === 'message' && event.message.content === 'five');
+    for (const content of contents) {
+      const committed = await store.appendMessage(id, makeMessage(id, { content }));
+      await bus.publish(id, { ...(committed?.entry ?? expect.fail('the write failed')), discussionId: id });
+    }
+    await probe();
+
+    expect(overflows).toBe(1);
+    expect(bus.listenerCount(id)).toBe(0);
+    expect((await drain(stream)).map(describeEvent)).toEqual(['overflow:3']);
+
+    // Resuming after the last cursor it read gets every message it missed, once, in order.
+    const resumed = await openDiscussionStream({ bus, store }, id, { after: lastCursor });
+    const ended = drain(resumed);
+    const finished = await store.transition(id, { from: ['RUNNING'], to: 'COMPLETED' });
+    await bus.publish(id, { ...(finished?.entry ?? expect.fail('the transition failed')), discussionId: id });
+    expect((await ended).map(describeEvent)).toEqual([...contents.map((content) => `message:${content}`), 'status:COMPLETED']);
   });
 });

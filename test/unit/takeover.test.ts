@@ -116,7 +116,7 @@ describe("ending a dead worker's turn", () => {
     const { store, runner } = setUp();
     const record = await createDiscussion(store, { status: 'RUNNING' });
     await store.beginInFlight(record.id, inFlight('dead'));
-    await store.appendInFlight(record.id, 'Half a thought');
+    await store.appendInFlight(record.id, 'Half a thought', 'dead');
 
     await runner.abandonTurn(record.id, 'dead');
 
@@ -133,9 +133,9 @@ describe("ending a dead worker's turn", () => {
     const { store, runner } = setUp();
     const record = await createDiscussion(store, { status: 'RUNNING' });
     await store.beginInFlight(record.id, inFlight('dead'));
-    await store.appendInFlight(record.id, 'Half a thought');
+    await store.appendInFlight(record.id, 'Half a thought', 'dead');
     await store.beginInFlight(record.id, inFlight('taken-over'));
-    await store.appendInFlight(record.id, 'Fresh');
+    await store.appendInFlight(record.id, 'Fresh', 'taken-over');
 
     await runner.abandonTurn(record.id, 'dead');
 
