@@ -94,3 +94,46 @@ export async function readOutcome(url: string, id: string): Promise<DiscussionOu
   const data = await graphqlRequest(url, DISCUSSION_OUTCOME, { id }, z.object({ discussion: discussionOutcomeSchema.nullable() }));
   return data.discussion;
 }
+
+const STOP_DISCUSSION = /* GraphQL */ `
+  mutation Stop($id: ID!) {
+    stopDiscussion(id: $id) {
+      id
+      status
+    }
+  }
+`;
+
+export async function stopDiscussion(url: string, id: string): Promise<void> {
+  await graphqlRequest(url, STOP_DISCUSSION, { id }, z.object({ stopDiscussion: z.object({ id: z.string() }) }));
+}
+
+const TRANSCRIPT = /* GraphQL */ `
+  query Transcript($id: ID!) {
+    discussion(id: $id) {
+      messages(first: 500) {
+        edges {
+          node {
+            id
+            role
+            content
+          }
+        }
+      }
+    }
+  }
+`;
+
+const transcriptSchema = z.object({
+  discussion: z
+    .object({
+      messages: z.object({ edges: z.array(z.object({ node: z.object({ id: z.string(), role: z.string(), content: z.string() }) })) }),
+    })
+    .nullable(),
+});
+
+/** The committed messages of a discussion (its first 500), oldest first; empty when it does not exist. */
+export async function readTranscript(url: string, id: string): Promise<{ id: string; role: string; content: string }[]> {
+  const data = await graphqlRequest(url, TRANSCRIPT, { id }, transcriptSchema);
+  return data.discussion?.messages.edges.map((edge) => edge.node) ?? [];
+}

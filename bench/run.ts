@@ -3,6 +3,10 @@
  * subscribers and one messageAdded subscriber over graphql-ws, all against an app
  * built in this process on Redis. Prints throughput, token latency, peak RSS and
  * a correctness check (every subscriber's deltas concatenate to the committed content).
+ * Then the streaming part (bench/streaming-bench.ts, also runnable alone as
+ * bench/streaming.ts): the service against a raw ioredis-to-ws baseline, side by
+ * side with ratios, the server and the clients in separate processes (throughput,
+ * latency under load, a slow consumer's memory, idle subscriptions' memory).
  * Then the scale-out part (bench/workers.ts): turns/s with one and two spawned
  * worker processes behind an in-process API, and the recovery time after a
  * worker's SIGKILL.
@@ -10,16 +14,18 @@
  * Environment: REDIS_URL (redis://127.0.0.1:6379), BENCH_SETTINGS ("1x1,10x1,10x10,50x4",
  * K x S pairs), BENCH_ROUNDS (4), BENCH_TIMEOUT_MS (45000, per setting and phase),
  * BENCH_WORKERS (1; 0 skips the scale-out part), BENCH_WORKER_SETTING ("100x1"),
- * BENCH_KILLS (3), BENCH_RECOVERY_TOKEN_DELAY_MS (20), TURN_LOCK_MS (the service's default).
+ * BENCH_KILLS (3), BENCH_RECOVERY_TOKEN_DELAY_MS (20), TURN_LOCK_MS (the service's default),
+ * BENCH_STREAMING (1; 0 skips the streaming part) and the streaming part's own knobs (see bench/streaming.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import { deleteKeys } from './redis-keys.js';
 import { createRedisReference, type RedisReference } from './redis-reference.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
-import { DEFAULT_SETTINGS, escapeGlob, parseSettings, positiveInteger, UNLIMITED_OWNER } from './stats.js';
+import { DEFAULT_SETTINGS, parseSettings, positiveInteger, UNLIMITED_OWNER } from './stats.js';
+import { readStreamingOptions, runStreamingBench } from './streaming-bench.js';
 import { printWorkerBench, runWorkerBench, type WorkerBenchOptions } from './workers.js';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -44,24 +50,6 @@ function toRow(result: ScenarioResult) {
     lost: result.lost,
     duplicates: result.duplicates,
   };
-}
-
-/** Deletes every key of this run: SCAN MATCH prefix* and DEL, batch by batch. */
-async function deleteKeys(prefix: string): Promise<number> {
-  const redis = new Redis(redisUrl, { connectionName: 'bench-cleanup', lazyConnect: true });
-  await redis.connect();
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
-  return deleted;
 }
 
 async function main(): Promise<number> {
@@ -113,7 +101,7 @@ async function main(): Promise<number> {
   } finally {
     await reference?.close();
     await app?.stop();
-    const deleted = await deleteKeys(keyPrefix);
+    const deleted = await deleteKeys(redisUrl, keyPrefix);
     console.log(`Cleaned up ${deleted} Redis keys under ${keyPrefix}`);
   }
 
@@ -130,8 +118,28 @@ async function main(): Promise<number> {
     `Correctness: ${mismatches} mismatch(es) between a subscriber's concatenated deltas and the committed content; ` +
       `${lost} token(s) lost, ${duplicates} duplicate(s), ${problems} other problem(s).`,
   );
+  const streamingFailed = process.env.BENCH_STREAMING === '0' ? false : await benchStreaming(`${keyPrefix}stream:`);
   const workersFailed = process.env.BENCH_WORKERS === '0' ? false : await benchWorkers(`${keyPrefix}workers:`, maxRounds, timeoutMs);
-  return failed || workersFailed || mismatches + lost + duplicates + problems > 0 ? 1 : 0;
+  return failed || streamingFailed || workersFailed || mismatches + lost + duplicates + problems > 0 ? 1 : 0;
+}
+
+/** The streaming part, service against the raw baseline; true when it failed. */
+async function benchStreaming(keyPrefix: string): Promise<boolean> {
+  console.log(
+    `\nStreaming: the service and a raw ioredis-to-ws baseline, each in its own process, clients in another; key prefix ${keyPrefix}`,
+  );
+  try {
+    const problems = await runStreamingBench(readStreamingOptions(redisUrl, keyPrefix));
+    for (const problem of problems.slice(0, 10)) console.log(`  ! ${problem}`);
+    console.log(`Streaming correctness: ${problems.length} problem(s).`);
+    return problems.length > 0;
+  } catch (error) {
+    console.error('Streaming benchmark aborted:', error instanceof Error ? error.message : error);
+    return true;
+  } finally {
+    const deleted = await deleteKeys(redisUrl, keyPrefix);
+    console.log(`Cleaned up ${deleted} Redis keys under ${keyPrefix}`);
+  }
 }
 
 /** The scale-out part; true when it failed. */
@@ -160,7 +168,7 @@ async function benchWorkers(keyPrefix: string, maxRounds: number, timeoutMs: num
     console.error('Scale-out benchmark aborted:', error instanceof Error ? error.message : error);
     return true;
   } finally {
-    const deleted = await deleteKeys(keyPrefix);
+    const deleted = await deleteKeys(redisUrl, keyPrefix);
     console.log(`Cleaned up ${deleted} Redis keys under ${keyPrefix}`);
   }
 }

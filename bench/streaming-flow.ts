@@ -1,0 +1,170 @@
+/**
+ * Parts 1 and 2 of the streaming benchmark: K discussions x S tokenStreamed
+ * subscribers on the service, then the same shape on the raw baseline (K
+ * channels x S bare ws sockets) carrying the same amount of text, one word per
+ * frame. Part 1 streams as fast as it can (MOCK_TOKEN_DELAY_MS=0, a burst on
+ * the raw side); part 2 at one word per `tokenDelayMs` per discussion, with a
+ * plain Redis reference in the clients' process to measure added latency.
+ */
+import { randomUUID } from 'node:crypto';
+import { createMockDiscussion, startDiscussion } from './graphql-http.js';
+import type { RssSeries } from './process-memory.js';
+import { escapeGlob, withTimeout, type BenchSetting } from './stats.js';
+import { broadcasterCommands, clientCommands, serverCommands, type GroupReport, type PublishResult } from './stream-protocol.js';
+import {
+  recordSideRss,
+  withBroadcaster,
+  withLoad,
+  withService,
+  type LoadSpan,
+  type SideRun,
+  type StreamingContext,
+} from './streaming-processes.js';
+import { discussionChannel, discussionChannelPattern } from './token-frames.js';
+
+export interface FlowOptions {
+  /** Names the clients' groups. */
+  name: string;
+  setting: BenchSetting;
+  rounds: number;
+  /** MOCK_TOKEN_DELAY_MS of the service, and the raw publisher's interval per channel; 0: as fast as each can. */
+  tokenDelayMs: number;
+  /** Measure latency against a plain Redis subscriber in the clients' process. */
+  withReference: boolean;
+}
+
+export interface FlowSide {
+  report: GroupReport;
+  load: LoadSpan;
+  /** The server's (or raw broadcaster's) RSS while the part ran. */
+  rss: RssSeries;
+}
+
+export interface FlowResult {
+  service: FlowSide;
+  raw: FlowSide;
+  /** What the raw publisher sent, and how many frames per channel. */
+  published: PublishResult;
+  framesPerChannel: number;
+}
+
+export async function createDiscussions(httpUrl: string, count: number, rounds: number, label: string): Promise<string[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, position) =>
+      createMockDiscussion(httpUrl, `${label} #${position + 1}: how should a team adopt GraphQL?`, rounds),
+    ),
+  );
+}
+
+/** Runs `measure` between the clients' mark and their report, with RSS sampled and the load read around it. */
+async function measureGroup(
+  context: StreamingContext,
+  side: SideRun,
+  group: string,
+  measure: () => Promise<void>,
+  expect: { kind: 'transcripts'; httpUrl: string } | (() => { kind: 'published'; charactersPerChannel: number }),
+): Promise<FlowSide> {
+  const { clients } = context;
+  const rss = await recordSideRss(side);
+  const problems: string[] = [];
+  const { load } = await withLoad(async () => {
+    await clients.request(clientCommands.mark, { group });
+    await measure().catch((error: unknown) => problems.push(error instanceof Error ? error.message : String(error)));
+  });
+  const rssSeries = await rss.stop();
+  const report = await clients.request(clientCommands.report, { group, expect: typeof expect === 'function' ? expect() : expect });
+  return { report: { ...report, problems: [...problems, ...report.problems] }, load, rss: rssSeries };
+}
+
+/** Runs `run` with the clients' group, closed afterwards however `run` ends. */
+async function withGroup<T>(context: StreamingContext, group: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } finally {
+    await context.clients.request(clientCommands.closeGroup, { group });
+  }
+}
+
+async function runServiceFlow(context: StreamingContext, options: FlowOptions): Promise<FlowSide> {
+  const { clients, timeoutMs } = context;
+  const { discussions, subscribers } = options.setting;
+  // Every discussion streams at once, as every raw channel does: turns in flight are not capped below that.
+  const env = { MOCK_TOKEN_DELAY_MS: String(options.tokenDelayMs), WORKER_CONCURRENCY: String(Math.max(50, discussions)) };
+  return withService(context, env, async (side) => {
+    const group = `${options.name}:service`;
+    const ids = await createDiscussions(side.httpUrl, discussions, options.rounds, `Streaming ${options.name}`);
+    return withGroup(context, group, async () => {
+      if (options.withReference) {
+        const pattern = discussionChannelPattern(escapeGlob(context.keyPrefix));
+        await clients.request(clientCommands.reference, { group, redisUrl: context.redisUrl, pattern });
+      }
+      await clients.request(clientCommands.openService, {
+        group,
+        wsUrl: side.wsUrl,
+        discussionIds: ids,
+        perDiscussion: subscribers,
+        socketPerSubscription: true,
+      });
+      const listening = side.handle.request(serverCommands.whenListening, { discussionIds: ids, count: subscribers });
+      await withTimeout(listening, timeoutMs, 'subscribing to the service');
+      return measureGroup(
+        context,
+        side,
+        group,
+        async () => {
+          await Promise.all(ids.map((id) => startDiscussion(side.httpUrl, id)));
+          await clients.request(clientCommands.awaitService, { group, timeoutMs });
+        },
+        { kind: 'transcripts', httpUrl: side.httpUrl },
+      );
+    });
+  });
+}
+
+function publish(side: SideRun, options: FlowOptions, channels: string[], framesPerChannel: number): Promise<PublishResult> {
+  if (options.tokenDelayMs === 0) return side.handle.request(broadcasterCommands.burst, { channels, framesPerChannel });
+  const framesPerSecond = 1000 / options.tokenDelayMs;
+  return side.handle.request(broadcasterCommands.paced, { channels, framesPerChannel, framesPerSecond, wordsPerFrame: 1 });
+}
+
+async function runRawFlow(
+  context: StreamingContext,
+  options: FlowOptions,
+  framesPerChannel: number,
+): Promise<{ side: FlowSide; published: PublishResult }> {
+  const { clients, timeoutMs } = context;
+  const { discussions, subscribers } = options.setting;
+  return withBroadcaster(context, async (side) => {
+    const group = `${options.name}:raw`;
+    const rawPrefix = `${context.keyPrefix}raw:`;
+    const channels = Array.from({ length: discussions }, () => discussionChannel(rawPrefix, randomUUID()));
+    return withGroup(context, group, async () => {
+      if (options.withReference) {
+        const pattern = discussionChannelPattern(escapeGlob(rawPrefix));
+        await clients.request(clientCommands.reference, { group, redisUrl: context.redisUrl, pattern });
+      }
+      await clients.request(clientCommands.openRaw, { group, wsUrl: side.wsUrl, channels, perChannel: subscribers });
+      let published: PublishResult = { frames: 0, characters: 0, words: 0 };
+      const measured = await measureGroup(
+        context,
+        side,
+        group,
+        async () => {
+          published = await publish(side, options, channels, framesPerChannel);
+          await clients.request(clientCommands.awaitRaw, { group, characters: published.characters / discussions, timeoutMs });
+        },
+        () => ({ kind: 'published', charactersPerChannel: published.characters / discussions }),
+      );
+      return { side: measured, published };
+    });
+  });
+}
+
+/** The service, then the raw baseline carrying as many words per channel as the service's subscribers received per discussion. */
+export async function runFlow(context: StreamingContext, options: FlowOptions): Promise<FlowResult> {
+  const service = await runServiceFlow(context, options);
+  const { discussions, subscribers } = options.setting;
+  const framesPerChannel = Math.max(1, Math.round(service.report.words / (discussions * subscribers)));
+  const raw = await runRawFlow(context, options, framesPerChannel);
+  return { service, raw: raw.side, published: raw.published, framesPerChannel };
+}

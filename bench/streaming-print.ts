@@ -1,0 +1,171 @@
+/** Prints the streaming benchmark's parts: the service's figure, the raw baseline's, and their ratio, side by side. */
+import type { GroupReport, MemoryFigures } from './stream-protocol.js';
+import type { FlowOptions, FlowResult } from './streaming-flow.js';
+import type { IdleResult } from './streaming-idle.js';
+import type { OverloadOptions, OverloadResult, OverloadSide } from './streaming-overload.js';
+import type { LoadSpan } from './streaming-processes.js';
+
+type Cell = number | string;
+interface Row {
+  service: Cell;
+  raw: Cell;
+  'service/raw': Cell;
+}
+
+const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+const mebibytes = (bytes: number): string => fixed(bytes / 2 ** 20, 1);
+const percent = (fraction: number): string => `${fixed(fraction * 100, 2)}%`;
+const perSecond = (count: number, milliseconds: number): number =>
+  milliseconds > 0 ? Math.round((count * 1000) / milliseconds) : Number.NaN;
+const ratio = (service: number, raw: number): string => (raw !== 0 ? fixed(service / raw, 2) : 'n/a');
+const loadText = ({ before, after }: LoadSpan): string => `${fixed(before, 2)} -> ${fixed(after, 2)}`;
+
+function row(service: number, raw: number, digits = 0): Row {
+  return { service: fixed(service, digits), raw: fixed(raw, digits), 'service/raw': ratio(service, raw) };
+}
+const plain = (service: Cell, raw: Cell): Row => ({ service, raw, 'service/raw': '' });
+
+function printProblems(label: string, report: GroupReport): void {
+  for (const problem of report.problems.slice(0, 5)) console.log(`  ! ${label}: ${problem}`);
+}
+
+function latencyMs(report: GroupReport, pick: 'p50' | 'p99' | 'max'): number {
+  return report.latency ? report.latency[pick] : Number.NaN;
+}
+
+export function printThroughput(result: FlowResult, options: FlowOptions): void {
+  const { service, raw } = result;
+  const { discussions, subscribers } = options.setting;
+  console.log(
+    `\nPart 1, throughput: ${discussions} discussions x ${subscribers} tokenStreamed subscribers (a graphql-ws socket each), 3 MOCK agents, ` +
+      `ROUND_ROBIN, ${options.rounds} rounds, MOCK_TOKEN_DELAY_MS=0. Raw: ${discussions} channels x ${subscribers} ws sockets, ` +
+      `${result.framesPerChannel} one-word frames per channel published as fast as possible. Rates over the clients' window (start to last receipt).`,
+  );
+  const words = perSecond(service.report.words, service.report.windowMs);
+  const rawWords = perSecond(raw.report.words, raw.report.windowMs);
+  console.table({
+    'text tokens (words) delivered/s': row(words, rawWords),
+    'characters delivered/s': row(
+      perSecond(service.report.characters, service.report.windowMs),
+      perSecond(raw.report.characters, raw.report.windowMs),
+    ),
+    'token events delivered/s': row(
+      perSecond(service.report.events, service.report.windowMs),
+      perSecond(raw.report.events, raw.report.windowMs),
+    ),
+    'words per event': row(service.report.words / service.report.events, raw.report.words / raw.report.events, 2),
+    'window s': row(service.report.windowMs / 1000, raw.report.windowMs / 1000, 2),
+    'text delivered': plain(percent(service.report.deliveredFraction), percent(raw.report.deliveredFraction)),
+    'RSS peak MB (server, broadcaster)': row(service.rss.peak / 2 ** 20, raw.rss.peak / 2 ** 20, 1),
+    'load average 1m': plain(loadText(service.load), loadText(raw.load)),
+  });
+  const achieved = words / rawWords;
+  console.log(`Goal: service >= 0.6 x raw in text tokens/s: ${fixed(achieved, 2)} x raw, ${achieved >= 0.6 ? 'met' : 'NOT met'}.`);
+  printProblems('part 1 service', service.report);
+  printProblems('part 1 raw', raw.report);
+}
+
+export function printLatency(result: FlowResult, options: FlowOptions): void {
+  const { service, raw } = result;
+  const { discussions, subscribers } = options.setting;
+  console.log(
+    `\nPart 2, latency under load: ${discussions} running discussions x ${subscribers} graphql-ws subscribers, MOCK_TOKEN_DELAY_MS=${options.tokenDelayMs}, ` +
+      `${options.rounds} rounds. Raw: ${discussions} channels x ${subscribers} ws sockets, one frame per ${options.tokenDelayMs} ms per channel. ` +
+      "Added latency = client receipt of a raw frame's text - arrival of that frame at a plain ioredis subscriber in the clients' process.",
+  );
+  console.table({
+    'added latency p50 ms': row(latencyMs(service.report, 'p50'), latencyMs(raw.report, 'p50'), 2),
+    'added latency p99 ms': row(latencyMs(service.report, 'p99'), latencyMs(raw.report, 'p99'), 2),
+    'added latency max ms': row(latencyMs(service.report, 'max'), latencyMs(raw.report, 'max'), 2),
+    '(frame, subscriber) pairs timed': row(service.report.latency?.count ?? 0, raw.report.latency?.count ?? 0),
+    'frames never delivered': plain(service.report.unmatchedFrames, raw.report.unmatchedFrames),
+    'messages streamed, never committed': plain(service.report.uncommittedMessages, raw.report.uncommittedMessages),
+    'text delivered': plain(percent(service.report.deliveredFraction), percent(raw.report.deliveredFraction)),
+    'RSS peak MB (server, broadcaster)': row(service.rss.peak / 2 ** 20, raw.rss.peak / 2 ** 20, 1),
+    'load average 1m': plain(loadText(service.load), loadText(raw.load)),
+  });
+  const bound = Math.max(25, 2 * latencyMs(raw.report, 'p99'));
+  const p99 = latencyMs(service.report, 'p99');
+  const met = p99 <= bound && service.report.deliveredFraction === 1;
+  console.log(`Goal: 100% of the text and service p99 <= max(25 ms, 2 x raw p99) = ${fixed(bound, 2)} ms: ${met ? 'met' : 'NOT met'}.`);
+  printProblems('part 2 service', service.report);
+  printProblems('part 2 raw', raw.report);
+}
+
+function slowText(side: OverloadSide): string {
+  const { closeCode, closeReason } = side.slow;
+  if (closeCode === null) return 'still open';
+  return `closed ${closeCode}${closeReason ? ` (${closeReason})` : ''}`;
+}
+
+const retainedMb = ({ heapUsed, external }: MemoryFigures): number => (heapUsed + external) / 2 ** 20;
+
+function serverEndText(side: OverloadSide): string {
+  const { closedAfterMs, state } = side.serverSide;
+  if (closedAfterMs === undefined) return state ?? 'open throughout';
+  return `closed after ${fixed(closedAfterMs / 1000, 1)} s (${state ?? '?'})`;
+}
+
+export function printOverload(result: OverloadResult, options: OverloadOptions): void {
+  const { service, raw } = result;
+  console.log(
+    `\nPart 3, overload memory: one subscriber that reads nothing (TCP socket paused) and ${options.watchers} normal ones, each subscribed to ` +
+      `${options.discussions} busy discussions at a time (chains of 50-round discussions at MOCK_TOKEN_DELAY_MS=0) for ${fixed(options.slowMs / 1000, 0)} s; ` +
+      "raw: the same bytes on one channel (the service's frame rate and size). RSS sampled every second; the slow socket's fate read when it resumes reading.",
+  );
+  console.table({
+    'busy stream s': row(service.durationMs / 1000, raw.durationMs / 1000, 1),
+    'raw frames published/s': row(perSecond(service.frames, service.durationMs), perSecond(raw.frames, raw.durationMs)),
+    'text characters published/s': row(perSecond(service.characters, service.durationMs), perSecond(raw.characters, raw.durationMs)),
+    'RSS start MB (server, broadcaster)': row(service.rss.start / 2 ** 20, raw.rss.start / 2 ** 20, 1),
+    'RSS peak MB': row(service.rss.peak / 2 ** 20, raw.rss.peak / 2 ** 20, 1),
+    'RSS end MB': row(service.rss.end / 2 ** 20, raw.rss.end / 2 ** 20, 1),
+    'RSS growth (peak - start) MB': row((service.rss.peak - service.rss.start) / 2 ** 20, (raw.rss.peak - raw.rss.start) / 2 ** 20, 1),
+    'retained after GC, start MB (heap+external)': row(retainedMb(service.retained.before), retainedMb(raw.retained.before), 1),
+    'retained after GC, end MB (heap+external)': row(retainedMb(service.retained.after), retainedMb(raw.retained.after), 1),
+    'slow socket, server end': plain(serverEndText(service), serverEndText(raw)),
+    'slow socket, read at the end': plain(slowText(service), slowText(raw)),
+    'slow socket backlog read at the end MB': plain(mebibytes(service.slow.bytesDrained), mebibytes(raw.slow.bytesDrained)),
+    'watchers: text delivered': plain(percent(service.watchers.deliveredFraction), percent(raw.watchers.deliveredFraction)),
+    'load average 1m': plain(loadText(service.load), loadText(raw.load)),
+  });
+  console.log(`Service RSS every second (MB): ${service.rss.samples.map((sample) => mebibytes(sample)).join(' ')}`);
+  console.log(`Raw RSS every second (MB): ${raw.rss.samples.map((sample) => mebibytes(sample)).join(' ')}`);
+  printProblems('part 3 service watchers', service.watchers);
+  printProblems('part 3 raw watchers', raw.watchers);
+}
+
+export function printIdle(result: IdleResult): void {
+  const { service, raw } = result;
+  const kibPer = (before: number, after: number, count: number) => (after - before) / 1024 / count;
+  console.log(
+    `\nPart 4, idle subscriptions: ${service.subscriptions} tokenStreamed subscriptions over graphql-ws (a socket each) on created, never started ` +
+      `discussions; raw: ${raw.subscriptions} idle ws sockets. Memory after full GCs (--expose-gc), before and after opening them.`,
+  );
+  const rssPer = [
+    kibPer(service.before.rss, service.after.rss, service.subscriptions),
+    kibPer(raw.before.rss, raw.after.rss, raw.subscriptions),
+  ] as const;
+  const heapPer = [
+    kibPer(service.before.heapUsed, service.after.heapUsed, service.subscriptions),
+    kibPer(raw.before.heapUsed, raw.after.heapUsed, raw.subscriptions),
+  ] as const;
+  console.table({
+    'RSS before MB': row(service.before.rss / 2 ** 20, raw.before.rss / 2 ** 20, 1),
+    'RSS after MB': row(service.after.rss / 2 ** 20, raw.after.rss / 2 ** 20, 1),
+    'RSS KiB per subscription': row(...rssPer, 2),
+    'heapUsed before MB': row(service.before.heapUsed / 2 ** 20, raw.before.heapUsed / 2 ** 20, 1),
+    'heapUsed after MB': row(service.after.heapUsed / 2 ** 20, raw.after.heapUsed / 2 ** 20, 1),
+    'heapUsed KiB per subscription': row(...heapPer, 2),
+    'external KiB per subscription': row(
+      kibPer(service.before.external, service.after.external, service.subscriptions),
+      kibPer(raw.before.external, raw.after.external, raw.subscriptions),
+      2,
+    ),
+    'load average 1m': plain(loadText(service.load), loadText(raw.load)),
+  });
+  const verdict = (kib: number) => (kib <= 8 ? 'met' : 'NOT met');
+  console.log(
+    `Goal: <= 8 KiB per subscription: by RSS ${fixed(rssPer[0], 2)} KiB, ${verdict(rssPer[0])}; by heap ${fixed(heapPer[0], 2)} KiB, ${verdict(heapPer[0])}.`,
+  );
+}

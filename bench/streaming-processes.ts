@@ -1,0 +1,88 @@
+/** The processes of the streaming benchmark: the service and the raw broadcaster, each fresh for each part, and the clients. */
+import { loadavg } from 'node:os';
+import { spawnChild, type ChildHandle } from './ipc.js';
+import { recordRss, type RssRecorder } from './process-memory.js';
+import { broadcasterCommands, memoryCommand, serverCommands } from './stream-protocol.js';
+
+export interface StreamingContext {
+  redisUrl: string;
+  /** Every key and channel of the run starts with it; the caller deletes the keys afterwards. */
+  keyPrefix: string;
+  clients: ChildHandle;
+  timeoutMs: number;
+}
+
+/** One side (the service, or the raw baseline) of a part as it ran. */
+export interface SideRun {
+  handle: ChildHandle;
+  pid: number;
+  /** The service: its GraphQL over HTTP. */
+  httpUrl: string;
+  /** graphql-ws (service) or bare ws (raw). */
+  wsUrl: string;
+}
+
+/** The 1-minute load average now. */
+export const loadNow = (): number => loadavg()[0] ?? Number.NaN;
+
+/** The load average before and after a measured stretch. */
+export interface LoadSpan {
+  before: number;
+  after: number;
+}
+
+/** Runs `measure` with the 1-minute load average read before and after it. */
+export async function withLoad<T>(measure: () => Promise<T>): Promise<{ value: T; load: LoadSpan }> {
+  const before = loadNow();
+  const value = await measure();
+  return { value, load: { before, after: loadNow() } };
+}
+
+/** Samples the side's RSS every second from outside it. */
+export function recordSideRss(side: SideRun): Promise<RssRecorder> {
+  return recordRss(side.pid, async () => (await side.handle.request(memoryCommand, { gc: false })).rss);
+}
+
+/** With BENCH_PROFILE_DIR, the service and the raw broadcaster write a CPU profile there (one .cpuprofile per process). */
+const profileArgs = (): string[] => {
+  const directory = process.env.BENCH_PROFILE_DIR;
+  return directory ? ['--cpu-prof', `--cpu-prof-dir=${directory}`] : [];
+};
+
+async function runSide<T>(
+  script: string,
+  env: Record<string, string>,
+  commands: typeof serverCommands | typeof broadcasterCommands,
+  run: (started: { handle: ChildHandle; url: string }) => Promise<T>,
+): Promise<T> {
+  const handle = spawnChild(script, env, profileArgs());
+  try {
+    const { url } = await handle.request(commands.start, {});
+    return await run({ handle, url });
+  } finally {
+    await handle.request(commands.stop, {}).catch((error: unknown) => {
+      console.error(`${script}: stopping failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    await handle.exit();
+  }
+}
+
+/** The service from src/app.ts in a fresh process of its own (Redis mode, the run's key prefix), for the length of `run`. */
+export function withService<T>(context: StreamingContext, env: Record<string, string>, run: (side: SideRun) => Promise<T>): Promise<T> {
+  const serviceEnv = { REDIS_URL: context.redisUrl, BENCH_KEY_PREFIX: context.keyPrefix, ...env };
+  return runSide('bench/stream-server.ts', serviceEnv, serverCommands, ({ handle, url }) =>
+    run({ handle, pid: handle.pid, httpUrl: url, wsUrl: url.replace(/^http/, 'ws') }),
+  );
+}
+
+/** The raw broadcaster (and publisher) in a fresh process of its own, for the length of `run`. */
+export function withBroadcaster<T>(context: StreamingContext, run: (side: SideRun) => Promise<T>): Promise<T> {
+  return runSide('bench/raw-broadcaster.ts', { REDIS_URL: context.redisUrl }, broadcasterCommands, ({ handle, url }) =>
+    run({ handle, pid: handle.pid, httpUrl: '', wsUrl: url }),
+  );
+}
+
+/** The clients' process, for the whole benchmark. */
+export function spawnClients(): ChildHandle {
+  return spawnChild('bench/stream-clients.ts');
+}
