@@ -106,6 +106,12 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
       return record;
     }
 
+    /** NOT_FOUND unless this caller may see the discussion, as `load` does, reading only its owner and status. */
+    async function checkVisible(id: string, field: string): Promise<void> {
+      const access = await store.access(checkId(id, field));
+      if (!access || !(admin || access.owner === owner)) throw notFound('Discussion', id);
+    }
+
     /** Each mutation counts against the caller's per-minute limit before it does anything. */
     const charge = () => quotas.chargeMutations(owner, 1);
 
@@ -229,10 +235,13 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
       /** A page of the transcript of a discussion this caller has loaded. */
       messages: (record: Pick<DiscussionRecord, 'id'>, request: MessagePageRequest) => readMessagePage(store, record.id, request),
 
-      /** Every event of a discussion (persisted ones after `after` first); NOT_FOUND when this caller cannot see it. */
-      /** The discussion's events for one subscriber, bounded by `subscriberBufferEvents`. */
+      /**
+       * Every event of a discussion for one subscriber (persisted ones after `after` first), bounded by
+       * `subscriberBufferEvents`; NOT_FOUND when this caller cannot see it.
+       */
       async events(id: string, options: Omit<DiscussionStreamOptions, 'capacity'>): Promise<AsyncIterableIterator<StreamEvent>> {
-        await load(id, 'discussionId');
+        // Every subscriber checks this: the owner is all it needs, not the whole record.
+        await checkVisible(id, 'discussionId');
         checkCursor(options.after, 'after');
         const capacity = dependencies.subscriberBufferEvents;
         const onOverflow = () => {

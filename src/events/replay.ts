@@ -168,9 +168,10 @@ export async function openDiscussionStream(
       // An ended discussion publishes nothing more, and its final events may have been
       // committed after the read but published after this check: read the log once more.
       // Its final status ends the stream; one that ended before the cursor has none left.
-      const record = await store.get(discussionId);
-      if (record && isTerminal(record.status)) await readLogAfterLastCursor();
-      if (!record || isTerminal(record.status)) queue.end();
+      // Only the status matters here: `access` reads it without decoding the whole record.
+      const access = await store.access(discussionId);
+      if (access && isTerminal(access.status)) await readLogAfterLastCursor();
+      if (!access || isTerminal(access.status)) queue.end();
     } catch (error) {
       queue.end(error);
     }

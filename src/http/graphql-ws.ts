@@ -136,9 +136,11 @@ export function createGraphQLWsServer({
       execute: (args) => envelopedRoot(args).execute(args),
       subscribe: (args) => envelopedRoot(args).subscribe(args),
       onConnect: async (context) => {
-        const result = await authenticator.authenticate(
-          authorizationOf(context.connectionParams, context.extra.request.headers.authorization),
-        );
+        const authorization = authorizationOf(context.connectionParams, context.extra.request.headers.authorization);
+        // The upgrade request's headers were all it was needed for (the origin and host were checked at the upgrade):
+        // graphql-ws would otherwise keep it, headers and all, for as long as the socket lives.
+        Reflect.set(context.extra, 'request', undefined);
+        const result = await authenticator.authenticate(authorization);
         if (!result.ok) {
           logger.info({ reason: result.reason, transport: 'graphql-ws' }, 'connection refused: unauthenticated');
           // graphql-ws would close with 4403; DESIGN.md's contract is 4401, as for a subscribe before init.
@@ -167,8 +169,8 @@ export function createGraphQLWsServer({
         const identity = extras.get(context.extra.socket)?.identity;
         if (!identity) return [toGraphQLError(new DomainError('UNAUTHENTICATED', 'Unauthenticated'))];
         const { schema, execute, subscribe, contextFactory, parse, validate } = envelopOperation(yoga, {
+          // No `req`: onConnect let the upgrade request go, and nothing in yoga's pipeline reads it.
           ...context,
-          req: context.extra.request,
           socket: context.extra.socket,
           params: payload,
           identity,

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { createAuthenticator } from '../auth/authenticator.js';
 import type { Identity } from '../auth/identity.js';
 import type { Config } from '../config.js';
-import type { DiscussionService } from '../engine/discussion-service.js';
+import type { DiscussionService, OwnerDiscussions } from '../engine/discussion-service.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { GraphQLContext } from '../schema/builder.js';
 import { describeClientError, isClientError, maskError } from '../schema/errors.js';
@@ -58,6 +58,16 @@ export function createGraphQLServer({
   // Anonymous without ALLOW_ANONYMOUS listens on loopback only, and must be addressed as loopback too.
   const loopbackHostOnly = !authenticator.required && !config.auth.allowAnonymous;
   const bearerAuth = useBearerAuth({ authenticator, logger });
+  // One scoped service per identity object, not one per operation: each idle subscription keeps its context
+  // alive, and a socket's subscriptions all share the identity it authenticated with.
+  const scoped = new WeakMap<Identity, OwnerDiscussions>();
+  const discussionsFor = (identity: Identity): OwnerDiscussions => {
+    const cached = scoped.get(identity);
+    if (cached) return cached;
+    const created = discussions.forIdentity(identity);
+    scoped.set(identity, created);
+    return created;
+  };
   const context = ({
     request,
     identity,
@@ -69,7 +79,7 @@ export function createGraphQLServer({
   }): GraphQLContext => {
     // graphql-ws authenticated the socket at connection_init; HTTP requests were authenticated before parsing.
     const caller = identity ?? bearerAuth.identityOf(request);
-    return { identity: caller, discussions: discussions.forIdentity(caller), providers, onSlowConsumer };
+    return { identity: caller, discussions: discussionsFor(caller), providers, onSlowConsumer };
   };
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,

@@ -82,6 +82,12 @@ export function createMemoryStore(): DiscussionStore {
         return stored === undefined ? undefined : cloneJson(stored.record);
       }),
 
+    access: (id) =>
+      atOnce(() => {
+        const stored = discussions.get(id);
+        return stored === undefined ? undefined : { owner: stored.record.owner, status: stored.record.status };
+      }),
+
     list: (owner, options) =>
       atOnce(() => {
         const { first, after, status } = options;

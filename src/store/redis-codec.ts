@@ -22,7 +22,7 @@ import {
   timestampSchema,
 } from './records.js';
 import type { UsageCount } from './records.js';
-import type { DiscussionRecord, InFlightRecord, InFlightStart, LogEntry, StatePatch } from './types.js';
+import type { DiscussionAccess, DiscussionRecord, InFlightRecord, InFlightStart, LogEntry, StatePatch } from './types.js';
 
 /** A value read back from Redis, or why it does not parse. */
 export type Decoded<T> = { ok: true; value: T } | { ok: false; error: z.ZodError };
@@ -131,6 +131,17 @@ const discussionHashSchema = z
 export function decodeRecord(id: string, fields: unknown): Decoded<DiscussionRecord> {
   const decoded = decodeWith(discussionHashSchema, fields);
   return decoded.ok ? { ok: true, value: { ...decoded.value, id } } : decoded;
+}
+
+/** The `owner` and `status` fields of the discussion hash, as `HMGET owner status` returns them. */
+const accessReplySchema = z
+  .tuple([z.string(), z.enum(DISCUSSION_STATUSES)])
+  .transform(([owner, status]): DiscussionAccess => ({ owner, status }));
+
+/** The discussion's owner and status; undefined when neither field exists (no such discussion). */
+export function decodeAccess(reply: readonly (string | null)[]): Decoded<DiscussionAccess> | undefined {
+  if (reply.every((field) => field === null)) return undefined;
+  return decodeWith(accessReplySchema, reply);
 }
 
 export const isEmptyHash = (reply: unknown): boolean => typeof reply === 'object' && reply !== null && Object.keys(reply).length === 0;

@@ -8,6 +8,7 @@ import { ACTIVE_STATUSES, isActive } from '../domain.js';
 import { assertCursor, assertTokenCounts, buildStatusChange, cloneJson, creationTime, normalizeRecord } from './records.js';
 import {
   type Decoded,
+  decodeAccess,
   decodeInFlightReply,
   decodeInFlightStart,
   decodeLogEntry,
@@ -132,6 +133,12 @@ export function createRedisStore({
     async get(id) {
       const [record] = await getMany([id]);
       return record;
+    },
+
+    async access(id) {
+      const decoded = decodeAccess(await redis.hmget(keys.discussion(id), 'owner', 'status'));
+      if (decoded === undefined) return undefined;
+      return readable(decoded, { discussionId: id }, 'stored discussion owner or status does not parse; reading it as missing');
     },
 
     async list(owner, { first, after, status }) {

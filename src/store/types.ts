@@ -169,9 +169,20 @@ export interface Page<T> {
   hasMore: boolean;
 }
 
+/** Who may see a discussion and where it is: what a subscription checks, without the whole record. */
+export interface DiscussionAccess {
+  owner: string;
+  status: DiscussionStatus;
+}
+
 export interface DiscussionStore {
   create(record: DiscussionRecord): Promise<void>;
   get(id: string): Promise<DiscussionRecord | undefined>;
+  /**
+   * The discussion's owner and status, undefined when it does not exist: cheaper than
+   * `get` (no config or usage to read and parse), for checks repeated per subscriber.
+   */
+  access(id: string): Promise<DiscussionAccess | undefined>;
   /** Newest first; `after` is the id of the last discussion of the previous page. `owner` undefined: every owner's. */
   list(owner: string | undefined, options: { first: number; after?: string; status?: DiscussionStatus }): Promise<Page<DiscussionRecord>>;
   /**

@@ -122,6 +122,16 @@ describe('redis store: stored values that do not parse', () => {
     expect(JSON.stringify(warnings[0]?.issues)).toContain(field);
   });
 
+  it('reads the access of a discussion whose status does not parse as missing, and logs it', async () => {
+    const record = await createDiscussion(store);
+    await redis.hset(keys.discussion(record.id), 'status', 'EXPLODED');
+
+    expect(await store.access(record.id)).toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.discussionId).toBe(record.id);
+    expect(warnings[0]?.msg).toMatch(/owner or status does not parse/);
+  });
+
   it('reads an in-flight message whose hash does not parse as none, and begins the next one', async () => {
     const record = await createDiscussion(store);
     const inFlight = { messageId: 'm-1', author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:02:00.000Z' };

@@ -78,6 +78,16 @@ function describeRecordContract(store: () => DiscussionStore): void {
       expect(await store().get(randomUUID())).toBeUndefined();
     });
 
+    it('reads the owner and status alone, and nothing for a missing id', async () => {
+      const record = await createDiscussion(store(), { owner: 'grace', status: 'RUNNING' });
+      expect(await store().access(record.id)).toStrictEqual({ owner: 'grace', status: 'RUNNING' });
+      await store().transition(record.id, { from: ['RUNNING'], to: 'COMPLETED' });
+      expect(await store().access(record.id)).toStrictEqual({ owner: 'grace', status: 'COMPLETED' });
+      expect(await store().access(randomUUID())).toBeUndefined();
+      await store().delete(record.id);
+      expect(await store().access(record.id)).toBeUndefined();
+    });
+
     it('refuses to create the same id twice', async () => {
       const record = await createDiscussion(store());
       await expect(store().create({ ...record, topic: 'another' })).rejects.toThrow();
