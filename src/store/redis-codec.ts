@@ -1,11 +1,12 @@
 // How records map onto Redis values: the discussion hash, the log stream's
-// entries, the in-flight hash, and the untyped replies of the Lua scripts.
+// entries, and the untyped replies of the Lua scripts (the in-flight message's
+// are in redis-in-flight.ts).
 // What Redis hands back is parsed, never cast. A stored value that does not
 // parse comes back as a failed `Decoded` for the store to log and skip; a
 // script reply of the wrong shape is a bug in this process, not bad data, and throws.
 
 import { z } from 'zod';
-import { DISCUSSION_STATUSES, PROVIDERS, STOP_REASONS } from '../domain.js';
+import { DISCUSSION_STATUSES, STOP_REASONS } from '../domain.js';
 import type { Usage } from '../domain.js';
 import {
   STATE_PATCH_FIELDS,
@@ -16,18 +17,17 @@ import {
   messageRecordSchema,
   pickConfig,
   pickUsage,
-  schemaFor,
   speakerSelectionSchema,
   statusChangeSchema,
   timestampSchema,
 } from './records.js';
 import type { UsageCount } from './records.js';
-import type { DiscussionAccess, DiscussionRecord, InFlightRecord, InFlightStart, LogEntry, StatePatch } from './types.js';
+import type { DiscussionAccess, DiscussionRecord, LogEntry, StatePatch } from './types.js';
 
 /** A value read back from Redis, or why it does not parse. */
 export type Decoded<T> = { ok: true; value: T } | { ok: false; error: z.ZodError };
 
-type HashFields = Record<string, string>;
+export type HashFields = Record<string, string>;
 
 /** Field prefixes of per-agent usage in the discussion hash: `in:<name>`, `out:<name>`. */
 const AGENT_USAGE_PREFIXES: Record<UsageCount, string> = { inputTokens: 'in:', outputTokens: 'out:' };
@@ -70,7 +70,7 @@ export function encodeRecord(record: DiscussionRecord): string[] {
 }
 
 /** A count as Redis keeps it: decimal digits, written by HSET or HINCRBY. */
-const countText = z
+export const countText = z
   .string()
   .regex(/^\d{1,15}$/, 'not a count')
   .transform(Number);
@@ -196,43 +196,11 @@ export function decodeLogEntry([cursor, fieldList]: [string, string[]]): Decoded
   }
 }
 
-export function encodeInFlight(inFlight: Omit<InFlightRecord, 'text'>): string[] {
-  const fields = [
-    'messageId',
-    inFlight.messageId,
-    'author',
-    inFlight.author,
-    'round',
-    String(inFlight.round),
-    'turn',
-    String(inFlight.turn),
-    'startedAt',
-    inFlight.startedAt,
-  ];
-  if (inFlight.provider !== undefined) fields.push('provider', inFlight.provider);
-  if (inFlight.model !== undefined) fields.push('model', inFlight.model);
-  return fields;
-}
-
-/** The in-flight hash (see `encodeInFlight`); its text lives in a key of its own. */
-const inFlightHashSchema = schemaFor<Omit<InFlightRecord, 'text'>>()(
-  z.object({
-    messageId: z.string(),
-    author: z.string(),
-    provider: z.enum(PROVIDERS).optional(),
-    model: z.string().optional(),
-    round: countText,
-    turn: countText,
-    startedAt: timestampSchema,
-  }),
-);
-
 /** The cursor a log-writing script returned, and the one before it when there was one. */
 export type AppendedPosition = { cursor: string; previousCursor?: string };
 
 const positionReplySchema = z.tuple([z.string(), z.string()]);
 const positionAndHashReplySchema = z.tuple([z.string(), z.string(), z.array(z.string())]);
-const inFlightReplySchema = z.tuple([z.array(z.string()), z.string().nullable()]);
 const stringsReplySchema = z.array(z.string());
 
 const toPosition = ([cursor, previous]: readonly [string, string]): AppendedPosition =>
@@ -248,27 +216,6 @@ export function decodePositionAndHash(reply: unknown): { position: AppendedPosit
   if (reply === null) return undefined;
   const [cursor, previous, hash] = parseReply(positionAndHashReplySchema, reply);
   return { position: toPosition([cursor, previous]), fields: pairsToObject(hash) };
-}
-
-/**
- * The `{ replaced message id, its turn }` reply of the begin script, or undefined for a nil
- * reply. The two values come from the in-flight hash it replaced, so a turn that is not a
- * count is stored data gone bad, not a bad reply.
- */
-export function decodeInFlightStart(reply: unknown): Decoded<InFlightStart> | undefined {
-  if (reply === null) return undefined;
-  const [messageId, turnText] = parseReply(positionReplySchema, reply);
-  if (messageId === '') return { ok: true, value: {} };
-  const turn = decodeWith(countText, turnText);
-  return turn.ok ? { ok: true, value: { replaced: { messageId, turn: turn.value } } } : turn;
-}
-
-/** The `{ HGETALL, GET }` reply of the in-flight read: undefined when there is no in-flight message. */
-export function decodeInFlightReply(reply: unknown): Decoded<InFlightRecord | undefined> {
-  const [hash, text] = parseReply(inFlightReplySchema, reply);
-  if (hash.length === 0) return { ok: true, value: undefined };
-  const decoded = decodeWith(inFlightHashSchema, pairsToObject(hash));
-  return decoded.ok ? { ok: true, value: { ...decoded.value, text: text ?? '' } } : decoded;
 }
 
 /** The member, score… reply of the list script, or undefined when the member to continue after is gone. */
@@ -294,12 +241,12 @@ export function pairsToObject(values: readonly string[]): HashFields {
   return fields;
 }
 
-function decodeWith<Output>(schema: z.ZodType<Output>, input: unknown): Decoded<Output> {
+export function decodeWith<Output>(schema: z.ZodType<Output>, input: unknown): Decoded<Output> {
   const result = schema.safeParse(input);
   return result.success ? { ok: true, value: result.data } : { ok: false, error: result.error };
 }
 
-function parseReply<Output>(schema: z.ZodType<Output>, reply: unknown): Output {
+export function parseReply<Output>(schema: z.ZodType<Output>, reply: unknown): Output {
   const result = schema.safeParse(reply);
   if (!result.success) throw new Error(`Unexpected script reply: ${z.prettifyError(result.error)}`);
   return result.data;

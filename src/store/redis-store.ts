@@ -1,22 +1,20 @@
 // The Redis store: see redis-keys.ts for its layout, redis-scripts.ts for its
-// atomic steps and redis-codec.ts for what it writes and parses back.
+// atomic steps, redis-codec.ts for what it writes and parses back,
+// redis-log-reads.ts for reading the log and redis-in-flight.ts for the
+// message being streamed.
 
 import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { ACTIVE_STATUSES, isActive } from '../domain.js';
-import { assertCursor, assertTokenCounts, buildStatusChange, cloneJson, creationTime, normalizeRecord } from './records.js';
+import { assertTokenCounts, buildStatusChange, cloneJson, creationTime, normalizeRecord } from './records.js';
 import {
   type Decoded,
   decodeAccess,
-  decodeInFlightReply,
-  decodeInFlightStart,
-  decodeLogEntry,
   decodePosition,
   decodePositionAndHash,
   decodeRecord,
   decodeScoredMembers,
-  encodeInFlight,
   encodeRecord,
   encodeStatePatch,
   encodeUsageArguments,
@@ -26,27 +24,19 @@ import {
   admitRunningScript,
   appendMessageScript,
   appendSelectionScript,
-  appendTokenScript,
-  beginInFlightScript,
-  clearInFlightScript,
   createScript,
   deleteScript,
-  getInFlightScript,
   listPageScript,
   runScript,
   transitionScript,
 } from './redis-scripts.js';
+import { createRedisInFlight } from './redis-in-flight.js';
+import { createRedisLogReads } from './redis-log-reads.js';
 import { createRedisKeys } from './redis-keys.js';
-import { compareCursors } from './types.js';
-import type { DiscussionRecord, DiscussionStore, LogEntry, MessageRecord, Page } from './types.js';
+import type { DiscussionRecord, DiscussionStore } from './types.js';
 
 /** Discussions fetched per round trip when `list` filters by status. */
 const FILTERED_LIST_BATCH = 50;
-/** Extra log entries read per batch by `readMessages`, for the status and selection entries among the messages. */
-const OTHER_ENTRY_SLACK = 16;
-
-type MessageEntry = Extract<LogEntry, { type: 'message' }>;
-
 export { createRedisKeys, type RedisKeys } from './redis-keys.js';
 
 /**
@@ -95,30 +85,6 @@ export function createRedisStore({
       if (isEmptyHash(fields)) return undefined;
       return readable(decodeRecord(id, fields), { discussionId: id }, 'stored discussion does not parse; reading it as missing');
     });
-  };
-
-  /**
-   * Up to `count` log entries in the range. Those that do not parse are logged and left
-   * out; `last` (the cursor of the last entry read, parsed or not) and `full` (as many
-   * read as asked) tell a caller where to go on and whether the range may hold more.
-   */
-  const readRange = async (
-    id: string,
-    direction: 'forward' | 'backward',
-    start: string,
-    end: string,
-    count: number,
-  ): Promise<{ entries: LogEntry[]; last: string | undefined; full: boolean }> => {
-    const stored =
-      direction === 'forward'
-        ? await redis.xrange(keys.log(id), start, end, 'COUNT', count)
-        : await redis.xrevrange(keys.log(id), end, start, 'COUNT', count);
-    const entries: LogEntry[] = [];
-    for (const item of stored) {
-      const entry = readable(decodeLogEntry(item), { discussionId: id, cursor: item[0] }, 'stored log entry does not parse; skipping it');
-      if (entry !== undefined) entries.push(entry);
-    }
-    return { entries, last: stored.at(-1)?.[0], full: stored.length === count };
   };
 
   return {
@@ -254,77 +220,9 @@ export function createRedisStore({
       return { type: 'speaker_selected', ...position, selection: stored };
     },
 
-    async readLog(id, { after, limit }) {
-      assertCursor(after, 'after');
-      const entries: LogEntry[] = [];
-      let start = after === undefined ? '-' : `(${after}`;
-      // Read past skipped entries, so a short page still means the end of the log.
-      while (entries.length < limit) {
-        const batch = await readRange(id, 'forward', start, '+', limit - entries.length);
-        entries.push(...batch.entries);
-        if (!batch.full || batch.last === undefined) break;
-        start = `(${batch.last}`;
-      }
-      return entries;
-    },
+    ...createRedisLogReads({ redis, keys, readable }),
 
-    async lastCursor(id) {
-      const [newest] = await redis.xrevrange(keys.log(id), '+', '-', 'COUNT', 1);
-      return newest?.[0];
-    },
-
-    async readMessages(id, { after, before, limit, direction }) {
-      assertCursor(after, 'after');
-      assertCursor(before, 'before');
-      const count = Math.max(0, limit);
-      const wanted = count + 1;
-      // Nothing lies before the smallest id; Redis refuses `(0-0` as an exclusive end.
-      if (before !== undefined && compareCursors(before, '0-1') < 0) return { items: [], hasMore: false };
-      const batchSize = wanted + OTHER_ENTRY_SLACK;
-      let start = after === undefined ? '-' : `(${after}`;
-      let end = before === undefined ? '+' : `(${before}`;
-      const found: MessageEntry[] = [];
-      // Other entries are few: keep reading until one more message than asked shows whether more exist.
-      while (found.length < wanted) {
-        const batch = await readRange(id, direction, start, end, batchSize);
-        for (const entry of batch.entries) if (entry.type === 'message') found.push(entry);
-        if (!batch.full || batch.last === undefined) break;
-        if (direction === 'forward') start = `(${batch.last}`;
-        else end = `(${batch.last}`;
-      }
-      const page = found.slice(0, count);
-      if (direction === 'backward') page.reverse();
-      return {
-        items: page.map(({ cursor, message }) => ({ cursor, message })),
-        hasMore: found.length > count,
-      } satisfies Page<{ cursor: string; message: MessageRecord }>;
-    },
-
-    async beginInFlight(id, inFlight) {
-      const reply = await runScript(
-        redis,
-        beginInFlightScript,
-        [keys.discussion(id), keys.inFlight(id), keys.inFlightText(id)],
-        [inFlight.turn, ...encodeInFlight(inFlight)],
-      );
-      const start = decodeInFlightStart(reply);
-      if (start === undefined) return undefined;
-      // The replaced hash did not parse, so its turn is unknown: report none replaced (no restart is announced).
-      return readable(start, { discussionId: id }, 'replaced in-flight message does not parse; ignoring it') ?? {};
-    },
-
-    async appendInFlight(id, delta, messageId) {
-      return (await runScript(redis, appendTokenScript, [keys.inFlight(id), keys.inFlightText(id)], [messageId, delta])) === 1;
-    },
-
-    async getInFlight(id) {
-      const reply = await runScript(redis, getInFlightScript, [keys.inFlight(id), keys.inFlightText(id)], []);
-      return readable(decodeInFlightReply(reply), { discussionId: id }, 'stored in-flight message does not parse; reading it as none');
-    },
-
-    async clearInFlight(id, messageId) {
-      return (await runScript(redis, clearInFlightScript, [keys.inFlight(id), keys.inFlightText(id)], [messageId])) === 1;
-    },
+    ...createRedisInFlight({ redis, keys, readable }),
 
     async close() {
       // Deliberately does not quit `redis`: the client belongs to the caller.

@@ -14,7 +14,7 @@ import {
   EVENTS,
   type EventView,
   eventViewSchema,
-  injectMessage,
+  waitUntilLive,
   isTurnStarted,
   readTranscript,
   useFakeVendor,
@@ -109,12 +109,7 @@ describe("a worker's claim on a running turn, as separate processes on one Redis
     const id = await createDiscussion(url, { topic: 'Holding on to a turn', agents: vendorAgents(1), maxRounds: 1 });
     const ws = createWsClient(url);
     const events = await subscribeWs(ws, EVENTS, { id, after: '0-0' }, 'discussionEvents', eventViewSchema);
-    // Once the replay carried this message, the live subscription is set up: no event is missed from here on.
-    const probe = await injectMessage(url, id, 'Kick-off from an observer.');
-    await events.collector.waitFor(
-      (values) => values.some((event) => event.__typename === 'MessageEvent' && event.message.id === probe.id),
-      { what: 'the probe' },
-    );
+    await waitUntilLive(url, id, events);
     await mustGraphQL(url, START, { id });
     const started = await group.waitForLine(isTurnStarted(id), { what: 'the turn to start' });
     await group.waitForLine((line) => line.entry.msg === 'message streaming' && line.entry.discussionId === id, {

@@ -7,7 +7,7 @@ import {
   EVENTS,
   type EventView,
   eventViewSchema,
-  injectMessage,
+  waitUntilLive,
   isTurnStarted,
   readTranscript,
   ReconnectingMessages,
@@ -52,12 +52,7 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
     const id = await createDiscussion(url, input);
     const ws = createWsClient(url);
     const events = await subscribeWs(ws, EVENTS, { id, after: '0-0' }, 'discussionEvents', eventViewSchema);
-    // Once the replay carried this message, the live subscription is set up: no token is missed from here on.
-    const probe = await injectMessage(url, id, 'Kick-off from an observer.');
-    await events.collector.waitFor(
-      (values) => values.some((event) => event.__typename === 'MessageEvent' && event.message.id === probe.id),
-      { what: 'the probe' },
-    );
+    await waitUntilLive(url, id, events);
     await mustGraphQL(url, START, { id });
     const started = await group.waitForLine(isTurnStarted(id), { what: 'the first turn' });
     const streamedHeld = (values: EventView[]) =>
@@ -85,12 +80,7 @@ describe('workers SIGKILLed mid-turn, as separate processes on one Redis', () =>
     try {
       const events = await subscribeWs(ws, EVENTS, { id, after: '0-0' }, 'discussionEvents', eventViewSchema);
       await subscriber.open('0-0');
-      // Once the replay carried this message, the live subscription is set up: no token is missed from here on.
-      const probe = await injectMessage(url, id, 'Kick-off from an observer.');
-      await events.collector.waitFor(
-        (values) => values.some((event) => event.__typename === 'MessageEvent' && event.message.id === probe.id),
-        { what: 'the probe' },
-      );
+      await waitUntilLive(url, id, events);
       await mustGraphQL(url, START, { id });
 
       const committed = () =>

@@ -94,6 +94,17 @@ export async function injectMessage(
   return data.injectMessage;
 }
 
+/**
+ * Resolves once a message injected now has come through `events` (a discussionEvents subscription with `after`):
+ * its replay is over and its live subscription is set up, so it misses nothing from here on.
+ */
+export async function waitUntilLive(url: string, id: string, events: Subscription<EventView>): Promise<void> {
+  const probe = await injectMessage(url, id, 'Kick-off from an observer.');
+  await events.collector.waitFor((values) => values.some((event) => event.__typename === 'MessageEvent' && event.message.id === probe.id), {
+    what: 'the probe',
+  });
+}
+
 /** Values that occur more than once. */
 export function duplicates<T>(values: readonly T[]): T[] {
   const seen = new Set<T>();

@@ -1,6 +1,19 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTokenSink, type TokenWrite } from '../../src/engine/token-sink.js';
 
+/** A sink whose writes land at once and are recorded. */
+function recordingSink(coalesceMs: number) {
+  const writes: TokenWrite[] = [];
+  const sink = createTokenSink(
+    (token) => {
+      writes.push(token);
+      return Promise.resolve();
+    },
+    { coalesceMs },
+  );
+  return { sink, writes };
+}
+
 describe('the token sink', () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -32,14 +45,7 @@ describe('the token sink', () => {
 
   it('joins deltas that arrive faster than the interval into one write, and writes a slow stream delta by delta', async () => {
     vi.useFakeTimers();
-    const writes: TokenWrite[] = [];
-    const sink = createTokenSink(
-      (token) => {
-        writes.push(token);
-        return Promise.resolve();
-      },
-      { coalesceMs: 50 },
-    );
+    const { sink, writes } = recordingSink(50);
     // The first delta goes out at once.
     sink.push('Hello');
     await vi.advanceTimersByTimeAsync(0);
@@ -64,14 +70,7 @@ describe('the token sink', () => {
 
   it('writes what is pending at once on flush, without waiting out the interval', async () => {
     vi.useFakeTimers();
-    const writes: TokenWrite[] = [];
-    const sink = createTokenSink(
-      (token) => {
-        writes.push(token);
-        return Promise.resolve();
-      },
-      { coalesceMs: 60_000 },
-    );
+    const { sink, writes } = recordingSink(60_000);
     sink.push('one ');
     sink.push('two ');
     sink.push('three');
