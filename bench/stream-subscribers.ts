@@ -4,6 +4,7 @@ import { WebSocket } from 'ws';
 import { openLeanSocket, type TokenSink } from './lean-graphql-ws.js';
 import type { ReceivedStream, Receipt, ReferenceFrame, ReferenceView } from './stream-analysis.js';
 import type { Outcome } from './subscribers.js';
+import { TOKEN_SUBSCRIPTION } from './subscribers.js';
 import { discussionOfChannel, messageText, parseTokenFrame, type TokenFields } from './token-frames.js';
 
 /** A subscriber's receipts, kept as they come. */
@@ -48,16 +49,6 @@ function createRecorder(discussionId: string) {
     },
   };
 }
-
-const TOKEN_SUBSCRIPTION = /* GraphQL */ `
-  subscription Tokens($id: ID!) {
-    tokenStreamed(discussionId: $id) {
-      messageId
-      index
-      delta
-    }
-  }
-`;
 
 /** One graphql-ws socket subscribed to tokenStreamed of each discussion: one stream per discussion. */
 export function openServiceSocket(wsUrl: string, discussionIds: readonly string[]): LiveStream[] {

@@ -35,7 +35,8 @@ export interface MessageSubscriber {
   dispose(): Promise<void>;
 }
 
-const TOKEN_SUBSCRIPTION = /* GraphQL */ `
+/** The tokenStreamed subscription every benchmark subscriber opens. */
+export const TOKEN_SUBSCRIPTION = /* GraphQL */ `
   subscription Tokens($id: ID!) {
     tokenStreamed(discussionId: $id) {
       messageId

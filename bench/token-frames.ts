@@ -1,14 +1,9 @@
 /** Token frames as the service publishes them on a discussion channel, and the raw publisher's copies of them. */
 
-/** The JSON the engine publishes for each delta (src/events/types.ts TokenEvent). */
-export interface TokenFrame {
-  type: 'token';
-  discussionId: string;
-  messageId: string;
-  author: string;
-  delta: string;
-  index: number;
-}
+import type { TokenEvent } from '../src/events/types.js';
+
+/** The JSON the engine publishes for each delta, less `offset`: the raw frames need none and the benchmark reads none. */
+export type TokenFrame = Omit<TokenEvent, 'offset'>;
 
 /** The fields the benchmark reads of a token frame. */
 export type TokenFields = Pick<TokenFrame, 'discussionId' | 'messageId' | 'index' | 'delta'>;
@@ -30,8 +25,8 @@ export function parseTokenFrame(text: string): TokenFields | undefined {
   return { discussionId: value.discussionId, messageId: value.messageId, index: value.index, delta: value.delta };
 }
 
-/** A discussion's channel, named as src/events/bus.ts names it. */
-export const discussionChannel = (keyPrefix: string, discussionId: string): string => `${keyPrefix}disc:{${discussionId}}:events`;
+/** A discussion's channel, named by the service's own bus. */
+export { discussionChannel } from '../src/events/bus.js';
 
 /** The pattern of every discussion channel under a prefix (the prefix must not hold glob characters). */
 export const discussionChannelPattern = (keyPrefix: string): string => `${keyPrefix}disc:*:events`;
