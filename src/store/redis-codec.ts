@@ -27,6 +27,9 @@ import type { DiscussionAccess, DiscussionRecord, LogEntry, StatePatch } from '.
 /** A value read back from Redis, or why it does not parse. */
 export type Decoded<T> = { ok: true; value: T } | { ok: false; error: z.ZodError };
 
+/** The store's reader of a `Decoded`: the value, or undefined (logged with `context`) when it does not parse. */
+export type Readable = <T>(decoded: Decoded<T>, context: Record<string, string>, message: string) => T | undefined;
+
 export type HashFields = Record<string, string>;
 
 /** Field prefixes of per-agent usage in the discussion hash: `in:<name>`, `out:<name>`. */

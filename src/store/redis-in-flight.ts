@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { PROVIDERS } from '../domain.js';
 import { schemaFor, timestampSchema } from './records.js';
-import { countText, type Decoded, decodeWith, pairsToObject, parseReply } from './redis-codec.js';
+import { countText, type Decoded, decodeWith, pairsToObject, parseReply, type Readable } from './redis-codec.js';
 import type { RedisKeys } from './redis-keys.js';
 import { appendTokenScript, beginInFlightScript, clearInFlightScript, getInFlightScript, runScript } from './redis-scripts.js';
 import type { DiscussionStore, InFlightRecord, InFlightStart } from './types.js';
@@ -69,15 +69,7 @@ export function decodeInFlightReply(reply: unknown): Decoded<InFlightRecord | un
 type InFlightMethods = Pick<DiscussionStore, 'beginInFlight' | 'appendInFlight' | 'getInFlight' | 'clearInFlight'>;
 
 /** The Redis store's in-flight methods; `readable` logs a stored value that does not parse and reads it as missing. */
-export function createRedisInFlight({
-  redis,
-  keys,
-  readable,
-}: {
-  redis: Redis;
-  keys: RedisKeys;
-  readable: <T>(decoded: Decoded<T>, context: Record<string, string>, message: string) => T | undefined;
-}): InFlightMethods {
+export function createRedisInFlight({ redis, keys, readable }: { redis: Redis; keys: RedisKeys; readable: Readable }): InFlightMethods {
   const inFlightKeys = (id: string) => [keys.inFlight(id), keys.inFlightText(id)];
   return {
     async beginInFlight(id, inFlight) {

@@ -3,7 +3,7 @@
 
 import type { Redis } from 'ioredis';
 import { assertCursor } from './records.js';
-import { type Decoded, decodeLogEntry } from './redis-codec.js';
+import { decodeLogEntry, type Readable } from './redis-codec.js';
 import type { RedisKeys } from './redis-keys.js';
 import { compareCursors } from './types.js';
 import type { DiscussionStore, LogEntry, MessageRecord, Page } from './types.js';
@@ -16,15 +16,7 @@ type MessageEntry = Extract<LogEntry, { type: 'message' }>;
 type LogReads = Pick<DiscussionStore, 'readLog' | 'lastCursor' | 'readMessages'>;
 
 /** The Redis store's log reads; an entry that does not parse is logged by `readable` and skipped. */
-export function createRedisLogReads({
-  redis,
-  keys,
-  readable,
-}: {
-  redis: Redis;
-  keys: RedisKeys;
-  readable: <T>(decoded: Decoded<T>, context: Record<string, string>, message: string) => T | undefined;
-}): LogReads {
+export function createRedisLogReads({ redis, keys, readable }: { redis: Redis; keys: RedisKeys; readable: Readable }): LogReads {
   /**
    * Up to `count` log entries in the range. Those that do not parse are logged and left
    * out; `last` (the cursor of the last entry read, parsed or not) and `full` (as many

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ACTIVE_STATUSES, isActive } from '../domain.js';
 import { assertTokenCounts, buildStatusChange, cloneJson, creationTime, normalizeRecord } from './records.js';
 import {
-  type Decoded,
+  type Readable,
   decodeAccess,
   decodePosition,
   decodePositionAndHash,
@@ -61,7 +61,7 @@ export function createRedisStore({
   const discussionKeys = (id: string): string[] => [keys.discussion(id), keys.log(id), keys.inFlight(id), keys.inFlightText(id)];
 
   /** The decoded value, or undefined (logged) when what Redis held does not parse. */
-  const readable = <T>(decoded: Decoded<T>, context: Record<string, string>, message: string): T | undefined => {
+  const readable: Readable = (decoded, context, message) => {
     if (decoded.ok) return decoded.value;
     logger.warn({ ...context, issues: decoded.error.issues }, message);
     return undefined;
