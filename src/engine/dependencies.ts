@@ -5,7 +5,7 @@ import type { TokenWriter } from '../events/token-writer.js';
 import type { ProviderRegistry } from '../providers/types.js';
 import type { TurnScheduler } from '../queue/types.js';
 import type { OwnerQuotas } from './quotas.js';
-import type { DiscussionRecord, DiscussionStore, LogEntry, StatePatch } from '../store/types.js';
+import type { DiscussionRecord, DiscussionStore, LogEntry, StatusTransition } from '../store/types.js';
 
 /** What the engine works with; app.ts wires the memory or Redis flavours in. */
 export interface EngineDependencies {
@@ -34,7 +34,7 @@ export function publishEntry(bus: EventBus, discussionId: string, entry: LogEntr
 export async function transitionAndPublish(
   { store, bus }: Pick<EngineDependencies, 'store' | 'bus'>,
   discussionId: string,
-  change: { from: readonly DiscussionStatus[]; to: DiscussionStatus; patch?: StatePatch },
+  change: StatusTransition,
 ): Promise<DiscussionRecord | undefined> {
   const result = await store.transition(discussionId, change);
   if (!result) return undefined;

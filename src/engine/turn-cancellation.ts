@@ -7,6 +7,8 @@ import type { TurnRunner } from './turn-runner.js';
 const REMOTE_CANCEL_TIMEOUT_MS = 5_000;
 /** Takeovers of the turn a stop follows before it ends the latest attempt itself. */
 const MAX_CANCEL_ATTEMPTS = 3;
+/** Turns begun during a stop that it cancels before it forces the final status. */
+const MAX_STOP_ATTEMPTS = 10;
 
 /**
  * Stopping a discussion wherever its turn runs: in this process, the runner
@@ -53,18 +55,32 @@ export function createTurnCancellation(dependencies: EngineDependencies & { runn
     }
   }
 
-  /** Ends an open discussion as STOPPED; undefined when it was not open. */
+  /**
+   * Ends an open discussion as STOPPED; undefined when it was not open. The turn in flight
+   * is cancelled first so its partial message precedes the final status (subscriptions end
+   * on it), and the status changes only while no message is in flight: a turn that began
+   * meanwhile is cancelled in its turn. Once STOPPED, no turn begins or commits (the store
+   * fences both), so nothing reaches the log or the subscribers after the final status.
+   */
   async function stopDiscussion(id: string): Promise<DiscussionRecord | undefined> {
-    // Cancel first so the partial message is committed before the final status
-    // (subscriptions end on it); cancel again for a turn that began meanwhile.
-    await cancelTurn(id);
-    const stopped = await transitionAndPublish(dependencies, id, {
-      from: OPEN_STATUSES,
-      to: 'STOPPED',
-      patch: { stopReason: STOP_REASONS.stoppedByUser, finishedAt: now().toISOString(), nextSpeaker: null },
-    });
-    await cancelTurn(id);
-    return stopped;
+    for (let attempt = 1; ; attempt += 1) {
+      await cancelTurn(id);
+      // Turns that keep beginning between a cancel and the change are chased this often, then
+      // the change is forced: the turn still running can no longer commit, and is cancelled.
+      const forced = attempt > MAX_STOP_ATTEMPTS;
+      const stopped = await transitionAndPublish(dependencies, id, {
+        from: OPEN_STATUSES,
+        to: 'STOPPED',
+        patch: { stopReason: STOP_REASONS.stoppedByUser, finishedAt: now().toISOString(), nextSpeaker: null },
+        whenIdle: !forced,
+      });
+      if (stopped) {
+        if (forced) await cancelTurn(id);
+        return stopped;
+      }
+      const access = await store.access(id);
+      if (!access || !OPEN_STATUSES.includes(access.status)) return undefined;
+    }
   }
 
   return { stopDiscussion };

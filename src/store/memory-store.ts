@@ -139,9 +139,10 @@ export function createMemoryStore(): DiscussionStore {
 
     transition: (id, change) =>
       atOnce(() => {
-        const { from, to, patch } = change;
+        const { from, to, patch, whenIdle } = change;
         const stored = discussions.get(id);
         if (stored === undefined || !from.includes(stored.record.status)) return undefined;
+        if (whenIdle && stored.inFlight !== undefined) return undefined;
         const { record } = stored;
         record.status = to;
         applyStatePatch(record, patch);
@@ -159,7 +160,7 @@ export function createMemoryStore(): DiscussionStore {
         const stored = discussions.get(id);
         if (stored === undefined) return undefined;
         const { record } = stored;
-        if (commit !== undefined && record.turn !== commit.fenceTurn) return undefined;
+        if (commit !== undefined && (record.turn !== commit.fenceTurn || isTerminal(record.status))) return undefined;
         if (commit?.inFlightMessageId !== undefined && stored.inFlight?.messageId !== commit.inFlightMessageId) return undefined;
         const entry = appendToLog<MessageEntry>(stored, { type: 'message', cursor: nextCursor(stored), message: cloneJson(message) });
         record.messageCount += 1;
@@ -180,7 +181,7 @@ export function createMemoryStore(): DiscussionStore {
       atOnce(() => {
         assertTokenCounts(selection.usage);
         const stored = discussions.get(id);
-        if (stored === undefined) return undefined;
+        if (stored === undefined || isTerminal(stored.record.status)) return undefined;
         const { record } = stored;
         const entry = appendToLog<SelectionEntry>(stored, {
           type: 'speaker_selected',
@@ -226,7 +227,7 @@ export function createMemoryStore(): DiscussionStore {
     beginInFlight: (id, inFlight) =>
       atOnce(() => {
         const stored = discussions.get(id);
-        if (stored === undefined || stored.record.turn !== inFlight.turn) return undefined;
+        if (stored === undefined || stored.record.turn !== inFlight.turn || isTerminal(stored.record.status)) return undefined;
         const replaced = stored.inFlight;
         stored.inFlight = { ...cloneJson(inFlight), text: '' };
         return replaced === undefined ? {} : { replaced: { messageId: replaced.messageId, turn: replaced.turn } };

@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { TERMINAL_STATUSES } from '../domain.js';
 
 export interface LuaScript {
   readonly name: string;
@@ -32,6 +33,13 @@ export async function runScript(
     return redis.eval(script.source, keys.length, ...keys, ...args);
   }
 }
+
+/** Lua: whether a status is one a discussion ends in (no turn begins or commits after it). */
+const ENDED = `
+local function ended(status)
+  return ${TERMINAL_STATUSES.map((status) => `status == '${status}'`).join(' or ')}
+end
+`;
 
 /**
  * Lua, for the scripts that write the log (KEYS[2]): appends an entry and
@@ -77,9 +85,10 @@ return owner
 );
 
 /**
- * KEYS: discussion hash, log.
- * ARGV: new status, status entry JSON, n, n allowed statuses, m, m pairs of
- * field, value to set, then the fields to remove.
+ * KEYS: discussion hash, log, in-flight hash.
+ * ARGV: new status, status entry JSON, '1' to change only while no message is in
+ * flight else '0', n, n allowed statuses, m, m pairs of field, value to set, then
+ * the fields to remove.
  * Compare-and-set of the status. Returns { cursor, previous cursor, HGETALL } or false.
  */
 export const transitionScript = defineScript(
@@ -87,17 +96,18 @@ export const transitionScript = defineScript(
   `${APPEND_TO_LOG}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return false end
-local fromCount = tonumber(ARGV[3])
+if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then return false end
+local fromCount = tonumber(ARGV[4])
 local allowed = false
-for index = 4, 3 + fromCount do
+for index = 5, 4 + fromCount do
   if ARGV[index] == status then
     allowed = true
     break
   end
 end
 if not allowed then return false end
-local setFirst = 5 + fromCount
-local removeFirst = setFirst + 2 * tonumber(ARGV[4 + fromCount])
+local setFirst = 6 + fromCount
+local removeFirst = setFirst + 2 * tonumber(ARGV[5 + fromCount])
 redis.call('HSET', KEYS[1], 'status', ARGV[1], unpack(ARGV, setFirst, removeFirst - 1))
 if removeFirst <= #ARGV then redis.call('HDEL', KEYS[1], unpack(ARGV, removeFirst, #ARGV)) end
 local cursor, previous = appendToLog('status', ARGV[2])
@@ -112,14 +122,16 @@ return { cursor, previous, redis.call('HGETALL', KEYS[1]) }
  * the in-flight message id the commit requires or ''.
  * A commit also advances the turn, clears the in-flight message and the next speaker.
  * Returns { cursor, previous cursor, HGETALL }, or false when the discussion is
- * missing or the fence fails (then nothing is written).
+ * missing or a commit's fence fails: another turn, another in-flight message, or an
+ * ended discussion (then nothing is written).
  */
 export const appendMessageScript = defineScript(
   'append-message',
-  `${APPEND_TO_LOG}
+  `${APPEND_TO_LOG}${ENDED}
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local commit = ARGV[5] == '1'
 if commit and tonumber(redis.call('HGET', KEYS[1], 'turn')) ~= tonumber(ARGV[6]) then return false end
+if commit and ended(redis.call('HGET', KEYS[1], 'status')) then return false end
 if commit and ARGV[9] ~= '' and redis.call('HGET', KEYS[3], 'messageId') ~= ARGV[9] then return false end
 local cursor, previous = appendToLog('message', ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'messageCount', 1)
@@ -146,12 +158,13 @@ return { cursor, previous, redis.call('HGETALL', KEYS[1]) }
  * ARGV: selection JSON, speaker, input tokens or '', output tokens or ''.
  * Logs the selection, sets the next speaker and adds the usage to the
  * discussion's totals (the selector is no agent: no per-agent field).
- * Returns { cursor, previous cursor }, or false when the discussion is missing (nothing written).
+ * Returns { cursor, previous cursor }, or false when the discussion is missing or has ended (nothing written).
  */
 export const appendSelectionScript = defineScript(
   'append-selection',
-  `${APPEND_TO_LOG}
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+  `${APPEND_TO_LOG}${ENDED}
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status or ended(status) then return false end
 local cursor, previous = appendToLog('speaker_selected', ARGV[1])
 redis.call('HSET', KEYS[1], 'nextSpeaker', ARGV[2])
 if ARGV[3] ~= '' then redis.call('HINCRBY', KEYS[1], 'inputTokens', ARGV[3]) end
@@ -164,14 +177,15 @@ return { cursor, previous }
  * KEYS: discussion hash, in-flight hash, in-flight text.
  * ARGV: the turn, then field, value… of the in-flight metadata.
  * Replaces the in-flight message with an empty one when the discussion is at
- * that turn. Returns { replaced message id, its turn } ('' for none), or false
- * when the discussion is missing or at another turn (nothing written).
+ * that turn and has not ended. Returns { replaced message id, its turn } ('' for
+ * none), or false when the discussion is missing, has ended or is at another
+ * turn (nothing written).
  */
 export const beginInFlightScript = defineScript(
   'begin-in-flight',
-  `
-local turn = redis.call('HGET', KEYS[1], 'turn')
-if not turn or tonumber(turn) ~= tonumber(ARGV[1]) then return false end
+  `${ENDED}
+local turn, status = unpack(redis.call('HMGET', KEYS[1], 'turn', 'status'))
+if not turn or tonumber(turn) ~= tonumber(ARGV[1]) or ended(status) then return false end
 local replaced = redis.call('HMGET', KEYS[2], 'messageId', 'turn')
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2], unpack(ARGV, 2))

@@ -165,14 +165,14 @@ export function createRedisStore({
       return true;
     },
 
-    async transition(id, { from, to, patch }) {
+    async transition(id, { from, to, patch, whenIdle }) {
       const change = buildStatusChange(to, patch, new Date().toISOString());
       const reply = decodePositionAndHash(
         await runScript(
           redis,
           transitionScript,
-          [keys.discussion(id), keys.log(id)],
-          [to, JSON.stringify(change), from.length, ...from, ...encodeStatePatch(patch)],
+          [keys.discussion(id), keys.log(id), keys.inFlight(id)],
+          [to, JSON.stringify(change), whenIdle ? '1' : '0', from.length, ...from, ...encodeStatePatch(patch)],
         ),
       );
       if (reply === undefined) return undefined;

@@ -144,6 +144,15 @@ export type StatePatch = {
   [Field in 'stopReason' | 'error' | 'startedAt' | 'finishedAt' | 'nextSpeaker']?: DiscussionState[Field] | null;
 };
 
+/** A compare-and-set of a discussion's status (see `DiscussionStore.transition`). */
+export interface StatusTransition {
+  from: readonly DiscussionStatus[];
+  to: DiscussionStatus;
+  patch?: StatePatch;
+  /** Change only while no message is in flight. */
+  whenIdle?: boolean;
+}
+
 export interface TurnCommit {
   /** The commit only lands when the discussion's `turn` still equals this; then `turn` becomes fenceTurn + 1. */
   fenceTurn: number;
@@ -199,26 +208,27 @@ export interface DiscussionStore {
   /**
    * Compare-and-set of the status: when the current status is one of `from`, sets `to`
    * and the patch and appends a status entry to the log, all at once. Returns undefined
-   * (and changes nothing) when the discussion is missing or its status is not in `from`.
+   * (and changes nothing) when the discussion is missing or its status is not in `from`,
+   * or, with `whenIdle`, while a message is in flight.
    */
   transition(
     id: string,
-    change: { from: readonly DiscussionStatus[]; to: DiscussionStatus; patch?: StatePatch },
+    change: StatusTransition,
   ): Promise<{ entry: Extract<LogEntry, { type: 'status' }>; record: DiscussionRecord } | undefined>;
 
   /**
    * Appends a message to the log and adds its usage, atomically. Without `commit` it is an
    * injected message: the turn does not move. With `commit` it ends a turn: fenced by the
-   * turn number (undefined when the fence fails: nothing is written), advances the turn,
-   * sets the round and the failure count, and clears the in-flight message and `nextSpeaker`.
-   * Undefined too when the discussion does not exist.
+   * turn number and by the discussion not having ended (undefined when the fence fails:
+   * nothing is written), advances the turn, sets the round and the failure count, and
+   * clears the in-flight message and `nextSpeaker`. Undefined too when the discussion does not exist.
    */
   appendMessage(id: string, message: MessageRecord, commit?: TurnCommit): Promise<Committed | undefined>;
 
   /**
    * Appends a speaker selection to the log, sets `nextSpeaker` to its speaker and adds
-   * its usage to the discussion's (not to any agent's), atomically. Undefined when the
-   * discussion does not exist.
+   * its usage to the discussion's (not to any agent's), atomically. Undefined (nothing
+   * written) when the discussion does not exist or has ended.
    */
   appendSelection(id: string, selection: SpeakerSelection): Promise<Extract<LogEntry, { type: 'speaker_selected' }> | undefined>;
 
@@ -239,7 +249,7 @@ export interface DiscussionStore {
   /**
    * Starts the in-flight message of the discussion's current turn (text empty), replacing
    * any other, and tells which one it replaced, atomically. Undefined (nothing written)
-   * when the discussion is missing or its turn is no longer `inFlight.turn`.
+   * when the discussion is missing, has ended, or its turn is no longer `inFlight.turn`.
    */
   beginInFlight(id: string, inFlight: Omit<InFlightRecord, 'text'>): Promise<InFlightStart | undefined>;
   /** Appends to the in-flight text while `messageId` is the in-flight message; false (nothing written) once it is not. */

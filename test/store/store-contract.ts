@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DiscussionStatus } from '../../src/domain.js';
 import type { DiscussionStore } from '../../src/store/types.js';
-import { createDiscussion, makeMessage, makeRecord } from './fixtures.js';
+import { createDiscussion, makeMessage, makeRecord, makeSelection } from './fixtures.js';
 import { describeLogContract } from './store-contract-log.js';
 import { describeOwnerContract } from './store-contract-owners.js';
 import { describeSpeakerContract } from './store-contract-speaker.js';
@@ -294,6 +294,24 @@ function describeTransitionContract(store: () => DiscussionStore): void {
       expect(await store().transition(randomUUID(), { from: ['CREATED'], to: 'RUNNING' })).toBeUndefined();
     });
 
+    it('with whenIdle, changes nothing while a message is in flight, and changes once none is', async () => {
+      const record = await createDiscussion(store(), { status: 'RUNNING' });
+      await store().beginInFlight(record.id, { messageId: 'm-1', author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:03:00.000Z' });
+      const stop = { from: ['RUNNING' as const], to: 'STOPPED' as const, whenIdle: true };
+      expect(await store().transition(record.id, stop)).toBeUndefined();
+      expect((await store().get(record.id))?.status).toBe('RUNNING');
+      expect(await store().readLog(record.id, { limit: 10 })).toEqual([]);
+
+      await store().clearInFlight(record.id, 'm-1');
+      expect((await store().transition(record.id, stop))?.record.status).toBe('STOPPED');
+    });
+
+    it('without whenIdle, changes the status while a message is in flight', async () => {
+      const record = await createDiscussion(store(), { status: 'RUNNING' });
+      await store().beginInFlight(record.id, { messageId: 'm-1', author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:03:00.000Z' });
+      expect((await store().transition(record.id, { from: ['RUNNING'], to: 'PAUSED' }))?.record.status).toBe('PAUSED');
+    });
+
     it('lets exactly one of several racing transitions from the same status land', async () => {
       const record = await createDiscussion(store());
       const results = await Promise.all(
@@ -412,6 +430,27 @@ function describeAppendContract(store: () => DiscussionStore): void {
       expect(landed?.record.turn).toBe(1);
       expect(await store().getInFlight(record.id)).toBeUndefined();
     });
+
+    it.each(['STOPPED', 'COMPLETED', 'FAILED'] as const)(
+      'commits no turn once the discussion is %s, nor begins one, though the turn and in-flight message fit',
+      async (ended) => {
+        const record = await createDiscussion(store(), { status: 'RUNNING' });
+        const inFlight = { messageId: 'late', author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:03:00.000Z' };
+        await store().beginInFlight(record.id, inFlight);
+        await store().transition(record.id, { from: ['RUNNING'], to: ended });
+        const before = await store().get(record.id);
+
+        const commit = { fenceTurn: 0, round: 0, consecutiveFailures: 0, inFlightMessageId: 'late' };
+        expect(
+          await store().appendMessage(record.id, makeMessage(record.id, { id: 'late', usage: { outputTokens: 2 } }), commit),
+        ).toBeUndefined();
+        expect(await store().beginInFlight(record.id, { ...inFlight, messageId: 'later' })).toBeUndefined();
+        expect(await store().appendSelection(record.id, makeSelection())).toBeUndefined();
+        expect(await store().get(record.id)).toStrictEqual(before);
+        expect((await store().readLog(record.id, { limit: 10 })).map((entry) => entry.type)).toEqual(['status']);
+        expect((await store().getInFlight(record.id))?.messageId).toBe('late');
+      },
+    );
 
     it('lets exactly one of ten racing commits with the same fence land', async () => {
       const record = await createDiscussion(store(), { turn: 3 });

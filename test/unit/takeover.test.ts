@@ -1,12 +1,14 @@
 // A turn taken over by another worker: the attempt it replaced never commits,
 // and a stop that ends a dead worker's turn does not commit an attempt that was
-// replaced. The engine runs on the memory store and bus, with a scripted model
-// and a scheduler that records what it is asked (our own interfaces).
+// replaced; a turn racing a stop writes nothing after the final status. The
+// engine runs on the memory store and bus, with a scripted model and a scheduler
+// that records what it is asked (our own interfaces).
 
 import { PubSub } from 'graphql-subscriptions';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ProviderName } from '../../src/domain.js';
+import { createTurnCancellation } from '../../src/engine/turn-cancellation.js';
 import { createTurnRunner } from '../../src/engine/turn-runner.js';
 import { createEventBus } from '../../src/events/bus.js';
 import type { LiveEvent } from '../../src/events/types.js';
@@ -14,6 +16,7 @@ import type { ChatModel, StreamPart } from '../../src/providers/types.js';
 import type { ProviderRegistry } from '../../src/providers/registry.js';
 import type { TurnJob, TurnScheduler } from '../../src/queue/types.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
+import type { DiscussionStore } from '../../src/store/types.js';
 import { createDiscussion } from '../store/fixtures.js';
 
 /** A model that streams one delta, then waits for `release` before finishing. */
@@ -32,6 +35,21 @@ function gatedModel() {
     },
   };
   return { model, started, release };
+}
+
+/** A model that streams one delta, says so, then ends only when its call is aborted. */
+function abortableModel(text: string) {
+  let streaming = () => {};
+  const started = new Promise<void>((resolve) => (streaming = resolve));
+  const model: ChatModel = {
+    provider: 'MOCK',
+    async *stream({ signal }): AsyncIterable<StreamPart> {
+      yield { type: 'text-delta', text };
+      streaming();
+      await new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }));
+    },
+  };
+  return { model, started };
 }
 
 function setUp(model?: ChatModel) {
@@ -53,8 +71,18 @@ function setUp(model?: ChatModel) {
     get: (name: ProviderName) => (name === 'MOCK' ? model : undefined),
     defaultModel: () => 'scripted',
   };
-  const runner = createTurnRunner({ store, bus, providers, scheduler, logger: pino({ level: 'silent' }) });
-  return { store, bus, runner, scheduled };
+  const dependencies = { store, bus, providers, scheduler, logger: pino({ level: 'silent' }) };
+  const runner = createTurnRunner(dependencies);
+  return { store, bus, runner, scheduled, dependencies };
+}
+
+/** Entry types of the log, and what a subscriber saw after the final status. */
+async function afterTheEnd(store: DiscussionStore, id: string, events: readonly LiveEvent[]) {
+  const stoppedAt = events.findIndex((event) => event.type === 'status' && event.change.status === 'STOPPED');
+  return {
+    log: (await store.readLog(id, { limit: 10 })).map((entry) => (entry.type === 'status' ? entry.change.status : entry.type)),
+    eventsAfterStop: stoppedAt === -1 ? undefined : events.slice(stoppedAt + 1),
+  };
 }
 
 /** A running discussion whose one agent speaks through the scripted model. */
@@ -141,5 +169,66 @@ describe("ending a dead worker's turn", () => {
 
     expect(await store.readLog(record.id, { limit: 10 })).toEqual([]);
     expect(await store.getInFlight(record.id)).toMatchObject({ messageId: 'taken-over', text: 'Fresh' });
+  });
+});
+
+describe('a turn racing a stop', () => {
+  it('is cancelled when it began between the cancel and the final status: its partial message precedes STOPPED', async () => {
+    const { model, started } = abortableModel('Begun meanwhile');
+    const { store, bus, runner, dependencies } = setUp(model);
+    const record = await createDiscussion(store, RUNNING_WITH_ADA);
+    const events: LiveEvent[] = [];
+    await bus.subscribe(record.id, (event) => events.push(event));
+    // The stop's status change waits until a turn has begun and streamed, as a job picked up at that instant would.
+    let turn: Promise<void> | undefined;
+    const racing: DiscussionStore = {
+      ...store,
+      async transition(id, change) {
+        if (change.to === 'STOPPED' && turn === undefined) {
+          turn = runner.runJob({ discussionId: id, turn: 0 });
+          await started;
+        }
+        return store.transition(id, change);
+      },
+    };
+    const { stopDiscussion } = createTurnCancellation({ ...dependencies, store: racing, runner });
+
+    const stopped = await stopDiscussion(record.id);
+    await turn;
+
+    expect(stopped?.status).toBe('STOPPED');
+    expect(await afterTheEnd(store, record.id, events)).toEqual({ log: ['message', 'STOPPED'], eventsAfterStop: [] });
+    const [partial] = await store.readLog(record.id, { limit: 1 });
+    expect(partial?.type === 'message' && [partial.message.content, partial.message.finishReason]).toEqual([
+      'Begun meanwhile',
+      'cancelled',
+    ]);
+    expect(await store.getInFlight(record.id)).toBeUndefined();
+  });
+
+  it('begins nothing when its job read RUNNING before a stop that another process finished', async () => {
+    const { model } = abortableModel('Too late');
+    const worker = setUp(model);
+    const { store, bus } = worker;
+    const record = await createDiscussion(store, RUNNING_WITH_ADA);
+    const events: LiveEvent[] = [];
+    await bus.subscribe(record.id, (event) => events.push(event));
+    // The API's process runs no turn of its own; the whole stop happens after the worker read the discussion.
+    const api = createTurnCancellation({ ...worker.dependencies, runner: createTurnRunner(worker.dependencies) });
+    const late = createTurnRunner({
+      ...worker.dependencies,
+      store: {
+        ...store,
+        async beginInFlight(id, inFlight) {
+          expect((await api.stopDiscussion(id))?.status).toBe('STOPPED');
+          return store.beginInFlight(id, inFlight);
+        },
+      },
+    });
+
+    await late.runJob({ discussionId: record.id, turn: 0 });
+
+    expect(await afterTheEnd(store, record.id, events)).toEqual({ log: ['STOPPED'], eventsAfterStop: [] });
+    expect(await store.getInFlight(record.id)).toBeUndefined();
   });
 });
