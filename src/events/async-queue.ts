@@ -31,125 +31,165 @@ export interface AsyncQueueBounds<T> {
   coalesce?: (last: T, next: T) => T | undefined;
 }
 
-export function createAsyncQueue<T>(onClose: () => void, bounds?: AsyncQueueBounds<T>): AsyncQueue<T> {
-  const items: T[] = [];
+interface Waiter<T> {
+  resolve: (result: IteratorResult<T>) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The queue as a class: an idle subscription holds one of these for as long as it lives,
+ * and methods on a prototype cost it nothing, where closures would cost each queue its own.
+ */
+class BoundedAsyncQueue<T> implements AsyncQueue<T>, AsyncIterableIterator<T> {
+  private readonly items: T[] = [];
   /** Per waiting item: whether it counts toward the capacity. */
-  const counted: boolean[] = [];
-  let countedWaiting = 0;
-  let drainedWaiters: (() => void)[] = [];
-  const waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void }[] = [];
-  let ended = false;
-  let failure: { error: unknown } | undefined;
-  let closed = false;
+  private readonly counted: boolean[] = [];
+  private countedWaiting = 0;
+  private drainedWaiters: (() => void)[] = [];
+  /** Consumers waiting for an item: almost always one, so a growing array is made only for a second. */
+  private waiter: Waiter<T> | undefined;
+  private moreWaiting: Waiter<T>[] | undefined;
+  private isEnded = false;
+  private failure: { error: unknown } | undefined;
+  private closed = false;
 
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    onClose();
-  };
+  constructor(
+    private readonly onClose: () => void,
+    private readonly bounds: AsyncQueueBounds<T> | undefined,
+  ) {}
 
-  const notifyDrained = () => {
-    if (items.length > 0 && !ended) return;
-    const waiters = drainedWaiters;
-    drainedWaiters = [];
+  get ended(): boolean {
+    return this.isEnded;
+  }
+
+  get iterator(): AsyncIterableIterator<T> {
+    return this;
+  }
+
+  push(item: T, { unbounded = false }: { unbounded?: boolean } = {}): void {
+    if (this.isEnded) return;
+    const { items, bounds } = this;
+    const last = items.length > 0 ? items[items.length - 1] : undefined;
+    const joined = last === undefined ? undefined : bounds?.coalesce?.(last, item);
+    if (joined !== undefined) {
+      items[items.length - 1] = joined;
+    } else {
+      items.push(item);
+      this.counted.push(!unbounded);
+      if (!unbounded) this.countedWaiting += 1;
+    }
+    if (bounds && this.countedWaiting > bounds.capacity) this.overflow();
+    else this.settleWaiting();
+  }
+
+  drained(): Promise<void> {
+    if (this.items.length === 0 || this.isEnded) return Promise.resolve();
+    return new Promise((resolve) => this.drainedWaiters.push(resolve));
+  }
+
+  overflow(): void {
+    if (this.isEnded || !this.bounds) return;
+    this.clear();
+    this.items.push(this.bounds.overflow());
+    this.counted.push(false);
+    this.isEnded = true;
+    this.settleWaiting();
+  }
+
+  end(error?: unknown): void {
+    if (this.isEnded) return;
+    this.isEnded = true;
+    if (error !== undefined) this.failure = { error };
+    this.settleWaiting();
+    if (this.waiter === undefined && this.items.length === 0) this.close();
+  }
+
+  async next(): Promise<IteratorResult<T>> {
+    const item = this.take();
+    if (item !== undefined) return { value: item, done: false };
+    if (this.isEnded) {
+      this.close();
+      if (this.failure) throw this.failure.error;
+      return { value: undefined, done: true };
+    }
+    return new Promise((resolve, reject) => this.wait({ resolve, reject }));
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.stop();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error: unknown): Promise<IteratorResult<T>> {
+    this.stop();
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the iterator protocol's throw() rejects with exactly what its caller passed
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return this;
+  }
+
+  /** The consumer is done: nothing more is delivered, and whoever waits is told. */
+  private stop(): void {
+    this.isEnded = true;
+    this.clear();
+    this.settleWaiting();
+    this.close();
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose();
+  }
+
+  private notifyDrained(): void {
+    if (this.items.length > 0 && !this.isEnded) return;
+    const waiters = this.drainedWaiters;
+    if (waiters.length === 0) return;
+    this.drainedWaiters = [];
     for (const resolve of waiters) resolve();
-  };
+  }
 
-  const take = (): T | undefined => {
-    const item = items.shift();
-    if (counted.shift() === true) countedWaiting -= 1;
-    if (items.length === 0) notifyDrained();
+  private take(): T | undefined {
+    const item = this.items.shift();
+    if (this.counted.shift() === true) this.countedWaiting -= 1;
+    if (this.items.length === 0) this.notifyDrained();
     return item;
-  };
+  }
 
-  const clear = () => {
-    items.length = 0;
-    counted.length = 0;
-    countedWaiting = 0;
-  };
+  private clear(): void {
+    this.items.length = 0;
+    this.counted.length = 0;
+    this.countedWaiting = 0;
+  }
 
-  const overflow = () => {
-    if (ended || !bounds) return;
-    clear();
-    items.push(bounds.overflow());
-    counted.push(false);
-    ended = true;
-    settleWaiting();
-  };
+  private wait(waiter: Waiter<T>): void {
+    if (this.waiter === undefined) this.waiter = waiter;
+    else (this.moreWaiting ??= []).push(waiter);
+  }
 
-  const settleWaiting = () => {
-    while (waiting.length > 0 && (items.length > 0 || ended)) {
-      const waiter = waiting.shift();
+  /** The consumer that has waited longest, no longer waiting. */
+  private nextWaiter(): Waiter<T> | undefined {
+    const waiter = this.waiter;
+    this.waiter = this.moreWaiting?.shift();
+    return waiter;
+  }
+
+  private settleWaiting(): void {
+    while (this.waiter !== undefined && (this.items.length > 0 || this.isEnded)) {
+      const waiter = this.nextWaiter();
       if (!waiter) break;
-      const item = take();
+      const item = this.take();
       if (item !== undefined) waiter.resolve({ value: item, done: false });
-      else if (failure) waiter.reject(failure.error);
+      else if (this.failure) waiter.reject(this.failure.error);
       else waiter.resolve({ value: undefined, done: true });
     }
-    notifyDrained();
-  };
+    this.notifyDrained();
+  }
+}
 
-  const iterator: AsyncIterableIterator<T> = {
-    async next() {
-      const item = take();
-      if (item !== undefined) return { value: item, done: false };
-      if (ended) {
-        close();
-        if (failure) throw failure.error;
-        return { value: undefined, done: true };
-      }
-      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
-    },
-    return() {
-      ended = true;
-      clear();
-      settleWaiting();
-      close();
-      return Promise.resolve({ value: undefined, done: true });
-    },
-    throw(error: unknown) {
-      ended = true;
-      clear();
-      settleWaiting();
-      close();
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the iterator protocol's throw() rejects with exactly what its caller passed
-      return Promise.reject(error);
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-
-  return {
-    push(item, { unbounded = false } = {}) {
-      if (ended) return;
-      const last = items.length > 0 ? items[items.length - 1] : undefined;
-      const joined = last === undefined ? undefined : bounds?.coalesce?.(last, item);
-      if (joined !== undefined) {
-        items[items.length - 1] = joined;
-      } else {
-        items.push(item);
-        counted.push(!unbounded);
-        if (!unbounded) countedWaiting += 1;
-      }
-      if (bounds && countedWaiting > bounds.capacity) overflow();
-      else settleWaiting();
-    },
-    overflow,
-    drained() {
-      if (items.length === 0 || ended) return Promise.resolve();
-      return new Promise((resolve) => drainedWaiters.push(resolve));
-    },
-    end(error) {
-      if (ended) return;
-      ended = true;
-      if (error !== undefined) failure = { error };
-      settleWaiting();
-      if (waiting.length === 0 && items.length === 0) close();
-    },
-    get ended() {
-      return ended;
-    },
-    iterator,
-  };
+export function createAsyncQueue<T>(onClose: () => void, bounds?: AsyncQueueBounds<T>): AsyncQueue<T> {
+  return new BoundedAsyncQueue(onClose, bounds);
 }

@@ -1,7 +1,7 @@
 import { isTerminal } from '../domain.js';
 import type { DiscussionStore } from '../store/types.js';
 import { compareCursors } from '../store/types.js';
-import { createAsyncQueue } from './async-queue.js';
+import { type AsyncQueue, createAsyncQueue } from './async-queue.js';
 import type { EventBus, Unsubscribe } from './bus.js';
 import type { LiveEvent, PersistedEvent, StreamEvent } from './types.js';
 
@@ -19,6 +19,11 @@ export interface DiscussionStreamOptions {
   capacity?: number;
   /** Called once, at once, when the stream overflows (the transport may close the connection). */
   onOverflow?: () => void;
+  /**
+   * The events this consumer reads; every one by default. The others still move the
+   * stream's cursor and end it, but never wait for the consumer nor count toward its capacity.
+   */
+  wants?: (event: LiveEvent) => boolean;
 }
 
 /** Joins a token event into the waiting one before it when it continues the same message's text. */
@@ -50,108 +55,161 @@ function coalesceTokens(last: StreamEvent, next: StreamEvent): StreamEvent | und
  * past `capacity` waiting events an `overflow` event that ends the stream.
  */
 export async function openDiscussionStream(
-  { bus, store }: { bus: EventBus; store: DiscussionStore },
+  parts: StreamParts,
   discussionId: string,
-  { after, capacity, onOverflow }: DiscussionStreamOptions = {},
+  options: DiscussionStreamOptions = {},
 ): Promise<AsyncIterableIterator<StreamEvent>> {
   // Without a cursor, start from the log's newest entry, read before subscribing: whatever is committed after it arrives.
-  let lastCursor = after ?? (await store.lastCursor(discussionId)) ?? LOG_START;
+  const lastCursor = options.after ?? (await parts.store.lastCursor(discussionId)) ?? LOG_START;
+  const stream = new DiscussionStream(parts, discussionId, lastCursor, options);
+  await stream.listen();
+  return stream.queue.iterator;
+}
+
+interface StreamParts {
+  bus: EventBus;
+  store: DiscussionStore;
+}
+
+const wantsEverything = (): boolean => true;
+const notListening: Unsubscribe = () => {};
+
+/**
+ * One subscriber's stream (see `openDiscussionStream`), as a class: an idle
+ * subscription holds it for as long as it lives, and methods on a prototype
+ * cost each stream nothing, where a closure per step would.
+ */
+class DiscussionStream {
+  readonly queue: AsyncQueue<StreamEvent>;
   /** While the log is being read, live events wait here. */
-  let catchingUp = true;
-  const buffered: LiveEvent[] = [];
-  const committedMessageIds = new Set<string>();
-  let unsubscribe: Unsubscribe = () => {};
-  const queue = createAsyncQueue<StreamEvent>(
-    () => unsubscribe(),
-    capacity === undefined
-      ? undefined
-      : {
-          capacity,
-          coalesce: coalesceTokens,
-          overflow: () => {
-            // Stop listening now: nothing more reaches this consumer.
-            unsubscribe();
-            onOverflow?.();
-            return { type: 'overflow', discussionId, capacity };
-          },
-        },
-  );
+  private catchingUp = true;
+  private readonly buffered: LiveEvent[] = [];
+  /** Messages delivered so far, whose late tokens are dropped; made on the first one. */
+  private committedMessageIds: Set<string> | undefined;
+  private unsubscribe = notListening;
+  private readonly wants: (event: LiveEvent) => boolean;
+
+  constructor(
+    private readonly parts: StreamParts,
+    private readonly discussionId: string,
+    private lastCursor: string,
+    private readonly options: DiscussionStreamOptions,
+  ) {
+    this.wants = options.wants ?? wantsEverything;
+    const { capacity } = options;
+    this.queue = createAsyncQueue<StreamEvent>(
+      () => this.unsubscribe(),
+      capacity === undefined ? undefined : { capacity, coalesce: coalesceTokens, overflow: () => this.overflowed(capacity) },
+    );
+  }
+
+  /** Subscribes, then replays the log and goes live while the consumer reads. */
+  async listen(): Promise<void> {
+    this.unsubscribe = await this.parts.bus.subscribe(this.discussionId, (event) => this.receive(event));
+    void this.replayThenGoLive();
+  }
+
+  private receive(event: LiveEvent): void {
+    if (this.catchingUp) this.hold(event);
+    else this.deliver(event);
+  }
+
+  /** The queue's final item when it overflows: stop listening now, since nothing more reaches this consumer. */
+  private overflowed(capacity: number): StreamEvent {
+    this.unsubscribe();
+    this.options.onOverflow?.();
+    return { type: 'overflow', discussionId: this.discussionId, capacity };
+  }
 
   /**
    * Delivers the log entries after the last cursor, a page at a time as the
    * consumer takes them (they do not count toward its capacity); a failed read
    * fails the stream.
    */
-  const readLogAfterLastCursor = async (): Promise<void> => {
+  private async readLogAfterLastCursor(): Promise<void> {
+    const { queue, discussionId } = this;
     try {
       while (!queue.ended) {
-        const entries = await store.readLog(discussionId, { after: lastCursor, limit: REPLAY_PAGE });
-        for (const entry of entries) deliver({ ...entry, discussionId }, { unbounded: true });
+        const entries = await this.parts.store.readLog(discussionId, { after: this.lastCursor, limit: REPLAY_PAGE });
+        for (const entry of entries) this.deliver({ ...entry, discussionId }, { unbounded: true });
         if (entries.length < REPLAY_PAGE) return;
         await queue.drained();
       }
     } catch (error) {
       queue.end(error);
     }
-  };
+  }
 
   /** Delivers what arrived while the log was read, until another catch-up begins. */
-  const drainBuffer = (): void => {
-    catchingUp = false;
-    while (!catchingUp) {
-      const event = buffered.shift();
+  private drainBuffer(): void {
+    this.catchingUp = false;
+    while (!this.catchingUp) {
+      const event = this.buffered.shift();
       if (event === undefined) return;
-      deliver(event);
+      this.deliver(event);
     }
-  };
+  }
 
-  const catchUp = async (): Promise<void> => {
-    catchingUp = true;
-    await readLogAfterLastCursor();
-    drainBuffer();
-  };
+  private async catchUp(): Promise<void> {
+    this.catchingUp = true;
+    await this.readLogAfterLastCursor();
+    this.drainBuffer();
+  }
 
   /** A live entry whose predecessor in the log has not been delivered yet. */
-  const missesEarlierEntry = (event: PersistedEvent): boolean =>
-    event.previousCursor !== undefined && compareCursors(event.previousCursor, lastCursor) > 0;
+  private missesEarlierEntry(event: PersistedEvent): boolean {
+    return event.previousCursor !== undefined && compareCursors(event.previousCursor, this.lastCursor) > 0;
+  }
 
-  /** Live events that wait while the log is read; past the capacity the stream overflows, as its queue would. */
-  const hold = (event: LiveEvent): void => {
-    buffered.push(event);
-    if (capacity !== undefined && buffered.length > capacity) {
-      buffered.length = 0;
-      queue.overflow();
+  /** Queues an event for the consumer if it wants it. */
+  private push(event: LiveEvent, options?: { unbounded: boolean }): void {
+    if (this.wants(event)) this.queue.push(event, options);
+  }
+
+  /**
+   * Live events that wait while the log is read (those that move the cursor or end the
+   * stream, and the wanted ones); past the capacity the stream overflows, as its queue would.
+   */
+  private hold(event: LiveEvent): void {
+    const persisted = event.type === 'message' || event.type === 'status' || event.type === 'speaker_selected';
+    if (!persisted && event.type !== 'deleted' && !this.wants(event)) return;
+    this.buffered.push(event);
+    const { capacity } = this.options;
+    if (capacity !== undefined && this.buffered.length > capacity) {
+      this.buffered.length = 0;
+      this.queue.overflow();
     }
-  };
+  }
 
-  function deliver(event: LiveEvent, options?: { unbounded: boolean }): void {
+  private deliver(event: LiveEvent, options?: { unbounded: boolean }): void {
+    const { queue } = this;
     if (queue.ended) return;
     switch (event.type) {
       case 'token':
-        if (committedMessageIds.has(event.messageId)) return;
-        queue.push(event);
+        if (this.committedMessageIds?.has(event.messageId)) return;
+        this.push(event);
         return;
       case 'message':
       case 'status':
       case 'speaker_selected':
-        if (compareCursors(event.cursor, lastCursor) <= 0) return;
-        if (missesEarlierEntry(event)) {
+        if (compareCursors(event.cursor, this.lastCursor) <= 0) return;
+        if (this.missesEarlierEntry(event)) {
           // Read it from the log; this event and those after it wait their turn.
-          buffered.unshift(event);
-          void catchUp();
+          this.buffered.unshift(event);
+          void this.catchUp();
           return;
         }
-        lastCursor = event.cursor;
-        if (event.type === 'message') committedMessageIds.add(event.message.id);
-        queue.push(event, options);
+        this.lastCursor = event.cursor;
+        if (event.type === 'message') (this.committedMessageIds ??= new Set()).add(event.message.id);
+        this.push(event, options);
         if (event.type === 'status' && isTerminal(event.change.status)) queue.end();
         return;
       case 'turn_restarted':
       case 'turn_ended':
-        queue.push(event);
+        this.push(event);
         return;
       case 'deleted':
-        queue.push(event);
+        this.push(event);
         queue.end();
         return;
       default: {
@@ -162,23 +220,20 @@ export async function openDiscussionStream(
   }
 
   /** The first catch-up, which may end the stream: it runs while the consumer reads, since long replays wait for it page by page. */
-  const replayThenGoLive = async (): Promise<void> => {
-    await readLogAfterLastCursor();
+  private async replayThenGoLive(): Promise<void> {
+    const { queue } = this;
+    await this.readLogAfterLastCursor();
     try {
       // An ended discussion publishes nothing more, and its final events may have been
       // committed after the read but published after this check: read the log once more.
       // Its final status ends the stream; one that ended before the cursor has none left.
       // Only the status matters here: `access` reads it without decoding the whole record.
-      const access = await store.access(discussionId);
-      if (access && isTerminal(access.status)) await readLogAfterLastCursor();
+      const access = await this.parts.store.access(this.discussionId);
+      if (access && isTerminal(access.status)) await this.readLogAfterLastCursor();
       if (!access || isTerminal(access.status)) queue.end();
     } catch (error) {
       queue.end(error);
     }
-    drainBuffer();
-  };
-
-  unsubscribe = await bus.subscribe(discussionId, (event) => (catchingUp ? hold(event) : deliver(event)));
-  void replayThenGoLive();
-  return queue.iterator;
+    this.drainBuffer();
+  }
 }

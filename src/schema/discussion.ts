@@ -1,5 +1,4 @@
 import type { DiscussionRecord, InFlightRecord } from '../store/types.js';
-import { filterMap } from '../events/filter-map.js';
 import { badInput, notFound, slowConsumer } from '../engine/errors.js';
 import { DEFAULT_PAGE, MAX_PAGE } from '../engine/message-paging.js';
 import { DEFAULTS, LIMITS } from '../engine/validation.js';
@@ -214,15 +213,11 @@ builder.subscriptionField('discussionUpdated', (t) =>
     type: DiscussionType,
     description: 'The discussion after each change of status, message or usage. Completes when it ends.',
     args: { discussionId: t.arg.id({ required: true }) },
-    subscribe: async (_root, args, context) => {
-      const events = await subscriberEvents(context, String(args.discussionId));
-      return filterMap(events, (event) =>
-        event.type === 'message' || event.type === 'status' ? event.discussionId : event.type === 'overflow' ? event : undefined,
-      );
-    },
+    subscribe: (_root, args, context) =>
+      subscriberEvents(context, String(args.discussionId), (event) => event.type === 'message' || event.type === 'status'),
     resolve: async (event, _args, context) => {
-      if (typeof event !== 'string') throw slowConsumer(event.capacity);
-      const discussionId = event;
+      if (event.type === 'overflow') throw slowConsumer(event.capacity);
+      const { discussionId } = event;
       const discussion = await context.discussions.get(discussionId);
       // Deleted between the event and this read: the caller's mistake to race, not the server's error.
       if (!discussion) throw notFound('Discussion', discussionId);

@@ -1,7 +1,6 @@
 import type { SpeakerSelection, StatusChange } from '../store/types.js';
 import type { CursoredMessage } from '../engine/discussion-service.js';
 import type { OverflowEvent, StreamEvent, TokenEvent, TurnRestartedEvent } from '../events/types.js';
-import { filterMap } from '../events/filter-map.js';
 import { slowConsumer } from '../engine/errors.js';
 import { builder } from './builder.js';
 import { subscriberEvents } from './subscriber-events.js';
@@ -125,12 +124,10 @@ builder.subscriptionFields((t) => ({
     description:
       'Live tokens of every message as it is written (not replayed: read `Discussion.inFlight` for the text so far, and join by `offset`).',
     args: { discussionId: t.arg.id({ required: true }) },
-    subscribe: async (_root, args, context) => {
-      const events = await subscriberEvents(context, String(args.discussionId));
-      return filterMap(events, (event) => (event.type === 'token' || event.type === 'overflow' ? event : undefined));
-    },
+    subscribe: (_root, args, context) => subscriberEvents(context, String(args.discussionId), (event) => event.type === 'token'),
     resolve: (event) => {
       if (event.type === 'overflow') throw slowConsumer(event.capacity);
+      if (event.type !== 'token') throw new Error(`${event.type} events are not tokens`);
       return event;
     },
   }),
@@ -138,10 +135,8 @@ builder.subscriptionFields((t) => ({
     type: DiscussionEventUnion,
     description: 'Every event of a discussion. With `after`, persisted events after that cursor are replayed first; tokens are live only.',
     args: { discussionId: t.arg.id({ required: true }), after: t.arg.string() },
-    subscribe: async (_root, args, context) => {
-      const events = await subscriberEvents(context, String(args.discussionId), args.after);
-      return filterMap(events, (event) => (event.type === 'turn_ended' || event.type === 'deleted' ? undefined : event));
-    },
+    subscribe: (_root, args, context) =>
+      subscriberEvents(context, String(args.discussionId), (event) => event.type !== 'turn_ended' && event.type !== 'deleted', args.after),
     resolve: (event) => {
       if (event.type === 'overflow') throw slowConsumer(event.capacity);
       const shape = toDiscussionEvent(event);

@@ -1,5 +1,4 @@
 import type { CursoredMessage } from '../engine/discussion-service.js';
-import { filterMap } from '../events/filter-map.js';
 import { slowConsumer } from '../engine/errors.js';
 import { builder } from './builder.js';
 import { subscriberEvents } from './subscriber-events.js';
@@ -55,12 +54,11 @@ builder.subscriptionField('messageAdded', (t) =>
       discussionId: t.arg.id({ required: true }),
       after: t.arg.string(),
     },
-    subscribe: async (_root, args, context) => {
-      const events = await subscriberEvents(context, String(args.discussionId), args.after);
-      return filterMap(events, (event) => (event.type === 'message' || event.type === 'overflow' ? event : undefined));
-    },
+    subscribe: (_root, args, context) =>
+      subscriberEvents(context, String(args.discussionId), (event) => event.type === 'message', args.after),
     resolve: (event) => {
       if (event.type === 'overflow') throw slowConsumer(event.capacity);
+      if (event.type !== 'message') throw new Error(`${event.type} events are not messages`);
       return { ...event.message, cursor: event.cursor };
     },
   }),

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { createAsyncQueue } from '../../src/events/async-queue.js';
-import { filterMap } from '../../src/events/filter-map.js';
 
 describe('the subscription queue', () => {
   it('delivers pushed items in order, then ends after the queued ones', async () => {
@@ -19,11 +18,23 @@ describe('the subscription queue', () => {
   it('settles a waiting next() at once when the consumer returns, and releases its listener', async () => {
     let closed = 0;
     const queue = createAsyncQueue<number>(() => (closed += 1));
-    const mapped = filterMap(queue.iterator, (item) => (item % 2 === 0 ? `even ${item}` : undefined));
-    const pending = mapped.next();
-    await mapped.return?.();
+    const pending = queue.iterator.next();
+    await queue.iterator.return?.();
     await expect(pending).resolves.toEqual({ value: undefined, done: true });
     expect(closed).toBe(1);
+  });
+
+  it('hands items to several waiting next() calls in the order they asked, and ends the rest', async () => {
+    const queue = createAsyncQueue<number>(() => {});
+    const pending = [queue.iterator.next(), queue.iterator.next(), queue.iterator.next()];
+    queue.push(1);
+    queue.push(2);
+    queue.end();
+    expect(await Promise.all(pending)).toEqual([
+      { value: 1, done: false },
+      { value: 2, done: false },
+      { value: undefined, done: true },
+    ]);
   });
 
   it('fails the iterator with the error it ended with', async () => {

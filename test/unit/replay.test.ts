@@ -238,6 +238,30 @@ describe.each(MODES)('a discussion stream whose consumer falls behind ($mode)', 
     await stream.return?.();
   });
 
+  it('queues only the events its consumer wants: the others neither count toward the capacity nor keep the end from arriving', async () => {
+    const id = (await createDiscussion(store, { status: 'RUNNING' })).id;
+    let overflows = 0;
+    const stream = await openDiscussionStream({ bus, store }, id, {
+      capacity: 2,
+      wants: (event) => event.type === 'token',
+      onOverflow: () => (overflows += 1),
+    });
+    const probe = await whenDelivered(id, (event) => event.type === 'status');
+    // Nobody reads while a message's two tokens, five commits and the final status arrive.
+    await bus.publish(id, token(id, 'm-1', 0, 0, 'Tabs'));
+    await bus.publish(id, token(id, 'm-2', 0, 0, 'Spaces'));
+    for (const content of ['one', 'two', 'three', 'four', 'five']) {
+      const committed = await store.appendMessage(id, makeMessage(id, { content }));
+      await bus.publish(id, { ...(committed?.entry ?? expect.fail('the write failed')), discussionId: id });
+    }
+    const finished = await store.transition(id, { from: ['RUNNING'], to: 'COMPLETED' });
+    await bus.publish(id, { ...(finished?.entry ?? expect.fail('the transition failed')), discussionId: id });
+    await probe();
+
+    expect((await drain(stream)).map(describeEvent)).toEqual(['token:Tabs', 'token:Spaces']);
+    expect(overflows).toBe(0);
+  });
+
   it('replays a log many pages long to a reader that keeps up, without counting it against the capacity', async () => {
     const id = (await createDiscussion(store, { status: 'RUNNING' })).id;
     const contents = Array.from({ length: 1_200 }, (_, index) => `message ${index}`);
