@@ -16,6 +16,8 @@ export interface GraphQLWsOptions {
   server: Server;
   path: string;
   yoga: Yoga;
+  /** The context of one socket operation, as yoga's `context` builds it for a request. */
+  contextOf: (identity: Identity, onSlowConsumer: () => void) => GraphQLContext;
   authenticator: Authenticator;
   logger: Logger;
   maxPayloadBytes: number;
@@ -41,52 +43,36 @@ interface SocketExtra {
 
 type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
-/** How an operation runs: yoga's enveloped execute or subscribe, put in its root value by onSubscribe. */
-interface EnvelopedRoot {
-  execute: (args: ExecutionArgs) => OperationResult;
-  subscribe: (args: ExecutionArgs) => OperationResult;
-}
-
-/** The pieces of yoga's enveloped pipeline a socket's operation uses. */
-interface EnvelopedOperation extends EnvelopedRoot {
+/**
+ * yoga's pipeline, enveloped once for every socket operation: its parse and validate
+ * (the parser cache and the armor's limits), and its execute and subscribe with every
+ * plugin's hooks (error masking, input hygiene, shared subscription results). None of
+ * them reads the envelope's context, so one envelope serves all; each operation gets
+ * its own small context from `contextOf` instead of yoga's per-request one.
+ */
+interface SocketPipeline {
   schema: GraphQLSchema;
   parse: (source: string) => DocumentNode;
   validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
-  /** The operation's context: yoga's own fields, and what createYoga's `context` adds. */
-  contextFactory: () => Promise<object> | object;
+  execute: (args: ExecutionArgs) => OperationResult;
+  subscribe: (args: ExecutionArgs) => OperationResult;
 }
 
 // By its tag, not instanceof: graphql can be loaded twice (its CJS and ESM builds), as under vitest.
 const isSchema = (value: unknown): value is GraphQLSchema => Object.prototype.toString.call(value) === '[object GraphQLSchema]';
 
 /**
- * yoga's pipeline for one operation, with graphql-js's types: envelop declares
- * its functions with `any` parameters and results (to work with any graphql
- * version), but they are graphql-js's own, wrapped by the plugins.
+ * yoga's pipeline with graphql-js's types: envelop declares its functions with
+ * `any` parameters and results (to work with any graphql version), but they are
+ * graphql-js's own, wrapped by the plugins.
  */
-function envelopOperation(yoga: Yoga, initialContext: Record<string, unknown>): EnvelopedOperation {
-  const enveloped = yoga.getEnveloped(initialContext);
-  const { parse, validate, execute, subscribe, contextFactory } = enveloped;
+function envelopForSockets(yoga: Yoga): SocketPipeline {
+  // No request in it: yoga's HTTP-only hooks (a mutation over GET, say) see none and stand aside.
+  const enveloped = yoga.getEnveloped({});
+  const { parse, validate, execute, subscribe } = enveloped;
   const schema: unknown = enveloped.schema;
   if (!isSchema(schema)) throw new TypeError('yoga has no GraphQL schema');
-  return { schema, parse, validate, execute, subscribe, contextFactory };
-}
-
-function isEnvelopedRoot(rootValue: unknown): rootValue is EnvelopedRoot {
-  return (
-    typeof rootValue === 'object' &&
-    rootValue !== null &&
-    'execute' in rootValue &&
-    typeof rootValue.execute === 'function' &&
-    'subscribe' in rootValue &&
-    typeof rootValue.subscribe === 'function'
-  );
-}
-
-/** The root value onSubscribe gave the operation. */
-function envelopedRoot(args: ExecutionArgs): EnvelopedRoot {
-  if (!isEnvelopedRoot(args.rootValue)) throw new TypeError('the operation has no enveloped root value');
-  return args.rootValue;
+  return { schema, parse, validate, execute, subscribe };
 }
 
 function withoutHttp(error: GraphQLError): GraphQLFormattedError {
@@ -113,6 +99,7 @@ export function createGraphQLWsServer({
   server,
   path,
   yoga,
+  contextOf,
   authenticator,
   logger,
   maxPayloadBytes,
@@ -129,12 +116,12 @@ export function createGraphQLWsServer({
       isOriginAllowed(req.headers.origin, req.headers.host, corsOrigins) && (!loopbackHostOnly || isHostAllowed(req.headers.host)),
   });
   const extras = new WeakMap<object, SocketExtra>();
+  const { schema, parse, validate, execute, subscribe } = envelopForSockets(yoga);
 
   const graphqlWs = useServer(
     {
-      // onSubscribe below puts yoga's enveloped execute and subscribe in the root value.
-      execute: (args) => envelopedRoot(args).execute(args),
-      subscribe: (args) => envelopedRoot(args).subscribe(args),
+      execute,
+      subscribe,
       onConnect: async (context) => {
         const authorization = authorizationOf(context.connectionParams, context.extra.request.headers.authorization);
         // The upgrade request's headers were all it was needed for (the origin and host were checked at the upgrade):
@@ -154,7 +141,7 @@ export function createGraphQLWsServer({
       onNext: (_context, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map(withoutHttp) } : undefined,
       onError: (_context, _id, _payload, errors) => errors.map(withoutHttp),
-      onSubscribe: async (context, _id, payload) => {
+      onSubscribe: (context, _id, payload) => {
         // graphql-ws already counts this subscription among the socket's.
         if (Object.keys(context.subscriptions).length > maxSubscriptionsPerSocket) {
           return [
@@ -168,15 +155,9 @@ export function createGraphQLWsServer({
         }
         const identity = extras.get(context.extra.socket)?.identity;
         if (!identity) return [toGraphQLError(new DomainError('UNAUTHENTICATED', 'Unauthenticated'))];
-        const { schema, execute, subscribe, contextFactory, parse, validate } = envelopOperation(yoga, {
-          // No `req`: onConnect let the upgrade request go, and nothing in yoga's pipeline reads it.
-          ...context,
-          socket: context.extra.socket,
-          params: payload,
-          identity,
-          // Its buffered frames stay behind the close frame; ws destroys a socket that never reads them.
-          onSlowConsumer: () => context.extra.socket.close(SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_REASON),
-        });
+        const { socket } = context.extra;
+        // Its buffered frames stay behind the close frame; ws destroys a socket that never reads them.
+        const onSlowConsumer = () => socket.close(SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_REASON);
         let document: DocumentNode;
         try {
           document = parse(payload.query);
@@ -185,16 +166,15 @@ export function createGraphQLWsServer({
           if (isGraphQLError(error)) return [normalizeClientError(error)];
           throw error;
         }
-        const args = {
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors.map(normalizeClientError);
+        return {
           schema,
           operationName: payload.operationName,
           document,
           variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+          contextValue: contextOf(identity, onSlowConsumer),
         };
-        const errors = validate(args.schema, args.document);
-        return errors.length > 0 ? errors.map(normalizeClientError) : args;
       },
     },
     sockets,

@@ -68,22 +68,16 @@ export function createGraphQLServer({
     scoped.set(identity, created);
     return created;
   };
-  const context = ({
-    request,
+  const contextOf = (identity: Identity, onSlowConsumer?: () => void): GraphQLContext => ({
     identity,
+    discussions: discussionsFor(identity),
+    providers,
     onSlowConsumer,
-  }: {
-    request: Request;
-    identity?: Identity;
-    onSlowConsumer?: () => void;
-  }): GraphQLContext => {
-    // graphql-ws authenticated the socket at connection_init; HTTP requests were authenticated before parsing.
-    const caller = identity ?? bearerAuth.identityOf(request);
-    return { identity: caller, discussions: discussionsFor(caller), providers, onSlowConsumer };
-  };
+  });
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
-    context,
+    // HTTP requests were authenticated before parsing; graphql-ws sockets at connection_init (contextOf below).
+    context: ({ request }: { request: Request }) => contextOf(bearerAuth.identityOf(request)),
     graphqlEndpoint: GRAPHQL_PATH,
     healthCheckEndpoint: HEALTH_PATH,
     // GraphiQL needs introspection: it goes with it. A browser cannot put the Headers tab's Authorization on a
@@ -122,6 +116,7 @@ export function createGraphQLServer({
     server,
     path: GRAPHQL_PATH,
     yoga,
+    contextOf,
     authenticator,
     logger,
     maxPayloadBytes: config.limits.maxBodyBytes,
