@@ -171,8 +171,8 @@ class DiscussionStream {
    * stream, and the wanted ones); past the capacity the stream overflows, as its queue would.
    */
   private hold(event: LiveEvent): void {
-    const persisted = event.type === 'message' || event.type === 'status' || event.type === 'speaker_selected';
-    if (!persisted && event.type !== 'deleted' && !this.wants(event)) return;
+    // Tokens and turn notices move no cursor and end nothing: only a wanted one waits.
+    if ((event.type === 'token' || event.type === 'turn_restarted' || event.type === 'turn_ended') && !this.wants(event)) return;
     this.buffered.push(event);
     const { capacity } = this.options;
     if (capacity !== undefined && this.buffered.length > capacity) {
