@@ -2,8 +2,11 @@
  * Part 4 of the streaming benchmark: N idle tokenStreamed subscriptions (one
  * graphql-ws socket each) spread over discussions that were created and never
  * started, and the server's memory before and after, after full collections;
- * then N idle sockets on the raw broadcaster. A few subscriptions are opened
- * and closed first, so code loaded on first use is not counted.
+ * then the same N subscriptions with one socket per `discussions` of them, as
+ * an app's graphql-ws client multiplexes its subscriptions on one socket, which
+ * gives the cost of a subscription without its socket's; then N idle sockets
+ * on the raw broadcaster. A few subscriptions are opened and closed first, so
+ * code loaded on first use is not counted.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,7 +29,10 @@ export interface IdleSide {
 }
 
 export interface IdleResult {
+  /** A socket per subscription. */
   service: IdleSide;
+  /** The same subscriptions, `subscriptionsPerSocket` on each socket. */
+  multiplexed: IdleSide & { subscriptionsPerSocket: number };
   raw: IdleSide;
 }
 
@@ -42,30 +48,38 @@ async function measureIdle(side: SideRun, subscriptions: number, open: () => Pro
   return { subscriptions, before, after, load };
 }
 
-async function runServiceIdle(context: StreamingContext, options: IdleOptions): Promise<IdleSide> {
+async function runServiceIdle(context: StreamingContext, options: IdleOptions): Promise<Omit<IdleResult, 'raw'>> {
   const { clients, timeoutMs } = context;
   const perDiscussion = Math.max(1, Math.ceil(options.subscriptions / options.discussions));
   return withService(context, {}, async (side) => {
     const ids = await createDiscussions(side.httpUrl, options.discussions, 1, 'Streaming idle');
-    const subscribe = async (group: string, discussionIds: string[], count: number) => {
+    const subscribe = async (group: string, discussionIds: string[], count: number, socketPerSubscription: boolean) => {
       await clients.request(clientCommands.openService, {
         group,
         wsUrl: side.wsUrl,
         discussionIds,
         perDiscussion: count,
-        socketPerSubscription: true,
+        socketPerSubscription,
       });
       const listening = side.handle.request(serverCommands.whenListening, { discussionIds, count });
       await withTimeout(listening, timeoutMs, 'idle subscriptions to go live');
     };
-    await subscribe('idle:warm-up', ids.slice(0, WARM_UP_SUBSCRIPTIONS), 1);
-    await clients.request(clientCommands.closeGroup, { group: 'idle:warm-up' });
-    await sleep(SETTLE_MS);
-    try {
-      return await measureIdle(side, perDiscussion * ids.length, () => subscribe('idle:service', ids, perDiscussion));
-    } finally {
-      await clients.request(clientCommands.closeGroup, { group: 'idle:service' });
-    }
+    const closeGroup = async (group: string) => {
+      await clients.request(clientCommands.closeGroup, { group });
+      await sleep(SETTLE_MS);
+    };
+    await subscribe('idle:warm-up', ids.slice(0, WARM_UP_SUBSCRIPTIONS), 1, true);
+    await closeGroup('idle:warm-up');
+    const measureGroup = async (group: string, socketPerSubscription: boolean) => {
+      try {
+        return await measureIdle(side, perDiscussion * ids.length, () => subscribe(group, ids, perDiscussion, socketPerSubscription));
+      } finally {
+        await closeGroup(group);
+      }
+    };
+    const service = await measureGroup('idle:service', true);
+    const multiplexed = await measureGroup('idle:multiplexed', false);
+    return { service, multiplexed: { ...multiplexed, subscriptionsPerSocket: ids.length } };
   });
 }
 
@@ -92,5 +106,5 @@ async function runRawIdle(context: StreamingContext, options: IdleOptions): Prom
 export async function runIdle(context: StreamingContext, options: IdleOptions): Promise<IdleResult> {
   const service = await runServiceIdle(context, options);
   const raw = await runRawIdle(context, options);
-  return { service, raw };
+  return { ...service, raw };
 }

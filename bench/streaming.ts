@@ -23,7 +23,7 @@
  * BENCH_STREAM_THROUGHPUT ("50x4", K x S), BENCH_STREAM_ROUNDS (3),
  * BENCH_STREAM_LATENCY ("100x10"), BENCH_STREAM_LATENCY_ROUNDS (2),
  * BENCH_STREAM_TOKEN_DELAY_MS (30), BENCH_SLOW_MS (60000), BENCH_SLOW_WATCHERS (4), BENCH_SLOW_DISCUSSIONS (5),
- * BENCH_IDLE (2000 subscriptions), BENCH_IDLE_DISCUSSIONS (100),
+ * BENCH_IDLE (2000 subscriptions), BENCH_IDLE_DISCUSSIONS (100, at most 100: the multiplexed run puts one on each socket per discussion),
  * BENCH_STREAM_TIMEOUT_MS (300000, per wait), BENCH_PROFILE_DIR (unset; a directory for the
  * service's and the raw broadcaster's CPU profiles, --cpu-prof). A quick run:
  * BENCH_STREAM_THROUGHPUT=10x2 BENCH_STREAM_LATENCY=10x2 BENCH_SLOW_MS=5000 BENCH_IDLE=200
