@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import { isLoopbackHost } from './auth/identity.js';
-import { authConfigured, ConfigError, type Config } from './config.js';
+import { authConfigured, ConfigError, StartupError, type Config } from './config.js';
 import { createDiscussionService } from './engine/discussion-service.js';
 import { recoverDiscussions } from './engine/recovery.js';
 import { createTurnRunner } from './engine/turn-runner.js';
 import { createGraphQLServer, createHealthServer, GRAPHQL_PATH } from './http/server.js';
 import { createLogger } from './logger.js';
 import { createProviderRegistry } from './providers/registry.js';
+import { notConfigured, PROVIDER_SETTING } from './providers/types.js';
 import { createRuntime, type RuntimeOptions } from './runtime.js';
 
 export interface App {
@@ -32,6 +33,33 @@ function checkExposure(config: Config, host: string, logger: Logger): void {
   logger.warn({ host }, 'ANONYMOUS MODE: no AUTH_TOKENS or AUTH_JWKS_URL is set, so every request acts as owner "public"');
 }
 
+/** A vendor's base URL without its key leaves the provider off: say which variable is missing. */
+function warnHalfConfigured(providers: Config['providers'], logger: Logger): void {
+  const vendors = [
+    ['ANTHROPIC', providers.anthropic],
+    ['OPENAI', providers.openai],
+    ['GEMINI', providers.gemini],
+  ] as const;
+  for (const [name, vendor] of vendors) {
+    if (vendor.baseUrl !== undefined && vendor.apiKey === undefined)
+      logger.warn(`${name}_BASE_URL is set but ${PROVIDER_SETTING[name]} is not: ${notConfigured(name)}`);
+  }
+}
+
+/** A listen failure a person can act on, or the error itself. */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (error.code === 'EADDRINUSE')
+    return new StartupError(
+      `Port ${port} on ${host} is already in use (another copy of this service?): stop what listens there, or set PORT to another port (PORT=0 picks a free one)`,
+      { cause: error },
+    );
+  if (error.code === 'EACCES')
+    return new StartupError(`Not allowed to listen on port ${port} on ${host}: set PORT to a port above 1023`, { cause: error });
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
+    return new StartupError(`HOST=${host} is not an address of this machine: set HOST to 127.0.0.1 or 0.0.0.0`, { cause: error });
+  return error;
+}
+
 export async function buildApp(config: Config, options: RuntimeOptions & { logger?: Logger } = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const runtime = await createRuntime(config, logger, options);
@@ -39,6 +67,7 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
     logger.warn('MEMORY MODE: no REDIS_URL is set, so nothing persists. Discussions vanish when this process stops.');
   }
   const providers = createProviderRegistry(config.providers);
+  warnHalfConfigured(config.providers, logger);
   const engine = {
     store: runtime.store,
     bus: runtime.bus,
@@ -88,7 +117,7 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
     async start(port = config.port, host = config.host) {
       if (config.role !== 'worker') checkExposure(config, host, logger);
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
+        server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, host, port)));
         server.listen(port, host, () => resolve());
       });
       // Listening on a host and port, the address is an AddressInfo (a string only for a pipe or socket path).

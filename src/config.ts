@@ -62,6 +62,7 @@ const environmentSchema = z.object({
     .default(''),
   ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   AUTH_TOKENS: authTokens,
   AUTH_JWKS_URL: optionalUrl,
   AUTH_JWT_ISSUER: optionalString,
@@ -120,6 +121,8 @@ export interface Config {
   redisKeyPrefix: string;
   role: 'all' | 'api' | 'worker';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `auto`: coloured lines on a terminal, JSON lines otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
   auth: AuthConfig;
   corsOrigins: string[];
   /** Whether introspection and "Did you mean" suggestions are answered (and GraphiQL served). */
@@ -216,6 +219,24 @@ export class ConfigError extends Error {
   }
 }
 
+/** The machine is not ready for the service (a busy port, no Redis): the message says what to do. */
+export class StartupError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StartupError';
+  }
+}
+
+/** host:port of a Redis URL, without its credentials, for messages. */
+export function redisAddress(redisUrl: string): string {
+  try {
+    const url = new URL(redisUrl);
+    return `${url.hostname}:${url.port || '6379'}`;
+  } catch {
+    return 'the REDIS_URL address';
+  }
+}
+
 export function loadConfig(environment: Environment = process.env): Config {
   // An empty variable means unset, as in `PORT= npm start` or a compose file's `${X:-}`.
   const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value.trim() !== ''));
@@ -239,6 +260,7 @@ export function loadConfig(environment: Environment = process.env): Config {
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     role: env.ROLE,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     auth: {
       tokens: env.AUTH_TOKENS,
       jwt: env.AUTH_JWKS_URL

@@ -1,10 +1,10 @@
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, StartupError } from './config.js';
 import { createLogger } from './logger.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat);
   const app = await buildApp(config, { logger });
   await app.start();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // A configuration error names the variable; anything else is unexpected.
-  console.error(error instanceof ConfigError ? error.message : error);
+  // A configuration or start-up error names the variable and what to do; anything else is unexpected.
+  console.error(error instanceof ConfigError || error instanceof StartupError ? error.message : error);
   process.exit(1);
 });

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { PubSub } from 'graphql-subscriptions';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { redisAddress, StartupError, type Config } from './config.js';
 import type { OwnerQuotas } from './engine/quotas.js';
 import { createEventBus, type EventBus } from './events/bus.js';
 import { createRedisTokenWriter } from './events/redis-token-writer.js';
@@ -62,16 +62,31 @@ export async function createRedisRuntime(
   { keyPrefix = config.redisKeyPrefix }: RuntimeOptions = {},
 ): Promise<Runtime> {
   const { redisUrl } = config;
+  // ioredis rejects a failed first connect with "Connection is closed."; the reason is in its error event.
+  let lastError: string | undefined;
   const connect = (name: string) => {
     const client = new Redis(redisUrl, { connectionName: name, lazyConnect: true, maxRetriesPerRequest: 20 });
-    client.on('error', (error: Error) => logger.warn({ connection: name, message: error.message }, 'redis connection error'));
+    client.on('error', (error: Error) => {
+      lastError = error.message;
+      logger.warn({ connection: name, message: error.message }, 'redis connection error');
+    });
     return client;
   };
   // Commands, publishing and subscribing each need their own connection.
   const commands = connect('store');
   const publisher = connect('publisher');
   const subscriber = connect('subscriber');
-  await Promise.all([commands.connect(), publisher.connect(), subscriber.connect()]);
+  try {
+    await Promise.all([commands.connect(), publisher.connect(), subscriber.connect()]);
+  } catch (error) {
+    // ioredis would go on retrying in the background: at start-up, say what to do instead.
+    for (const client of [commands, publisher, subscriber]) client.disconnect();
+    const reason = lastError ?? (error instanceof Error ? error.message : String(error));
+    throw new StartupError(
+      `Redis at ${redisAddress(redisUrl)} does not answer (${reason}): start one (for example \`redis-server\` or \`docker compose up -d redis\`), or unset REDIS_URL to run in memory mode`,
+      { cause: error },
+    );
+  }
   const pubsub = new RedisPubSub({ publisher, subscriber });
   const scheduler = createBullmqScheduler({ redisUrl, prefix: `${keyPrefix}bull`, logger, ...config.worker });
   return {

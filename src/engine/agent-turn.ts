@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type FinishReason, STOP_REASONS } from '../domain.js';
 import { ProviderError } from '../providers/errors.js';
-import type { ChatModel, StreamPart } from '../providers/types.js';
+import { notConfigured, type ChatModel, type StreamPart } from '../providers/types.js';
 import type { AgentConfig, DiscussionRecord, MessageRecord } from '../store/types.js';
 import { DEFAULT_CONTEXT_TOKENS, DEFAULT_REPLY_RESERVE, fitTranscript } from './context-budget.js';
 import { createMessageRecord, createSystemNote } from './message-records.js';
@@ -121,7 +121,7 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
   ) {
     const model = providers.get(speaker.provider);
     if (!model) {
-      await recordFailure(record, speaker, plan.round, new ProviderError('authentication', `${speaker.provider} is not configured`));
+      await recordFailure(record, speaker, plan.round, new ProviderError('authentication', notConfigured(speaker.provider)));
       return;
     }
     const messageId = randomUUID();

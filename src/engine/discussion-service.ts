@@ -3,6 +3,7 @@ import { isTerminal, type DiscussionStatus } from '../domain.js';
 import { openDiscussionStream, type DiscussionStreamOptions } from '../events/replay.js';
 import type { StreamEvent } from '../events/types.js';
 import type { DiscussionRecord, InFlightRecord, MessageRecord } from '../store/types.js';
+import { notConfigured } from '../providers/types.js';
 import { type EngineDependencies, OPEN_STATUSES, publishEntry, transitionAndPublish } from './dependencies.js';
 import { createDiscussionRecord } from './discussion-records.js';
 import { badInput, conflict, DomainError, notFound, rateLimited } from './errors.js';
@@ -144,7 +145,7 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
         if (input.selector) wanted.push({ provider: input.selector.provider, field: 'input.selector.provider' });
         for (const { provider, field } of wanted) {
           if (!providers.get(provider)) {
-            throw new DomainError('PROVIDER_NOT_CONFIGURED', `${field}: provider ${provider} is not configured on this server`, { field });
+            throw new DomainError('PROVIDER_NOT_CONFIGURED', `${field}: ${notConfigured(provider)}`, { field });
           }
         }
         const record = createDiscussionRecord(owner, input, providers, now());

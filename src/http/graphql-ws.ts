@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { DocumentNode, ExecutionArgs, GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { CloseCode, type OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -109,11 +110,20 @@ export function createGraphQLWsServer({
 }: GraphQLWsOptions) {
   // ws closes a socket that sends a larger frame with 1009 (message too big).
   const sockets = new WebSocketServer({
-    server,
+    noServer: true,
     path,
     maxPayload: maxPayloadBytes,
     verifyClient: ({ req }: { req: IncomingMessage }) =>
       isOriginAllowed(req.headers.origin, req.headers.host, corsOrigins) && (!loopbackHostOnly || isHostAllowed(req.headers.host)),
+  });
+  // Upgrades are taken by hand, not with `server`: ws would otherwise re-emit the HTTP server's errors
+  // (a busy port at start-up), and graphql-ws prints those as its own internal errors.
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!sockets.shouldHandle(request)) {
+      socket.destroy();
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (websocket) => sockets.emit('connection', websocket, request));
   });
   const extras = new WeakMap<object, SocketExtra>();
   const { schema, parse, validate, execute, subscribe } = envelopForSockets(yoga);

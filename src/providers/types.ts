@@ -48,6 +48,20 @@ export interface ProviderInfo {
 }
 
 /** The configured adapters; built by `createProviderRegistry` in registry.ts. */
+/** The environment variable that configures each provider, for messages that say what to set. */
+export const PROVIDER_SETTING: Readonly<Record<ProviderName, string>> = {
+  ANTHROPIC: 'ANTHROPIC_API_KEY',
+  OPENAI: 'OPENAI_API_KEY',
+  GEMINI: 'GEMINI_API_KEY',
+  CLAUDE_AGENT: 'ANTHROPIC_API_KEY',
+  OPENAI_COMPATIBLE: 'OPENAI_COMPATIBLE_BASE_URL',
+  MOCK: 'nothing (MOCK is always on)',
+};
+
+/** Why a provider is off, naming the variable to set. */
+export const notConfigured = (name: ProviderName): string =>
+  `provider ${name} is not configured on this server: set ${PROVIDER_SETTING[name]}`;
+
 export interface ProviderRegistry {
   list(): ProviderInfo[];
   /** The model for a provider, or undefined when it is not configured. */

@@ -15,7 +15,7 @@ describe('createDiscussion refuses bad input, naming the field', () => {
   });
   afterAll(() => server.close());
 
-  const cases: { name: string; input: Record<string, unknown>; code?: string; field: string }[] = [
+  const cases: { name: string; input: Record<string, unknown>; code?: string; field: string; says?: string }[] = [
     { name: 'an empty topic', input: { ...base, topic: '  ' }, field: 'input.topic' },
     { name: 'a topic over 4,000 characters', input: { ...base, topic: 'x'.repeat(4_001) }, field: 'input.topic' },
     { name: 'no agents', input: { ...base, agents: [] }, field: 'input.agents' },
@@ -111,21 +111,25 @@ describe('createDiscussion refuses bad input, naming the field', () => {
       input: { ...base, agents: [{ name: 'Ada', provider: 'OPENAI' }] },
       code: 'PROVIDER_NOT_CONFIGURED',
       field: 'input.agents[0].provider',
+      says: 'set OPENAI_API_KEY',
     },
     {
       name: 'an unconfigured selector',
       input: { ...base, selector: { provider: 'GEMINI' } },
       code: 'PROVIDER_NOT_CONFIGURED',
       field: 'input.selector.provider',
+      says: 'set GEMINI_API_KEY',
     },
   ];
 
-  it.each(cases)('$name', async ({ input, code = 'BAD_USER_INPUT', field }) => {
+  it.each(cases)('$name', async ({ input, code = 'BAD_USER_INPUT', field, says }) => {
     const response = await postGraphQL(server.url, CREATE, { input });
     expect(response.data).toBeFalsy();
     const error = response.errors?.[0];
     expect(error?.extensions).toMatchObject({ code, field });
     expect(error?.message).toContain(field);
+    // An unconfigured provider's error names the variable that would turn it on.
+    if (says !== undefined) expect(error?.message).toContain(says);
   });
 
   it('refuses page sizes and cursors it cannot use', async () => {

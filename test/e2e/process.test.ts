@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { afterEach, describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startFakeVendor } from '../fake-vendor/server.js';
+import { freePort } from '../support/processes.js';
 import { createWsClient, mustGraphQL, subscribeWs } from '../support/clients.js';
 import { createDiscussion, MESSAGE_ADDED, messageViewSchema, mockAgents, START } from '../support/documents.js';
 
@@ -35,7 +37,12 @@ function startService(env: Record<string, string>): {
     const reader = createInterface({ input: child.stdout ?? process.stdin });
     reader.on('line', (line) => {
       lines.push(line);
-      const entry: unknown = JSON.parse(line);
+      let entry: unknown;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        return; // a pretty (LOG_FORMAT=pretty) line
+      }
       const url: unknown =
         typeof entry === 'object' && entry !== null && Reflect.get(entry, 'msg') === 'listening' ? Reflect.get(entry, 'url') : undefined;
       if (typeof url === 'string') resolve(url);
@@ -54,6 +61,49 @@ describe('the service process', () => {
     expect(service.stderr()).toContain('MOCK_TOKEN_DELAY_MS');
     expect(service.stderr()).not.toMatch(/\n\s+at /);
     expect(service.stderr()).not.toContain('sk-do-not-print');
+  });
+
+  it('says what to do when its port is taken, without a stack trace', async () => {
+    // Something else holds the port: the service must say so, not throw.
+    const holder = createServer();
+    holder.listen(0, '127.0.0.1');
+    await once(holder, 'listening');
+    const address = holder.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      const service = startService({ PORT: String(port) });
+      service.listening.catch(() => {});
+      await once(service.child, 'exit');
+      expect(service.child.exitCode).toBe(1);
+      expect(service.stderr()).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+      expect(service.stderr()).toContain('set PORT');
+      expect(service.stderr()).not.toMatch(/\n\s+at /);
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
+  });
+
+  it('says how to go on when Redis does not answer, without printing its password', async () => {
+    // A port nobody listens on: the connection is refused at once.
+    const service = startService({ REDIS_URL: `redis://:s3cret-pass@127.0.0.1:${await freePort()}` });
+    service.listening.catch(() => {});
+    await once(service.child, 'exit');
+    expect(service.child.exitCode).toBe(1);
+    expect(service.stderr()).toMatch(/Redis at 127\.0\.0\.1:\d+ does not answer \(connect ECONNREFUSED/);
+    expect(service.stderr()).toContain('unset REDIS_URL');
+    expect(service.stderr()).not.toMatch(/\n\s+at /);
+    expect(service.stderr() + service.lines.join('\n')).not.toContain('s3cret-pass');
+  });
+
+  it('writes coloured lines instead of JSON when LOG_FORMAT=pretty, and names a provider key that is missing', async () => {
+    // A vendor's base URL without its key: the log names the missing variable.
+    const service = startService({ LOG_FORMAT: 'pretty', LOG_LEVEL: 'info', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' });
+    service.listening.catch(() => {});
+    // Pretty lines are not JSON, so "listening" is found as text.
+    await vi.waitFor(() => expect(service.lines.some((line) => line.includes('listening'))).toBe(true), { timeout: 60_000 });
+    expect(service.lines.join('\n')).toMatch(/WARN.*MEMORY MODE/);
+    expect(service.lines.some((line) => line.startsWith('{'))).toBe(false);
+    expect(service.lines.join('\n')).toContain('OPENAI_BASE_URL is set but OPENAI_API_KEY is not');
   });
 
   it('says loudly that memory mode keeps nothing, and shuts down cleanly on SIGTERM mid-discussion', async () => {
