@@ -16,6 +16,7 @@ import { useLoopbackHostOnly } from './origin-policy.js';
 import { securityPlugins } from './security-plugins.js';
 import { useBearerAuth } from './use-bearer-auth.js';
 import { useInputHygiene } from './use-input-hygiene.js';
+import { useMultipartSubscriptions } from './use-multipart-subscriptions.js';
 import { useSharedSubscriptionResults } from './use-shared-subscription-results.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -98,6 +99,7 @@ export function createGraphQLServer({
       ...securityPlugins({ limits: config.limits, introspection: config.introspection }),
       useInputHygiene(),
       useSharedSubscriptionResults({ scopeOf: shareScopeOf }),
+      useMultipartSubscriptions(),
     ],
     logging: {
       debug: (...args: unknown[]) => logger.debug({ args }, 'yoga'),
