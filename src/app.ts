@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { isLoopbackHost } from './auth/identity.js';
-import { authConfigured, ConfigError, StartupError, type Config } from './config.js';
+import { authConfigured, ConfigError, type Config } from './config.js';
 import { createDiscussionService } from './engine/discussion-service.js';
 import { recoverDiscussions } from './engine/recovery.js';
 import { createTurnRunner } from './engine/turn-runner.js';
@@ -9,6 +9,7 @@ import { createLogger } from './logger.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { notConfigured, PROVIDER_SETTING } from './providers/types.js';
 import { createRuntime, type RuntimeOptions } from './runtime.js';
+import { listenError } from './startup-errors.js';
 
 export interface App {
   /** Listens on `port` (0 picks a free one) and resolves with the address. */
@@ -44,20 +45,6 @@ function warnHalfConfigured(providers: Config['providers'], logger: Logger): voi
     if (vendor.baseUrl !== undefined && vendor.apiKey === undefined)
       logger.warn(`${name}_BASE_URL is set but ${PROVIDER_SETTING[name]} is not: ${notConfigured(name)}`);
   }
-}
-
-/** A listen failure a person can act on, or the error itself. */
-function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
-  if (error.code === 'EADDRINUSE')
-    return new StartupError(
-      `Port ${port} on ${host} is already in use (another copy of this service?): stop what listens there, or set PORT to another port (PORT=0 picks a free one)`,
-      { cause: error },
-    );
-  if (error.code === 'EACCES')
-    return new StartupError(`Not allowed to listen on port ${port} on ${host}: set PORT to a port above 1023`, { cause: error });
-  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
-    return new StartupError(`HOST=${host} is not an address of this machine: set HOST to 127.0.0.1 or 0.0.0.0`, { cause: error });
-  return error;
 }
 
 export async function buildApp(config: Config, options: RuntimeOptions & { logger?: Logger } = {}): Promise<App> {

@@ -219,24 +219,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** The machine is not ready for the service (a busy port, no Redis): the message says what to do. */
-export class StartupError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'StartupError';
-  }
-}
-
-/** host:port of a Redis URL, without its credentials, for messages. */
-export function redisAddress(redisUrl: string): string {
-  try {
-    const url = new URL(redisUrl);
-    return `${url.hostname}:${url.port || '6379'}`;
-  } catch {
-    return 'the REDIS_URL address';
-  }
-}
-
 export function loadConfig(environment: Environment = process.env): Config {
   // An empty variable means unset, as in `PORT= npm start` or a compose file's `${X:-}`.
   const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value.trim() !== ''));

@@ -1,6 +1,7 @@
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, StartupError } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { StartupError } from './startup-errors.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { PubSub } from 'graphql-subscriptions';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type { Logger } from 'pino';
-import { redisAddress, StartupError, type Config } from './config.js';
+import type { Config } from './config.js';
 import type { OwnerQuotas } from './engine/quotas.js';
 import { createEventBus, type EventBus } from './events/bus.js';
 import { createRedisTokenWriter } from './events/redis-token-writer.js';
@@ -12,6 +12,7 @@ import { createOwnerQuotas } from './limits/owner-quotas.js';
 import { createBullmqScheduler } from './queue/bullmq-scheduler.js';
 import { createInProcessScheduler } from './queue/in-process-scheduler.js';
 import type { TurnScheduler } from './queue/types.js';
+import { redisUnreachable } from './startup-errors.js';
 import { createMemoryStore } from './store/memory-store.js';
 import { createRedisStore } from './store/redis-store.js';
 import type { DiscussionStore } from './store/types.js';
@@ -82,10 +83,7 @@ export async function createRedisRuntime(
     // ioredis would go on retrying in the background: at start-up, say what to do instead.
     for (const client of [commands, publisher, subscriber]) client.disconnect();
     const reason = lastError ?? (error instanceof Error ? error.message : String(error));
-    throw new StartupError(
-      `Redis at ${redisAddress(redisUrl)} does not answer (${reason}): start one (for example \`redis-server\` or \`docker compose up -d redis\`), or unset REDIS_URL to run in memory mode`,
-      { cause: error },
-    );
+    throw redisUnreachable(redisUrl, reason, error);
   }
   const pubsub = new RedisPubSub({ publisher, subscriber });
   const scheduler = createBullmqScheduler({ redisUrl, prefix: `${keyPrefix}bull`, logger, ...config.worker });
