@@ -112,7 +112,8 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
       if (typeof address !== 'object' || address === null) throw new Error(`the server is not listening on a TCP port: ${String(address)}`);
       const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
       const url = config.role === 'worker' ? base : `${base}${GRAPHQL_PATH}`;
-      logger.info({ url, mode: runtime.mode, role: config.role }, 'listening');
+      const webView = config.role === 'worker' ? undefined : `${base}/`;
+      logger.info({ url, webView, mode: runtime.mode, role: config.role }, 'listening');
       return { url, port: address.port };
     },
     stop: () => (stopping ??= stop()),

@@ -18,6 +18,7 @@ import { useBearerAuth } from './use-bearer-auth.js';
 import { useInputHygiene } from './use-input-hygiene.js';
 import { useMultipartSubscriptions } from './use-multipart-subscriptions.js';
 import { useSharedSubscriptionResults } from './use-shared-subscription-results.js';
+import { createWebApp } from './web-app.js';
 
 export const GRAPHQL_PATH = '/graphql';
 export const HEALTH_PATH = '/health';
@@ -113,7 +114,11 @@ export function createGraphQLServer({
     },
   });
 
-  const server: Server = createServer(yoga.requestListener);
+  const webApp = createWebApp();
+  if (!webApp.built) logger.warn('the web view is not built (web/dist is missing): run `npm run build:web` to serve it at /');
+  const server: Server = createServer((request, response) => {
+    if (!webApp.handle(request, response)) void yoga.requestListener(request, response);
+  });
   const graphqlWs = createGraphQLWsServer({
     server,
     path: GRAPHQL_PATH,

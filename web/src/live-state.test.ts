@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { EMPTY_LIVE_STATE, applyEvent, mergeInFlight, type LiveEvent, type LiveState, type Message } from './live-state';
+
+const token = (messageId: string, offset: number, delta: string): LiveEvent => ({
+  __typename: 'TokenEvent',
+  messageId,
+  author: 'Ada',
+  offset,
+  delta,
+});
+const message = (id: string, cursor: string, content: string): LiveEvent => ({
+  __typename: 'MessageEvent',
+  cursor,
+  message: {
+    id,
+    author: 'Ada',
+    role: 'AGENT',
+    content,
+    round: 1,
+    turn: 0,
+    provider: 'MOCK',
+    model: 'mock-1',
+    finishReason: 'stop',
+    createdAt: '2026-12-06T00:00:00.000Z',
+    usage: null,
+  } satisfies Message,
+});
+const fold = (events: LiveEvent[], from: LiveState = EMPTY_LIVE_STATE) => events.reduce(applyEvent, from);
+
+describe('the live view state', () => {
+  it('joins tokens by offset: a repeated or overlapping delta does not duplicate text', () => {
+    const state = fold([
+      token('m1', 0, 'Hel'),
+      token('m1', 3, 'lo'),
+      token('m1', 0, 'Hel'),
+      token('m1', 3, 'lo wor'),
+      token('m1', 5, ' wo'),
+    ]);
+    expect(state.inFlight).toMatchObject({ messageId: 'm1', text: 'Hello wor' });
+    expect(state.gap).toBe(false);
+  });
+
+  it('flags a gap when a token starts past the text it has, and the read text fills it', () => {
+    const state = fold([token('m1', 0, 'Hello'), token('m1', 9, ' there')]);
+    expect(state).toMatchObject({ gap: true, inFlight: { text: 'Hello' } });
+    const merged = mergeInFlight(state, {
+      messageId: 'm1',
+      author: 'Ada',
+      text: 'Hello my friend',
+      round: 1,
+      provider: 'MOCK',
+      model: null,
+    });
+    expect(merged).toMatchObject({ gap: false, inFlight: { text: 'Hello my friend' } });
+    // A read older than the tokens already joined never shortens the text.
+    expect(
+      mergeInFlight(merged, { messageId: 'm1', author: 'Ada', text: 'Hello', round: 1, provider: 'MOCK', model: null }).inFlight?.text,
+    ).toBe('Hello my friend');
+  });
+
+  it('keeps each persisted event once, in order, and a commit ends the in-flight text for good', () => {
+    let state = fold([token('m1', 0, 'Hi'), message('m1', '1-0', 'Hi!'), message('m1', '1-0', 'Hi!'), token('m1', 2, '!')]);
+    expect(state.items.map((item) => item.cursor)).toEqual(['1-0']);
+    expect(state.inFlight).toBeUndefined();
+    expect(state.cursor).toBe('1-0');
+    // A read that still saw the message streaming does not bring it back.
+    state = mergeInFlight(state, { messageId: 'm1', author: 'Ada', text: 'Hi', round: 1, provider: 'MOCK', model: null });
+    expect(state.inFlight).toBeUndefined();
+    state = fold([{ __typename: 'StatusEvent', cursor: '2-0', status: 'COMPLETED', stopReason: 'max_rounds', error: null }], state);
+    expect(state.items.map((item) => item.kind)).toEqual(['message', 'status']);
+  });
+
+  it('drops the text of a turn that restarted, and a new message replaces the old one in flight', () => {
+    let state = fold([token('m1', 0, 'Lost words'), { __typename: 'TurnRestartedEvent', discardedMessageId: 'm1' }]);
+    expect(state.inFlight).toBeUndefined();
+    state = fold([token('m2', 0, 'Fresh'), token('m3', 0, 'Next')], state);
+    expect(state.inFlight).toMatchObject({ messageId: 'm3', text: 'Next' });
+  });
+});
