@@ -101,7 +101,6 @@ describe('the web view', () => {
     await inFlight(page).getByText('Half a thought').waitFor();
     expect(await committed(page).count()).toBe(0);
     expect(await page.getByTestId('next-speaker').textContent()).toBe('Ada');
-    await screenshot(page, 'live-view');
     const growth = await page.evaluate(() => {
       const texts: unknown = Reflect.get(window, 'inFlightTexts');
       return Array.isArray(texts) ? texts.map(String) : [];
@@ -210,6 +209,7 @@ describe('the web view', () => {
     await inFlight(page).getByText('Second reply').waitFor();
     const during = await readTranscript(server.url, id);
     await shown(page, during.messages.at(-1)?.id);
+    await screenshot(page, 'live-view');
     expect(await idsOnPage(page)).toEqual(during.messages.map((message) => message.id));
     secondGate.release();
     await status(page).getByText('Completed').waitFor();

@@ -1,5 +1,5 @@
 // Small presentation helpers shared by the pages.
-import type { DiscussionStatus } from './gql/graphql';
+import type { DiscussionStatus, Provider } from './gql/graphql';
 
 export const STATUS_LABELS: Record<DiscussionStatus, string> = {
   CREATED: 'Not started',
@@ -45,3 +45,12 @@ export function hueOf(name: string): number {
 export function titleCase(value: string): string {
   return value.charAt(0) + value.slice(1).toLowerCase().replaceAll('_', ' ');
 }
+
+export const PROVIDER_NAMES: Record<Provider, string> = {
+  ANTHROPIC: 'Anthropic',
+  CLAUDE_AGENT: 'Claude Agent',
+  GEMINI: 'Gemini',
+  MOCK: 'Mock',
+  OPENAI: 'OpenAI',
+  OPENAI_COMPATIBLE: 'OpenAI-compatible',
+};

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { useMutation } from '@urql/preact';
 import { errorText, type Api } from '../client';
 import { ControlMutations, InjectMutation } from '../documents';
-import { ENDED, STATUS_LABELS, hueOf, timeText, titleCase, usageText } from '../format';
+import { ENDED, PROVIDER_NAMES, STATUS_LABELS, hueOf, timeText, titleCase, usageText } from '../format';
 import type { HeaderFieldsFragment } from '../gql/graphql';
 import type { StreamingMessage, TimelineItem } from '../live-state';
 import { onLinkClick } from '../router';
@@ -50,10 +50,12 @@ function TimelineEntry({ item }: { item: TimelineItem }) {
   switch (item.kind) {
     case 'message': {
       const { message } = item;
-      const who = [titleCase(message.role), message.provider ? titleCase(message.provider) : undefined, message.model]
+      const who = [titleCase(message.role), message.provider ? PROVIDER_NAMES[message.provider] : undefined, message.model]
         .filter(Boolean)
         .join(' · ');
-      const meta = `${who} · round ${message.round} · ${usageText(message.usage)}${message.finishReason && message.finishReason !== 'stop' ? ` · ${message.finishReason}` : ''}`;
+      const usage = message.role === 'AGENT' ? ` · ${usageText(message.usage)}` : '';
+      const finish = message.finishReason && message.finishReason !== 'stop' ? ` · ${message.finishReason}` : '';
+      const meta = `${who} · round ${message.round}${usage}${finish}`;
       return (
         <li data-message-id={message.id}>
           <Bubble author={message.author} role={message.role} meta={meta}>
@@ -81,7 +83,7 @@ function TimelineEntry({ item }: { item: TimelineItem }) {
 }
 
 function Streaming({ message }: { message: StreamingMessage }) {
-  const meta = [message.provider ? titleCase(message.provider) : undefined, message.model].filter(Boolean).join(' · ');
+  const meta = [message.provider ? PROVIDER_NAMES[message.provider] : undefined, message.model].filter(Boolean).join(' · ');
   return (
     <div class="in-flight" data-message-id={message.messageId}>
       <Bubble author={message.author} role="AGENT" meta={meta} streaming>
@@ -201,7 +203,7 @@ export function LiveView({ api, id }: { api: Api; id: string }) {
         <div>
           <dt>Round</dt>
           <dd>
-            {header.currentRound} of {header.maxRounds}
+            {live.inFlight?.round ?? (header.currentRound || '—')} of {header.maxRounds}
           </dd>
         </div>
         <div>
@@ -232,7 +234,9 @@ export function LiveView({ api, id }: { api: Api; id: string }) {
         {participants.map((p) => (
           <span key={p.name} class="participant" style={{ '--hue': hueOf(p.name) }}>
             {p.name}
-            {p.__typename === 'Agent' ? ` · ${titleCase(p.provider)}${p.stance !== 'NONE' ? ` · ${titleCase(p.stance)}` : ''}` : ' · human'}
+            {p.__typename === 'Agent'
+              ? ` · ${PROVIDER_NAMES[p.provider]}${p.stance !== 'NONE' ? ` · ${titleCase(p.stance)}` : ''}`
+              : ' · human'}
           </span>
         ))}
       </p>

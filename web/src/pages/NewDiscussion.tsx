@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { useMutation, useQuery } from '@urql/preact';
 import { errorText } from '../client';
 import { ControlMutations, CreateDiscussionMutation, SetupQuery } from '../documents';
-import { titleCase } from '../format';
+import { PROVIDER_NAMES, titleCase } from '../format';
 import type { CreateDiscussionInput, Protocol, Provider, Stance } from '../gql/graphql';
 import { navigate, onLinkClick } from '../router';
 
@@ -165,7 +165,7 @@ export function NewDiscussion() {
               >
                 {configured.map((p) => (
                   <option key={p.name} value={p.name}>
-                    {titleCase(p.name)}
+                    {PROVIDER_NAMES[p.name]}
                   </option>
                 ))}
               </select>
