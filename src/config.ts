@@ -105,6 +105,9 @@ const environmentSchema = z.object({
   TURN_LOCK_MS: integer(2_000, 1_000, 600_000),
 });
 
+/** Every variable the service reads; docs/operations.md and docker-compose.yml list them all (a test checks). */
+export const ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
+
 export type Environment = Record<string, string | undefined>;
 
 export interface VendorConfig {
