@@ -4,9 +4,10 @@
  * every text file, which the API serves to browsers that accept them.
  *
  * With `--if-stale` (run before `npm start` and `npm test`) it does nothing when
- * web/dist was built from the same sources, and nothing but a note when the
- * build tools are not installed (an `npm ci --omit=dev` image that ships a built
- * web/dist).
+ * web/dist was built from the same sources, and nothing but a note when vite is
+ * missing but a web/dist is there. (An `npm ci --omit=dev` install has no tsx to
+ * run this at all: the Docker image runs `node dist/main.js` and serves the
+ * web/dist built in its build stage.)
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';

@@ -136,10 +136,20 @@ async function readInput(file: string): Promise<{ input: Record<string, unknown>
   return { input, ...(initialMessage === undefined ? {} : { initialMessage }) };
 }
 
-/** Streams the discussion until its events complete; reconnects after the last cursor when the socket drops. */
+/** graphql-ws close codes for a credential the server refused (4401) or a socket it forbids (4403). */
+const REFUSED_CLOSE_CODES = new Set([4401, 4403]);
+const MAX_RECONNECTS = 5;
+
+/**
+ * Streams the discussion until its events complete; reconnects after the last cursor when the socket drops
+ * (up to MAX_RECONNECTS times in a row: an event in between starts the count again).
+ */
 async function follow(api: Api, id: string, output: ReturnType<typeof createOutput>): Promise<Header> {
   let after = '0-0';
-  for (let attempt = 0; ; attempt += 1) {
+  let failures = 0;
+  // The progress reads after status events: all are written before the result.
+  const progressReads: Promise<void>[] = [];
+  for (;;) {
     const ended = await new Promise<'complete' | 'dropped'>((resolve, reject) => {
       api.ws.subscribe(
         { query: EVENTS, variables: { id, after } },
@@ -148,30 +158,39 @@ async function follow(api: Api, id: string, output: ReturnType<typeof createOutp
             if (errors?.length) return reject(new CliError(errors.map((e) => e.message).join('\n')));
             const parsed = eventSchema.safeParse(data?.discussionEvents);
             if (!parsed.success) return;
+            failures = 0;
             const event = parsed.data;
             if (event.__typename === 'TokenEvent') return output.token(event);
             after = event.cursor;
             if (event.__typename === 'MessageEvent') output.message(event.message);
             if (event.__typename === 'StatusEvent') {
-              void api.request(READ, { id }, readSchema).then(
-                ({ discussion }) => discussion && output.progress(discussion),
-                () => {},
+              progressReads.push(
+                api.request(READ, { id }, readSchema).then(
+                  ({ discussion }) => void (discussion && output.progress(discussion)),
+                  () => {},
+                ),
               );
             }
           },
-          error: (error: unknown) =>
-            Array.isArray(error)
-              ? reject(new CliError(error.map((e) => String(isRecord(e) ? e.message : e)).join('\n')))
-              : resolve('dropped'),
+          error: (error: unknown) => {
+            if (Array.isArray(error)) return reject(new CliError(error.map((e) => String(isRecord(e) ? e.message : e)).join('\n')));
+            const code: unknown = isRecord(error) ? error.code : undefined;
+            if (typeof code === 'number' && REFUSED_CLOSE_CODES.has(code)) {
+              return reject(new CliError('The API refused the credential: pass a valid token with --token or DISCUSS_TOKEN'));
+            }
+            resolve('dropped');
+          },
           complete: () => resolve('complete'),
         },
       );
     });
     if (ended === 'complete') break;
-    if (attempt >= 5) throw new CliError('The connection to the API keeps dropping; giving up');
+    failures += 1;
+    if (failures > MAX_RECONNECTS) throw new CliError('The connection to the API keeps dropping; giving up');
     output.note('connection lost: reconnecting');
-    await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+    await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** failures));
   }
+  await Promise.all(progressReads);
   const { discussion } = await api.request(READ, { id }, readSchema);
   if (!discussion) throw new CliError(`Discussion ${id} is gone`);
   return discussion;

@@ -59,6 +59,8 @@ export function createOutput({ json, colour, out, err }: OutputOptions) {
   const line = (value: unknown) => out.write(`${JSON.stringify(value)}\n`);
   /** How much of each message's text is on the screen, so a token repeated after a reconnect is not printed twice. */
   const written = new Map<string, number>();
+  /** Messages whose tokens skipped some text: their whole content is written when they commit. */
+  const gapped = new Set<string>();
   let open: string | undefined;
   let lastProgress = '';
   const close = () => {
@@ -78,13 +80,14 @@ export function createOutput({ json, colour, out, err }: OutputOptions) {
         open = token.messageId;
       }
       // A token past the text shown means some were missed; the whole message follows when it commits.
+      if (token.offset > have) gapped.add(token.messageId);
       out.write(paint(token.author, token.offset > have ? `… ${token.delta}` : token.delta.slice(have - token.offset)));
       written.set(token.messageId, end);
     },
     message(message: MessageLike): void {
       if (json) return void line({ type: 'message', ...message });
       const shown = written.get(message.id);
-      if (shown !== undefined && shown >= message.content.length) {
+      if (shown !== undefined && shown >= message.content.length && !gapped.has(message.id)) {
         if (open === message.id) close();
         return;
       }

@@ -137,7 +137,8 @@ export function createGraphQLServer({
 /** A worker's HTTP: only /health (the process is up) and /ready (its Redis and queue answer). */
 export function createHealthServer({ isReady }: { isReady: () => Promise<boolean> }): HttpServer {
   const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://worker').pathname;
+    // A request target that does not parse as a URL (`//[`) is answered 404, not thrown.
+    const path = URL.parse(request.url ?? '/', 'http://worker')?.pathname;
     const answer = (status: number, body: string) => response.writeHead(status, { 'content-type': 'text/plain' }).end(body);
     if (path === HEALTH_PATH) return answer(200, 'ok');
     if (path !== READY_PATH) return answer(404, 'a worker serves only /health and /ready');

@@ -81,7 +81,9 @@ export function createWebApp(root: string = WEB_DIST): WebApp {
     built,
     handle(request, response) {
       if (request.method !== 'GET' && request.method !== 'HEAD') return false;
-      const path = new URL(request.url ?? '/', 'http://web').pathname;
+      // A request target URL cannot parse (`//[`) is not a page of ours: the API answers it.
+      const path = URL.parse(request.url ?? '/', 'http://web')?.pathname;
+      if (path === undefined) return false;
       const isPage = APP_ROUTES.test(path);
       const asset = assets.get(isPage ? '/index.html' : path);
       if (!asset) {

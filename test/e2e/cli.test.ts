@@ -191,3 +191,24 @@ describe('discuss, the CLI', () => {
     expect(linesOf(failed.stdout).at(-1)).toMatchObject({ type: 'result', status: 'FAILED', stopReason: 'consecutive_failures' });
   });
 });
+
+describe('discuss against a server with auth on', () => {
+  let secured: TestApp | undefined;
+  beforeAll(async () => {
+    secured = await startTestApp({ env: { AUTH_TOKENS: 'cli-token-0123456789abc:team-cli' } });
+  });
+  afterAll(async () => {
+    await secured?.close();
+  });
+
+  it('exits 1 at once, saying the credential was refused, when --watch has a wrong token; runs with the right one', async () => {
+    if (!secured) throw new Error('the app is not started yet');
+    const refused = await discuss(['--watch', 'some-id', '--url', secured.url, '--token', 'not-the-token']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('refused the credential');
+    expect(refused.stderr).not.toContain('not-the-token');
+    const run = await discuss([file('secured.yaml', YAML), '--url', secured.url, '--json'], { DISCUSS_TOKEN: 'cli-token-0123456789abc' });
+    expect(run.code).toBe(0);
+    expect(linesOf(run.stdout).at(-1)).toMatchObject({ type: 'result', status: 'COMPLETED' });
+  });
+});

@@ -136,7 +136,8 @@ describe('the web view', () => {
     await page.getByLabel('As').fill('Carol');
     await page.getByRole('button', { name: 'Send' }).click();
     await committed(page).getByText('A word from Carol.').waitFor();
-    expect(await page.getByLabel('Inject a message').inputValue()).toBe('');
+    // The box empties when the mutation answers, which may come after the message's event.
+    await expect.poll(() => page.getByLabel('Inject a message').inputValue(), { timeout: 15_000 }).toBe('');
 
     await page.reload();
     await inFlight(page).getByText('Half a thought').waitFor();
@@ -188,9 +189,19 @@ describe('the web view', () => {
     // Every socket the page opens goes through the test, which can cut it and refuse new ones.
     let refuse = false;
     const sockets: WebSocketRoute[] = [];
+    // The `after` of each discussionEvents subscribe the page sends.
+    const resumedAfter: unknown[] = [];
     await page.routeWebSocket(/\/graphql$/, (socket) => {
       if (refuse) return void socket.close({ code: 1006, reason: 'refused by the test' });
-      socket.connectToServer();
+      const upstream = socket.connectToServer();
+      socket.onMessage((frame) => {
+        const message: unknown = typeof frame === 'string' ? JSON.parse(frame) : undefined;
+        const payload: unknown = Reflect.get(Object(message), 'payload');
+        if (String(Reflect.get(Object(payload), 'query')).includes('discussionEvents')) {
+          resumedAfter.push(Reflect.get(Object(Reflect.get(Object(payload), 'variables')), 'after'));
+        }
+        upstream.send(frame);
+      });
       sockets.push(socket);
     });
     await page.goto(`${origin}/discussions/${id}`);
@@ -208,6 +219,10 @@ describe('the web view', () => {
 
     await inFlight(page).getByText('Second reply').waitFor();
     const during = await readTranscript(server.url, id);
+    // It resumed after the last event it held (the opening message), not from the start.
+    expect(resumedAfter[0]).toBe('0-0');
+    expect(resumedAfter.slice(1)).toContain(during.messages[0]?.cursor);
+    expect(resumedAfter.slice(1)).not.toContain('0-0');
     await shown(page, during.messages.at(-1)?.id);
     await screenshot(page, 'live-view');
     expect(await idsOnPage(page)).toEqual(during.messages.map((message) => message.id));

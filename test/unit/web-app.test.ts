@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHealthServer } from '../../src/http/server.js';
 import { createWebApp } from '../../src/http/web-app.js';
 
 const INDEX = '<!doctype html><title>app</title><script type="module" src="/assets/app-1.js"></script>';
@@ -93,6 +94,8 @@ describe('serving the built web view', () => {
     expect((await get(server().built, '/graphql')).body.toString()).toBe('api');
     expect((await get(server().built, '/assets/nope.js')).body.toString()).toBe('api');
     expect((await get(server().built, '/', {}, 'POST')).body.toString()).toBe('api');
+    // A request target that does not parse as a URL is not ours either, and does not throw.
+    expect((await get(server().built, '//[')).body.toString()).toBe('api');
   });
 
   it('says how to build it when web/dist is missing', async () => {
@@ -100,5 +103,19 @@ describe('serving the built web view', () => {
     expect(answer.status).toBe(503);
     expect(answer.body.toString()).toContain('npm run build:web');
     expect((await get(server().unbuilt, '/graphql')).body.toString()).toBe('api');
+  });
+});
+
+describe("a worker's health server", () => {
+  it('answers /health and /ready, and 404 to a request target that does not parse', async () => {
+    const { server } = createHealthServer({ isReady: () => Promise.resolve(true) });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      expect((await get(server, '/health')).status).toBe(200);
+      expect((await get(server, '/ready')).body.toString()).toBe('ready');
+      expect((await get(server, '//[')).status).toBe(404);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -43,18 +43,16 @@ describe('the live view state', () => {
   it('flags a gap when a token starts past the text it has, and the read text fills it', () => {
     const state = fold([token('m1', 0, 'Hello'), token('m1', 9, ' there')]);
     expect(state).toMatchObject({ gap: true, inFlight: { text: 'Hello' } });
-    const merged = mergeInFlight(state, {
-      messageId: 'm1',
-      author: 'Ada',
-      text: 'Hello my friend',
-      round: 1,
-      provider: 'MOCK',
-      model: null,
-    });
+    const merged = mergeInFlight(
+      state,
+      { messageId: 'm1', author: 'Ada', text: 'Hello my friend', round: 1, provider: 'MOCK', model: null },
+      state.tokens,
+    );
     expect(merged).toMatchObject({ gap: false, inFlight: { text: 'Hello my friend' } });
     // A read older than the tokens already joined never shortens the text.
     expect(
-      mergeInFlight(merged, { messageId: 'm1', author: 'Ada', text: 'Hello', round: 1, provider: 'MOCK', model: null }).inFlight?.text,
+      mergeInFlight(merged, { messageId: 'm1', author: 'Ada', text: 'Hello', round: 1, provider: 'MOCK', model: null }, merged.tokens)
+        .inFlight?.text,
     ).toBe('Hello my friend');
   });
 
@@ -64,7 +62,7 @@ describe('the live view state', () => {
     expect(state.inFlight).toBeUndefined();
     expect(state.cursor).toBe('1-0');
     // A read that still saw the message streaming does not bring it back.
-    state = mergeInFlight(state, { messageId: 'm1', author: 'Ada', text: 'Hi', round: 1, provider: 'MOCK', model: null });
+    state = mergeInFlight(state, { messageId: 'm1', author: 'Ada', text: 'Hi', round: 1, provider: 'MOCK', model: null }, state.tokens);
     expect(state.inFlight).toBeUndefined();
     state = fold([{ __typename: 'StatusEvent', cursor: '2-0', status: 'COMPLETED', stopReason: 'max_rounds', error: null }], state);
     expect(state.items.map((item) => item.kind)).toEqual(['message', 'status']);
@@ -75,5 +73,18 @@ describe('the live view state', () => {
     expect(state.inFlight).toBeUndefined();
     state = fold([token('m2', 0, 'Fresh'), token('m3', 0, 'Next')], state);
     expect(state.inFlight).toMatchObject({ messageId: 'm3', text: 'Next' });
+  });
+
+  it('ends the text in flight when a read that began after the last token finds none, or the discussion ends', () => {
+    const streaming = fold([token('m1', 0, 'Half a')]);
+    // A turn that failed mid-stream commits a note under another id: the read after it finds nothing in flight.
+    expect(mergeInFlight(streaming, null, streaming.tokens).inFlight).toBeUndefined();
+    // A read that began before a token arrived may predate the message: it keeps the text.
+    expect(mergeInFlight(fold([token('m1', 6, ' thought')], streaming), null, streaming.tokens).inFlight?.text).toBe('Half a thought');
+    const ended = fold(
+      [{ __typename: 'StatusEvent', cursor: '9-0', status: 'FAILED', stopReason: 'consecutive_failures', error: 'three failed' }],
+      streaming,
+    );
+    expect(ended.inFlight).toBeUndefined();
   });
 });

@@ -32,6 +32,8 @@ export interface LiveState {
   readonly gap: boolean;
   readonly seenCursors: ReadonlySet<string>;
   readonly committedIds: ReadonlySet<string>;
+  /** Tokens joined so far: a read that started after the last one and finds nothing in flight ends the text in flight. */
+  readonly tokens: number;
 }
 
 export const EMPTY_LIVE_STATE: LiveState = {
@@ -41,15 +43,19 @@ export const EMPTY_LIVE_STATE: LiveState = {
   gap: false,
   seenCursors: new Set(),
   committedIds: new Set(),
+  tokens: 0,
 };
+
+const ENDED_STATUSES: ReadonlySet<string> = new Set(['COMPLETED', 'STOPPED', 'FAILED']);
 
 function withItem(state: LiveState, item: TimelineItem): LiveState {
   if (state.seenCursors.has(item.cursor)) return state;
   return { ...state, items: [...state.items, item], cursor: item.cursor, seenCursors: new Set(state.seenCursors).add(item.cursor) };
 }
 
-function joinToken(state: LiveState, token: EventOf<'TokenEvent'>): LiveState {
-  if (state.committedIds.has(token.messageId)) return state;
+function joinToken(previous: LiveState, token: EventOf<'TokenEvent'>): LiveState {
+  if (previous.committedIds.has(token.messageId)) return previous;
+  const state = { ...previous, tokens: previous.tokens + 1 };
   const current =
     state.inFlight?.messageId === token.messageId ? state.inFlight : { messageId: token.messageId, author: token.author, text: '' };
   if (token.offset > current.text.length) return { ...state, inFlight: current, gap: true };
@@ -74,7 +80,9 @@ export function applyEvent(state: LiveState, event: LiveEvent): LiveState {
     }
     case 'StatusEvent': {
       const { __typename: _, ...change } = event;
-      return withItem(state, { kind: 'status', cursor: event.cursor, change });
+      const next = withItem(state, { kind: 'status', cursor: event.cursor, change });
+      // An ended discussion writes nothing more: a reply cut short by a failure is not left "writing".
+      return ENDED_STATUSES.has(event.status) ? { ...next, inFlight: undefined, gap: false } : next;
     }
     case 'TurnRestartedEvent':
       return state.inFlight?.messageId === event.discardedMessageId ? { ...state, inFlight: undefined, gap: false } : state;
@@ -83,9 +91,14 @@ export function applyEvent(state: LiveState, event: LiveEvent): LiveState {
   }
 }
 
-/** Merges `Discussion.inFlight` as read now: the longer text wins for the same message; a message already committed is not brought back. */
-export function mergeInFlight(state: LiveState, inFlight: InFlight | null | undefined): LiveState {
-  if (!inFlight || state.committedIds.has(inFlight.messageId)) return { ...state, gap: false };
+/**
+ * Merges `Discussion.inFlight` as read by a read that started when `tokensAtStart` tokens were joined: the longer
+ * text wins for the same message; a message already committed is not brought back; nothing in flight, with no token
+ * since the read started, ends the text in flight (a turn that failed commits a note under another id).
+ */
+export function mergeInFlight(state: LiveState, inFlight: InFlight | null | undefined, tokensAtStart: number): LiveState {
+  if (!inFlight) return state.tokens === tokensAtStart ? { ...state, inFlight: undefined, gap: false } : { ...state, gap: false };
+  if (state.committedIds.has(inFlight.messageId)) return { ...state, gap: false };
   const current = state.inFlight;
   if (current?.messageId === inFlight.messageId && current.text.length >= inFlight.text.length) {
     return { ...state, inFlight: { ...inFlight, text: current.text }, gap: false };

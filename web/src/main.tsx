@@ -16,7 +16,16 @@ function App() {
   const current = useRef(token);
   current.current = token;
   // A refusal that answers an older credential's request is not about this one.
-  const api = useMemo(() => createApi(token, () => current.current === token && setNeedsLogin(true)), [token]);
+  const api = useMemo(
+    () =>
+      createApi(token, () => {
+        if (current.current !== token) return;
+        // A refused token is not kept for the next visit.
+        saveToken(undefined);
+        setNeedsLogin(true);
+      }),
+    [token],
+  );
   const page = needsLogin ? (
     <Login
       refused={token !== undefined}

@@ -65,6 +65,7 @@ export function useLiveDiscussion({ client, ws }: Api, id: string): LiveDiscussi
       }
       reading = true;
       const own = generation;
+      const tokensAtStart = state.current.tokens;
       void client
         .query(DiscussionQuery, { id }, { requestPolicy: 'network-only' })
         .toPromise()
@@ -77,7 +78,7 @@ export function useLiveDiscussion({ client, ws }: Api, id: string): LiveDiscussi
           const { participants: who, inFlight, ...rest } = discussion;
           setHeader(rest);
           setParticipants(who);
-          update(mergeInFlight(state.current, inFlight));
+          update(mergeInFlight(state.current, inFlight, tokensAtStart));
           if (readAgain) {
             readAgain = false;
             read();
@@ -94,10 +95,12 @@ export function useLiveDiscussion({ client, ws }: Api, id: string): LiveDiscussi
         return;
       }
       setConnection('reconnecting');
+      clearTimeout(timer);
       timer = setTimeout(connect, Math.min(MAX_BACKOFF_MS, 250 * 2 ** attempt++));
     };
     const connect = () => {
       if (disposed) return;
+      subscription?.unsubscribe();
       const own = generation;
       let first = true;
       subscription = client
