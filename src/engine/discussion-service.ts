@@ -13,12 +13,14 @@ import {
   type CursoredMessage,
   DEFAULT_PAGE,
   type MessagePageRequest,
+  readAllMessages,
   readMessagePage,
 } from './message-paging.js';
 import { createMessageRecord } from './message-records.js';
 import { UNLIMITED_QUOTAS } from './quotas.js';
 import { createTurnCancellation } from './turn-cancellation.js';
 import type { TurnRunner } from './turn-runner.js';
+import { transcriptMarkdown } from './transcript-markdown.js';
 import {
   authorSchema,
   checkProtocolRules,
@@ -235,6 +237,9 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
 
       /** A page of the transcript of a discussion this caller has loaded. */
       messages: (record: Pick<DiscussionRecord, 'id'>, request: MessagePageRequest) => readMessagePage(store, record.id, request),
+
+      /** The whole transcript of a discussion this caller has loaded, as Markdown. */
+      transcriptMarkdown: async (record: DiscussionRecord) => transcriptMarkdown(record, await readAllMessages(store, record.id)),
 
       /**
        * Every event of a discussion for one subscriber (persisted ones after `after` first), bounded by

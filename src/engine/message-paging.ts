@@ -49,3 +49,16 @@ export async function readMessagePage(store: DiscussionStore, id: string, reques
     hasPreviousPage: backward ? page.hasMore : after !== undefined,
   };
 }
+
+/** The whole transcript, oldest first, read page by page. */
+export async function readAllMessages(store: DiscussionStore, id: string): Promise<MessageRecord[]> {
+  const messages: MessageRecord[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await store.readMessages(id, { after, limit: MAX_PAGE, direction: 'forward' });
+    messages.push(...page.items.map((item) => item.message));
+    const last = page.items.at(-1);
+    if (!page.hasMore || !last) return messages;
+    after = last.cursor;
+  }
+}

@@ -59,6 +59,11 @@ export const DiscussionType = builder.objectRef<DiscussionRecord>('Discussion').
       { name: 'MessageConnection' },
       { name: 'MessageEdge' },
     ),
+    transcriptMarkdown: t.string({
+      description:
+        'The whole transcript as Markdown, for a ticket or a wiki: a summary (status, protocol, participants, usage), then every message round by round under its speaker, role, provider, model and usage, its content quoted.',
+      resolve: (discussion, _args, context) => context.discussions.transcriptMarkdown(discussion),
+    }),
     inFlight: t.field({
       type: InFlightMessageType,
       nullable: true,

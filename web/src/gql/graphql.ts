@@ -89,6 +89,8 @@ export type Discussion = {
   stopReason?: Maybe<Scalars['String']['output']>;
   termination: Termination;
   topic: Scalars['String']['output'];
+  /** The whole transcript as Markdown, for a ticket or a wiki: a summary (status, protocol, participants, usage), then every message round by round under its speaker, role, provider, model and usage, its content quoted. */
+  transcriptMarkdown: Scalars['String']['output'];
   /** How many turns have been taken. */
   turn: Scalars['Int']['output'];
   /** Every agent's and selector's tokens, summed. */
