@@ -5,6 +5,7 @@ import { createDiscussionService } from './engine/discussion-service.js';
 import { recoverDiscussions } from './engine/recovery.js';
 import { createTurnRunner } from './engine/turn-runner.js';
 import { createGraphQLServer, createHealthServer, GRAPHQL_PATH } from './http/server.js';
+import { createMetrics } from './metrics.js';
 import { createLogger } from './logger.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { notConfigured, PROVIDER_SETTING } from './providers/types.js';
@@ -55,7 +56,9 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
   }
   const providers = createProviderRegistry(config.providers);
   warnHalfConfigured(config.providers, logger);
+  const metrics = createMetrics({ token: config.metricsToken });
   const engine = {
+    metrics,
     store: runtime.store,
     bus: runtime.bus,
     tokens: runtime.tokens,
@@ -78,8 +81,8 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
 
   const http =
     config.role === 'worker'
-      ? createHealthServer({ isReady: runtime.isReady })
-      : createGraphQLServer({ config, logger, discussions, providers, isReady: runtime.isReady });
+      ? createHealthServer({ isReady: runtime.isReady, metrics })
+      : createGraphQLServer({ config, logger, discussions, providers, isReady: runtime.isReady, metrics });
   const { server } = http;
 
   let stopping: Promise<void> | undefined;

@@ -103,6 +103,7 @@ const environmentSchema = z.object({
   SHUTDOWN_GRACE_MS: integer(10_000, 0, 600_000),
   WORKER_CONCURRENCY: integer(50, 1, 10_000),
   TURN_LOCK_MS: integer(2_000, 1_000, 600_000),
+  METRICS_TOKEN: optionalString,
 });
 
 /** Every variable the service reads; docs/operations.md and docker-compose.yml list them all (a test checks). */
@@ -132,6 +133,8 @@ export interface Config {
   introspection: boolean;
   limits: LimitsConfig;
   shutdownGraceMs: number;
+  /** When set, `GET /metrics` wants it as a bearer token. */
+  metricsToken?: string;
   streaming: StreamingConfig;
   /** Redis mode: turns one worker runs at once, and how a running turn is claimed (see turnLockTiming). */
   worker: { concurrency: number } & TurnLockTiming;
@@ -268,6 +271,7 @@ export function loadConfig(environment: Environment = process.env): Config {
       dailyTokenBudget: env.OWNER_DAILY_TOKEN_BUDGET,
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    metricsToken: env.METRICS_TOKEN,
     streaming: { tokenCoalesceMs: env.TOKEN_COALESCE_MS, subscriberBufferEvents: env.SUBSCRIBER_BUFFER_EVENTS },
     worker: { concurrency: env.WORKER_CONCURRENCY, ...turnLockTiming(env.TURN_LOCK_MS) },
     providers: {

@@ -9,6 +9,7 @@ import { buildSystemPrompt, buildTranscript } from './prompt.js';
 import type { TurnPurpose } from './protocols.js';
 import { findStopPhrase } from './termination.js';
 import { createTokenSink } from './token-sink.js';
+import type { TurnObservation } from './dependencies.js';
 import type { SpeakPlan, TurnContext } from './turn-context.js';
 
 /** Three failed turns in a row end the discussion as FAILED. */
@@ -33,7 +34,38 @@ export interface AgentTurn {
 }
 
 export function createAgentTurn(context: TurnContext): AgentTurn {
-  const { store, bus, providers, logger, now, tokens: tokenWriter, tokenCoalesceMs, commitTurn, conclude, continueAfter } = context;
+  const {
+    store,
+    bus,
+    providers,
+    logger,
+    now,
+    tokens: tokenWriter,
+    tokenCoalesceMs,
+    commitTurn,
+    conclude,
+    continueAfter,
+    metrics,
+  } = context;
+
+  function observe(
+    speaker: AgentConfig,
+    outcome: TurnObservation['outcome'],
+    reply: TurnOutcome | undefined,
+    startedAt: number,
+    failureKind?: string,
+  ) {
+    metrics?.turnEnded({
+      provider: speaker.provider,
+      model: speaker.model,
+      outcome,
+      failureKind,
+      inputTokens: reply?.finish?.usage.inputTokens,
+      outputTokens: reply?.finish?.usage.outputTokens,
+      timeToFirstTokenMs: reply?.firstTokenAt === undefined ? undefined : reply.firstTokenAt - startedAt,
+      durationMs: Date.now() - startedAt,
+    });
+  }
 
   async function recordFailure(
     record: DiscussionRecord,
@@ -121,6 +153,7 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
   ) {
     const model = providers.get(speaker.provider);
     if (!model) {
+      observe(speaker, 'failed', undefined, Date.now(), 'authentication');
       await recordFailure(record, speaker, plan.round, new ProviderError('authentication', notConfigured(speaker.provider)));
       return;
     }
@@ -179,15 +212,12 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
     if (controller.signal.aborted && abortReason === 'shutdown') return;
     const cancelled = controller.signal.aborted;
     if (!cancelled && (outcome.failure || !outcome.finish)) {
-      await recordFailure(
-        record,
-        speaker,
-        plan.round,
-        outcome.failure ?? new ProviderError('unknown', 'the stream ended without finishing'),
-        messageId,
-      );
+      const failure = outcome.failure ?? new ProviderError('unknown', 'the stream ended without finishing');
+      observe(speaker, 'failed', outcome, startedAt, failure.kind);
+      await recordFailure(record, speaker, plan.round, failure, messageId);
       return;
     }
+    if (cancelled) observe(speaker, 'cancelled', outcome, startedAt);
     if (cancelled && outcome.text.length === 0) {
       await store.clearInFlight(record.id, messageId);
       return;
@@ -212,6 +242,7 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
       now(),
     );
     const committed = await commitTurn(record, message, 0, messageId);
+    if (committed && !cancelled) observe(speaker, 'committed', outcome, startedAt);
     if (!committed || cancelled) return;
     const stopReason =
       plan.final ?? (findStopPhrase(outcome.text, record.termination.stopPhrases) === undefined ? undefined : STOP_REASONS.stopPhrase);

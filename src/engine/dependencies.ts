@@ -8,6 +8,24 @@ import type { OwnerQuotas } from './quotas.js';
 import type { DiscussionRecord, DiscussionStore, LogEntry, StatusTransition } from '../store/types.js';
 
 /** What the engine works with; app.ts wires the memory or Redis flavours in. */
+/** How one agent turn ended, for the operator's metrics. */
+export interface TurnObservation {
+  provider: string;
+  model: string;
+  outcome: 'committed' | 'failed' | 'cancelled';
+  /** A failed turn's ProviderError kind. */
+  failureKind?: string;
+  inputTokens?: number;
+  outputTokens?: number;
+  timeToFirstTokenMs?: number;
+  durationMs: number;
+}
+
+/** Where turns are counted (src/metrics.ts); the engine knows nothing of Prometheus. */
+export interface TurnMetrics {
+  turnEnded(observation: TurnObservation): void;
+}
+
 export interface EngineDependencies {
   store: DiscussionStore;
   bus: EventBus;
@@ -23,6 +41,8 @@ export interface EngineDependencies {
   /** Events a subscriber may have waiting before its stream ends as too slow; unbounded when absent. */
   subscriberBufferEvents?: number;
   now?: () => Date;
+  /** Counts turns, tokens and provider timings; nothing is counted when absent. */
+  metrics?: TurnMetrics;
 }
 
 /** Publishes a persisted log entry to the discussion's live channel. */

@@ -1,10 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
+import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { Logger } from 'pino';
 import { createAuthenticator } from '../auth/authenticator.js';
 import type { Identity } from '../auth/identity.js';
 import type { Config } from '../config.js';
+import type { Metrics } from '../metrics.js';
 import type { DiscussionService, OwnerDiscussions } from '../engine/discussion-service.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { GraphQLContext } from '../schema/builder.js';
@@ -49,12 +51,14 @@ export function createGraphQLServer({
   discussions,
   providers,
   isReady,
+  metrics,
 }: {
   config: Config;
   logger: Logger;
   discussions: DiscussionService;
   providers: ProviderRegistry;
   isReady: () => Promise<boolean>;
+  metrics?: Metrics;
 }): HttpServer {
   const authenticator = createAuthenticator(config.auth, logger);
   // Anonymous without ALLOW_ANONYMOUS listens on loopback only, and must be addressed as loopback too.
@@ -101,6 +105,17 @@ export function createGraphQLServer({
       useInputHygiene(),
       useSharedSubscriptionResults({ scopeOf: shareScopeOf }),
       useMultipartSubscriptions(),
+      // yoga's graphql_* metrics, in the app's registry (src/metrics.ts serves it). No label a client chooses:
+      // operation names, paths and URLs are left out; operation types, phases and the schema's own names are bounded.
+      ...(metrics
+        ? [
+            usePrometheus({
+              registry: metrics.registry,
+              endpoint: false,
+              labels: { operationName: false, path: false, url: false, operationType: true, phase: true, method: true, statusCode: true },
+            }),
+          ]
+        : []),
     ],
     logging: {
       debug: (...args: unknown[]) => logger.debug({ args }, 'yoga'),
@@ -117,7 +132,8 @@ export function createGraphQLServer({
   const webApp = createWebApp();
   if (!webApp.built) logger.warn('the web view is not built (web/dist is missing): run `npm run build:web` to serve it at /');
   const server: Server = createServer((request, response) => {
-    if (!webApp.handle(request, response)) void yoga.requestListener(request, response);
+    if (metrics?.handle(request, response) || webApp.handle(request, response)) return;
+    void yoga.requestListener(request, response);
   });
   const graphqlWs = createGraphQLWsServer({
     server,
@@ -134,14 +150,15 @@ export function createGraphQLServer({
   return { server, closeSubscriptions: async () => await graphqlWs.dispose() };
 }
 
-/** A worker's HTTP: only /health (the process is up) and /ready (its Redis and queue answer). */
-export function createHealthServer({ isReady }: { isReady: () => Promise<boolean> }): HttpServer {
+/** A worker's HTTP: only /health (the process is up), /ready (its Redis and queue answer) and /metrics. */
+export function createHealthServer({ isReady, metrics }: { isReady: () => Promise<boolean>; metrics?: Metrics }): HttpServer {
   const server = createServer((request, response) => {
+    if (metrics?.handle(request, response)) return;
     // A request target that does not parse as a URL (`//[`) is answered 404, not thrown.
     const path = URL.parse(request.url ?? '/', 'http://worker')?.pathname;
     const answer = (status: number, body: string) => response.writeHead(status, { 'content-type': 'text/plain' }).end(body);
     if (path === HEALTH_PATH) return answer(200, 'ok');
-    if (path !== READY_PATH) return answer(404, 'a worker serves only /health and /ready');
+    if (path !== READY_PATH) return answer(404, 'a worker serves only /health, /ready and /metrics');
     isReady().then(
       (ready) => answer(ready ? 200 : 503, ready ? 'ready' : 'not ready'),
       () => answer(503, 'not ready'),

@@ -1,0 +1,93 @@
+/**
+ * Prometheus metrics (prom-client), one registry per app: turns by provider
+ * and outcome, failures by kind, tokens in and out as the providers reported
+ * them, time to first token and request duration, and Node's own process
+ * metrics. Labels are bounded: providers, models, outcomes, kinds; never a
+ * discussion id or an owner. `GET /metrics` serves them on the API's port and
+ * on a worker's health port, behind `METRICS_TOKEN` when it is set.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { TurnMetrics } from './engine/dependencies.js';
+
+export const METRICS_PATH = '/metrics';
+
+// Seconds: providers answer in tens of milliseconds (a local model) to minutes (a long reply).
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
+
+export interface Metrics extends TurnMetrics {
+  readonly registry: Registry;
+  /** Answers `GET /metrics` and returns true; false for any other request. */
+  handle(request: IncomingMessage, response: ServerResponse): boolean;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function createMetrics({ token }: { token?: string } = {}): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const turns = new Counter({
+    name: 'orchestrator_turns_total',
+    help: 'Agent turns by provider and outcome (committed, failed or cancelled).',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: 'orchestrator_turn_failures_total',
+    help: 'Failed agent turns by provider and error kind (rate_limited, overloaded, authentication, …).',
+    labelNames: ['provider', 'kind'] as const,
+    registers: [registry],
+  });
+  const tokens = new Counter({
+    name: 'orchestrator_llm_tokens_total',
+    help: 'Tokens the providers reported, by direction (input or output).',
+    labelNames: ['provider', 'model', 'direction'] as const,
+    registers: [registry],
+  });
+  const firstToken = new Histogram({
+    name: 'orchestrator_llm_time_to_first_token_seconds',
+    help: 'From the provider request to its first text.',
+    labelNames: ['provider', 'model'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'orchestrator_llm_request_duration_seconds',
+    help: 'From the provider request to the end of its reply, by outcome.',
+    labelNames: ['provider', 'model', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    turnEnded({ provider, model, outcome, failureKind, inputTokens, outputTokens, timeToFirstTokenMs, durationMs }) {
+      turns.inc({ provider, outcome });
+      if (outcome === 'failed') failures.inc({ provider, kind: failureKind ?? 'unknown' });
+      if (inputTokens !== undefined) tokens.inc({ provider, model, direction: 'input' }, inputTokens);
+      if (outputTokens !== undefined) tokens.inc({ provider, model, direction: 'output' }, outputTokens);
+      if (timeToFirstTokenMs !== undefined) firstToken.observe({ provider, model }, timeToFirstTokenMs / 1000);
+      duration.observe({ provider, model, outcome }, durationMs / 1000);
+    },
+    handle(request, response) {
+      if (URL.parse(request.url ?? '/', 'http://metrics')?.pathname !== METRICS_PATH || request.method !== 'GET') return false;
+      const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+      if (token !== undefined && (given === undefined || !sameSecret(given, token))) {
+        response
+          .writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' })
+          .end('send METRICS_TOKEN as "Authorization: Bearer <token>"\n');
+        return true;
+      }
+      registry.metrics().then(
+        (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        () => response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics failed\n'),
+      );
+      return true;
+    },
+  };
+}
