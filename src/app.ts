@@ -57,6 +57,7 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
   const providers = createProviderRegistry(config.providers);
   warnHalfConfigured(config.providers, logger);
   const metrics = createMetrics({ token: config.metricsToken });
+  metrics.watchQueue(() => runtime.scheduler.waitingCount());
   const engine = {
     metrics,
     store: runtime.store,
@@ -73,7 +74,7 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
   const discussions = createDiscussionService({ ...engine, runner });
   let stopCommands: (() => void) | undefined;
   if (config.role !== 'api') {
-    runtime.scheduler.startWorker(runner.runJob);
+    runtime.scheduler.startWorker(runner.runJob, metrics.turnStarted);
     // A stop on any replica reaches the process running the turn.
     stopCommands = await runtime.bus.onCommand((command) => void runner.cancel(command.discussionId, command.reason));
     await recoverDiscussions(engine);

@@ -8,7 +8,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TurnMetrics } from './engine/dependencies.js';
 
 export const METRICS_PATH = '/metrics';
@@ -16,8 +16,16 @@ export const METRICS_PATH = '/metrics';
 // Seconds: providers answer in tens of milliseconds (a local model) to minutes (a long reply).
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
 
+export type SubscriptionTransport = 'graphql-ws' | 'sse' | 'multipart';
+
 export interface Metrics extends TurnMetrics {
   readonly registry: Registry;
+  /** Reads the turn queue's waiting jobs at each scrape. */
+  watchQueue(waitingCount: () => Promise<number>): void;
+  /** A turn job started this long after it was due. */
+  turnStarted(startLagMs: number): void;
+  /** A subscription began on `transport`; call the returned function when it ends. */
+  subscriptionStarted(transport: SubscriptionTransport): () => void;
   /** Answers `GET /metrics` and returns true; false for any other request. */
   handle(request: IncomingMessage, response: ServerResponse): boolean;
 }
@@ -64,8 +72,46 @@ export function createMetrics({ token }: { token?: string } = {}): Metrics {
     registers: [registry],
   });
 
+  const subscriptions = new Gauge({
+    name: 'orchestrator_subscriptions_active',
+    help: 'GraphQL subscriptions open now, by transport (graphql-ws, sse, multipart).',
+    labelNames: ['transport'] as const,
+    registers: [registry],
+  });
+  for (const transport of ['graphql-ws', 'sse', 'multipart'] as const) subscriptions.set({ transport }, 0);
+  let waitingCount: (() => Promise<number>) | undefined;
+  new Gauge({
+    name: 'orchestrator_turn_queue_waiting',
+    help: 'Turn jobs due to run that no worker has taken yet (delayed ones, such as a human’s wait, are not counted).',
+    registers: [registry],
+    async collect() {
+      if (waitingCount) this.set(await waitingCount().catch(() => Number.NaN));
+    },
+  });
+  const startLag = new Histogram({
+    name: 'orchestrator_turn_start_lag_seconds',
+    help: 'From the time a turn job was due to the time a worker started it.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+
   return {
     registry,
+    watchQueue(count) {
+      waitingCount = count;
+    },
+    turnStarted(startLagMs) {
+      startLag.observe(startLagMs / 1000);
+    },
+    subscriptionStarted(transport) {
+      subscriptions.inc({ transport });
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        subscriptions.dec({ transport });
+      };
+    },
     turnEnded({ provider, model, outcome, failureKind, inputTokens, outputTokens, timeToFirstTokenMs, durationMs }) {
       turns.inc({ provider, outcome });
       if (outcome === 'failed') failures.inc({ provider, kind: failureKind ?? 'unknown' });

@@ -20,6 +20,7 @@ import { useBearerAuth } from './use-bearer-auth.js';
 import { useInputHygiene } from './use-input-hygiene.js';
 import { useMultipartSubscriptions } from './use-multipart-subscriptions.js';
 import { useSharedSubscriptionResults } from './use-shared-subscription-results.js';
+import { useSubscriptionGauge } from './use-subscription-gauge.js';
 import { createWebApp } from './web-app.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -109,6 +110,7 @@ export function createGraphQLServer({
       // operation names, paths and URLs are left out; operation types, phases and the schema's own names are bounded.
       ...(metrics
         ? [
+            useSubscriptionGauge(metrics),
             usePrometheus({
               registry: metrics.registry,
               endpoint: false,

@@ -83,11 +83,13 @@ export function createBullmqScheduler({
         return false;
       }
     },
-    startWorker(handler: TurnHandler) {
+    waitingCount: () => queue.getWaitingCount(),
+    startWorker(handler: TurnHandler, onStart?: (startLagMs: number) => void) {
       worker = new Worker<TurnJob>(
         TURN_QUEUE,
         async (job, token) => {
           if (!isTurnJob(job.data)) throw new Error(`job ${job.id} carries no turn`);
+          onStart?.(Math.max(0, Date.now() - (job.timestamp + (job.opts.delay ?? 0))));
           try {
             await handler(job.data);
           } catch (error) {

@@ -4,13 +4,19 @@ import { jobKey, type TurnHandler, type TurnJob, TurnInterruptedError, type Turn
 /** Turns run in this process, each on its own promise; a delayed job is one timer. */
 export function createInProcessScheduler({ logger }: { logger: Logger }): TurnScheduler {
   const waiting = new Map<string, NodeJS.Timeout>();
+  /** When each waiting job is due (Date.now() milliseconds). */
+  const dueAt = new Map<string, number>();
   const running = new Map<string, Promise<void>>();
   let handler: TurnHandler | undefined;
+  let onStart: ((startLagMs: number) => void) | undefined;
   let closed = false;
 
   const run = (job: TurnJob, key: string) => {
     waiting.delete(key);
+    const due = dueAt.get(key);
+    dueAt.delete(key);
     if (closed || !handler) return;
+    if (due !== undefined) onStart?.(Math.max(0, Date.now() - due));
     const execution = handler(job)
       // An interrupted turn has nowhere else to go: this process, and memory mode's state, end here.
       .catch((error: unknown) =>
@@ -29,22 +35,30 @@ export function createInProcessScheduler({ logger }: { logger: Logger }): TurnSc
         key,
         setTimeout(() => run(job, key), delayMs),
       );
+      dueAt.set(key, Date.now() + delayMs);
       return Promise.resolve();
     },
     cancel(job) {
       const key = jobKey(job);
       clearTimeout(waiting.get(key));
       waiting.delete(key);
+      dueAt.delete(key);
       return Promise.resolve();
     },
+    waitingCount() {
+      const now = Date.now();
+      return Promise.resolve([...dueAt.values()].filter((due) => due <= now).length);
+    },
     isReady: () => Promise.resolve(!closed),
-    startWorker(turnHandler) {
+    startWorker(turnHandler, observeStart) {
       handler = turnHandler;
+      onStart = observeStart;
     },
     async close() {
       closed = true;
       for (const timer of waiting.values()) clearTimeout(timer);
       waiting.clear();
+      dueAt.clear();
       await Promise.all(running.values());
     },
   };

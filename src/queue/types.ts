@@ -29,8 +29,13 @@ export interface TurnScheduler {
   schedule(job: TurnJob, options?: { delayMs?: number }): Promise<void>;
   /** Drops a job that has not started yet (a human's timeout when the wait ends early). */
   cancel(job: TurnJob): Promise<void>;
-  /** Starts running jobs with `handler` (a process that only serves the API never calls this). */
-  startWorker(handler: TurnHandler): void;
+  /**
+   * Starts running jobs with `handler` (a process that only serves the API never calls this); `onStart` hears how
+   * long each job waited past the time it was due.
+   */
+  startWorker(handler: TurnHandler, onStart?: (startLagMs: number) => void): void;
+  /** Jobs due to run that no worker has taken yet (delayed ones, such as a human's wait, are not counted). */
+  waitingCount(): Promise<number>;
   /** Whether jobs can be enqueued now (the queue's store answers). */
   isReady(): Promise<boolean>;
   /** Stops taking jobs and waits for the running ones to settle. */

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeVendor, type FakeVendor } from '../fake-vendor/server.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { createWsClient, mustGraphQL, subscribeWs } from '../support/clients.js';
+import { createWsClient, mustGraphQL, subscribeSse, subscribeWs } from '../support/clients.js';
 import { STOP, stoppedSchema, readTranscript } from '../support/distributed.js';
 import { MESSAGE_ADDED, START, createDiscussion, messageViewSchema, mockAgents } from '../support/documents.js';
 import { createHealthServer } from '../../src/http/server.js';
@@ -102,9 +102,46 @@ describe('GET /metrics', () => {
     expect(sample(text, 'graphql_envelop_request_duration_count', { operationType: 'mutation' })).toBeGreaterThanOrEqual(5);
     expect(sample(text, 'graphql_yoga_http_duration_count', { method: 'POST', statusCode: '200' })).toBeGreaterThanOrEqual(5);
     expect(text).not.toContain('operationName=');
+    // Every turn job was started by the worker, and none waits now.
+    expect(sample(text, 'orchestrator_turn_start_lag_seconds_count')).toBeGreaterThanOrEqual(5);
+    expect(sample(text, 'orchestrator_turn_queue_waiting')).toBe(0);
     expect(text).not.toContain(id);
     expect(text).not.toContain(held);
     expect(text).not.toContain(TOKEN);
+  });
+
+  it('counts the subscriptions open now by transport, up as they begin and down as they end', async () => {
+    if (!server || !ws) throw new Error('not started');
+    const metricsUrl = new URL('/metrics', server.url).href;
+    const active = async () => {
+      const { text } = await scrape(metricsUrl, TOKEN);
+      return ['graphql-ws', 'sse', 'multipart'].map((transport) => sample(text, 'orchestrator_subscriptions_active', { transport }));
+    };
+    expect(await active()).toEqual([0, 0, 0]);
+    const id = await createDiscussion(server.url, { topic: 'Watched', agents: mockAgents(2) });
+    const viewer = createWsClient(server.url);
+    const first = await subscribeWs(ws, MESSAGE_ADDED, { id }, 'messageAdded', messageViewSchema);
+    await subscribeWs(viewer, MESSAGE_ADDED, { id }, 'messageAdded', messageViewSchema);
+    const sse = await subscribeSse(server.url, MESSAGE_ADDED, { id }, 'messageAdded', messageViewSchema);
+    // Apollo's multipart HTTP transport, read by nobody: it only has to be open.
+    const multipart = new AbortController();
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed;subscriptionSpec=1.0' },
+      body: JSON.stringify({ query: MESSAGE_ADDED, variables: { id } }),
+      signal: multipart.signal,
+    });
+    expect(response.headers.get('content-type')).toContain('multipart/mixed');
+    await server.app.whenListening(id, 4);
+    expect(await active()).toEqual([2, 1, 1]);
+    multipart.abort();
+    await expect.poll(active, { timeout: 15_000 }).toEqual([2, 1, 0]);
+    // Closed by their clients (a socket that goes away, an SSE request aborted), they are counted out.
+    await viewer.dispose();
+    sse.close();
+    await expect.poll(active, { timeout: 15_000 }).toEqual([1, 0, 0]);
+    first.close();
+    await expect.poll(active, { timeout: 15_000 }).toEqual([0, 0, 0]);
   });
 });
 

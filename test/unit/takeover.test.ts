@@ -63,6 +63,7 @@ function setUp(model?: ChatModel) {
     },
     cancel: async () => {},
     startWorker: () => {},
+    waitingCount: () => Promise.resolve(scheduled.length),
     isReady: () => Promise.resolve(true),
     close: async () => {},
   };
