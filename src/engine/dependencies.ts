@@ -7,7 +7,6 @@ import type { TurnScheduler } from '../queue/types.js';
 import type { OwnerQuotas } from './quotas.js';
 import type { DiscussionRecord, DiscussionStore, LogEntry, StatusTransition } from '../store/types.js';
 
-/** What the engine works with; app.ts wires the memory or Redis flavours in. */
 /** How one agent turn ended, for the operator's metrics. */
 export interface TurnObservation {
   provider: string;
@@ -26,6 +25,7 @@ export interface TurnMetrics {
   turnEnded(observation: TurnObservation): void;
 }
 
+/** What the engine works with; app.ts wires the memory or Redis flavours in. */
 export interface EngineDependencies {
   store: DiscussionStore;
   bus: EventBus;
