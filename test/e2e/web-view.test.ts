@@ -3,6 +3,7 @@
  * vendor: Ada speaks through the OpenAI-compatible fake, so a test holds her
  * reply at a gate and looks at the page while it streams; Bob is MOCK.
  */
+import { readFileSync } from 'node:fs';
 import type { Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeVendor, type FakeVendor } from '../fake-vendor/server.js';
@@ -178,6 +179,16 @@ describe('the web view', () => {
     const { messages } = await readTranscript(server.url, id);
     expect(messages.map((message) => [message.author, message.role])).toContainEqual(['Hana', 'HUMAN']);
     expect(await idsOnPage(page)).toEqual(messages.map((message) => message.id));
+
+    // The transcript downloads as Markdown, Hana's answer under her name.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download as Markdown' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('a-human-in-the-loop.md');
+    const markdown = readFileSync(await download.path(), 'utf8');
+    expect(markdown.startsWith('# A human in the loop\n')).toBe(true);
+    expect(markdown).toContain('**Hana** · human\n\n> Hana thinks the tests come first.');
   });
 
   it('catches up after losing its WebSocket, with no gap and no duplicate', async () => {

@@ -187,3 +187,13 @@ export const InjectMutation = graphql(`
     }
   }
 `);
+
+export const TranscriptMarkdownQuery = graphql(`
+  query TranscriptMarkdown($id: ID!) {
+    discussion(id: $id) {
+      id
+      topic
+      transcriptMarkdown
+    }
+  }
+`);

@@ -25,6 +25,7 @@ type Documents = {
     "\n    mutation ResumeDiscussion($id: ID!) {\n      resumeDiscussion(id: $id) {\n        ...HeaderFields\n      }\n    }\n  ": typeof types.ResumeDiscussionDocument,
     "\n    mutation StopDiscussion($id: ID!) {\n      stopDiscussion(id: $id) {\n        ...HeaderFields\n      }\n    }\n  ": typeof types.StopDiscussionDocument,
     "\n  mutation InjectMessage($id: ID!, $content: String!, $author: String) {\n    injectMessage(discussionId: $id, content: $content, author: $author) {\n      id\n    }\n  }\n": typeof types.InjectMessageDocument,
+    "\n  query TranscriptMarkdown($id: ID!) {\n    discussion(id: $id) {\n      id\n      topic\n      transcriptMarkdown\n    }\n  }\n": typeof types.TranscriptMarkdownDocument,
 };
 const documents: Documents = {
     "\n  query Discussions($after: String) {\n    discussions(first: 50, after: $after) {\n      edges {\n        node {\n          id\n          topic\n          status\n          protocol\n          createdAt\n          messageCount\n          usage {\n            totalTokens\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.DiscussionsDocument,
@@ -38,6 +39,7 @@ const documents: Documents = {
     "\n    mutation ResumeDiscussion($id: ID!) {\n      resumeDiscussion(id: $id) {\n        ...HeaderFields\n      }\n    }\n  ": types.ResumeDiscussionDocument,
     "\n    mutation StopDiscussion($id: ID!) {\n      stopDiscussion(id: $id) {\n        ...HeaderFields\n      }\n    }\n  ": types.StopDiscussionDocument,
     "\n  mutation InjectMessage($id: ID!, $content: String!, $author: String) {\n    injectMessage(discussionId: $id, content: $content, author: $author) {\n      id\n    }\n  }\n": types.InjectMessageDocument,
+    "\n  query TranscriptMarkdown($id: ID!) {\n    discussion(id: $id) {\n      id\n      topic\n      transcriptMarkdown\n    }\n  }\n": types.TranscriptMarkdownDocument,
 };
 
 /**
@@ -98,6 +100,10 @@ export function graphql(source: "\n    mutation StopDiscussion($id: ID!) {\n    
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation InjectMessage($id: ID!, $content: String!, $author: String) {\n    injectMessage(discussionId: $id, content: $content, author: $author) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation InjectMessage($id: ID!, $content: String!, $author: String) {\n    injectMessage(discussionId: $id, content: $content, author: $author) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TranscriptMarkdown($id: ID!) {\n    discussion(id: $id) {\n      id\n      topic\n      transcriptMarkdown\n    }\n  }\n"): (typeof documents)["\n  query TranscriptMarkdown($id: ID!) {\n    discussion(id: $id) {\n      id\n      topic\n      transcriptMarkdown\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -6,6 +6,7 @@ import { ENDED, PROVIDER_NAMES, STATUS_LABELS, hueOf, timeText, titleCase, usage
 import type { HeaderFieldsFragment } from '../gql/graphql';
 import type { StreamingMessage, TimelineItem } from '../live-state';
 import { onLinkClick } from '../router';
+import { DownloadTranscript } from './DownloadTranscript';
 import { useLiveDiscussion, type Participants } from '../use-live-discussion';
 
 type Control = keyof typeof ControlMutations;
@@ -250,7 +251,7 @@ export function LiveView({ api, id }: { api: Api; id: string }) {
       <div ref={end} />
       <Composer id={id} header={header} participants={participants} />
       <p class="meta">
-        Started {timeText(header.createdAt)} · {header.messageCount} messages
+        Started {timeText(header.createdAt)} · {header.messageCount} messages · <DownloadTranscript id={id} />
       </p>
     </section>
   );
