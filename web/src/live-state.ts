@@ -8,6 +8,7 @@
  * starts past the end of the text means some were missed (a reconnect), so the
  * state asks for `inFlight` again (`gap`) and merges it the same way.
  */
+import { ENDED } from './format';
 import type { DiscussionEventsSubscription, DiscussionQuery } from './gql/graphql';
 
 export type LiveEvent = DiscussionEventsSubscription['discussionEvents'];
@@ -46,8 +47,6 @@ export const EMPTY_LIVE_STATE: LiveState = {
   tokens: 0,
 };
 
-const ENDED_STATUSES: ReadonlySet<string> = new Set(['COMPLETED', 'STOPPED', 'FAILED']);
-
 function withItem(state: LiveState, item: TimelineItem): LiveState {
   if (state.seenCursors.has(item.cursor)) return state;
   return { ...state, items: [...state.items, item], cursor: item.cursor, seenCursors: new Set(state.seenCursors).add(item.cursor) };
@@ -82,7 +81,7 @@ export function applyEvent(state: LiveState, event: LiveEvent): LiveState {
       const { __typename: _, ...change } = event;
       const next = withItem(state, { kind: 'status', cursor: event.cursor, change });
       // An ended discussion writes nothing more: a reply cut short by a failure is not left "writing".
-      return ENDED_STATUSES.has(event.status) ? { ...next, inFlight: undefined, gap: false } : next;
+      return ENDED.has(event.status) ? { ...next, inFlight: undefined, gap: false } : next;
     }
     case 'TurnRestartedEvent':
       return state.inFlight?.messageId === event.discardedMessageId ? { ...state, inFlight: undefined, gap: false } : state;
