@@ -229,6 +229,9 @@ describe('the web view', () => {
     refuse = false;
 
     await inFlight(page).getByText('Second reply').waitFor();
+    // The in-flight text can come from the read over HTTP that starts beside the new subscribe frame.
+    await page.getByTestId('connection').getByText('live').waitFor();
+    await expect.poll(() => resumedAfter.length).toBeGreaterThan(1);
     const during = await readTranscript(server.url, id);
     // It resumed after the last event it held (the opening message), not from the start.
     expect(resumedAfter[0]).toBe('0-0');
