@@ -16,6 +16,7 @@ import {
   normalizeRecord,
   pickUsage,
 } from './records.js';
+import { createExpirySchedule, fillStatusCounts } from './retention.js';
 import { compareCursors } from './types.js';
 import type { DiscussionRecord, DiscussionStore, InFlightRecord, LogEntry } from './types.js';
 
@@ -38,10 +39,23 @@ type SelectionEntry = Extract<LogEntry, { type: 'speaker_selected' }>;
  */
 const atOnce = <T>(operation: () => T): Promise<T> => new Promise((resolve) => resolve(operation()));
 
-export function createMemoryStore(): DiscussionStore {
+/** With `retentionMs` (RETENTION_DAYS), a discussion that ends is dropped that long after; `close()` stops the sweep. */
+export function createMemoryStore({ retentionMs }: { retentionMs?: number } = {}): DiscussionStore {
   const discussions = new Map<string, StoredDiscussion>();
   const idsByOwner = new Map<string, Set<string>>();
   const runningByOwner = new Map<string, Set<string>>();
+  const expiry = createExpirySchedule({ retentionMs, expire: (id) => remove(id) });
+
+  const remove = (id: string): boolean => {
+    const stored = discussions.get(id);
+    if (stored === undefined) return false;
+    discussions.delete(id);
+    expiry.forget(id);
+    const ownerIds = idsByOwner.get(stored.record.owner);
+    ownerIds?.delete(id);
+    if (ownerIds?.size === 0) idsByOwner.delete(stored.record.owner);
+    return true;
+  };
 
   // Like a Redis stream id: milliseconds, then a sequence within the millisecond.
   const nextCursor = (stored: StoredDiscussion): string => {
@@ -126,16 +140,14 @@ export function createMemoryStore(): DiscussionStore {
     listActive: () =>
       atOnce(() => [...discussions.values()].filter(({ record }) => isActive(record.status)).map(({ record }) => record.id)),
 
-    delete: (id) =>
+    countByStatus: () =>
       atOnce(() => {
-        const stored = discussions.get(id);
-        if (stored === undefined) return false;
-        discussions.delete(id);
-        const ownerIds = idsByOwner.get(stored.record.owner);
-        ownerIds?.delete(id);
-        if (ownerIds?.size === 0) idsByOwner.delete(stored.record.owner);
-        return true;
+        const counts = fillStatusCounts();
+        for (const { record } of discussions.values()) counts[record.status] += 1;
+        return counts;
       }),
+
+    delete: (id) => atOnce(() => remove(id)),
 
     transition: (id, change) =>
       atOnce(() => {
@@ -146,6 +158,7 @@ export function createMemoryStore(): DiscussionStore {
         const { record } = stored;
         record.status = to;
         applyStatePatch(record, patch);
+        expiry.statusChanged(id, to);
         const entry: Extract<LogEntry, { type: 'status' }> = {
           type: 'status',
           cursor: nextCursor(stored),
@@ -256,7 +269,8 @@ export function createMemoryStore(): DiscussionStore {
       }),
 
     async close() {
-      // Nothing to release: the data lives and dies with the process.
+      // The data lives and dies with the process: only the sweep to stop.
+      await expiry.stop();
     },
   };
 }

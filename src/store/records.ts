@@ -49,6 +49,7 @@ export function pickConfig(record: DiscussionConfig): DiscussionConfig {
     termination: record.termination,
   };
   if (record.selector !== undefined) config.selector = record.selector;
+  if (record.webhookUrl !== undefined) config.webhookUrl = record.webhookUrl;
   return cloneJson(config);
 }
 
@@ -216,6 +217,7 @@ export const discussionConfigSchema = schemaFor<DiscussionConfig>()(
     humans: z.array(humanConfigSchema),
     termination: terminationConfigSchema,
     selector: selectorConfigSchema.optional(),
+    webhookUrl: z.string().optional(),
   }),
 );
 

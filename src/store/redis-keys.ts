@@ -12,12 +12,19 @@
 //   owner:{OWNER}:running     set: ids counted against the owner's running limit (see admitRunning)
 //   discussions:all           sorted set: every discussion, like the owner index (an admin's list)
 //   discussions:active        set: ids of discussions that have begun and not ended (for recovery)
+//   discussions:status-counts hash: status -> how many discussions are in it (see redis-retention.ts)
+//   discussions:expiring      sorted set: member = id of an ended discussion under RETENTION_DAYS,
+//                             score = when its keys expire, in ms
+//   discussions:expiring:info hash: id -> `<STATUS> <owner>` of each one in discussions:expiring
 //
 // A discussion's keys share the `{ID}` hash tag, so its multi-key scripts stay
 // in one cluster slot. The owner index lives in the owner's slot: `create` and
 // `delete` write it in a second command after the discussion's script (no
 // script may span two slots), and `list` skips an index entry whose
 // discussion is gone, so a crash between the two steps never shows a ghost.
+// The status counts and the retention schedule are the exception: they are
+// written by the discussion's own create, transition and delete scripts, so
+// that the counts stay exact (a script that a cluster would refuse).
 
 export interface RedisKeys {
   discussion(id: string): string;
@@ -30,6 +37,12 @@ export interface RedisKeys {
   ownerRunning(owner: string): string;
   /** The set of discussions that have begun and not ended; in its own slot, written after each transition. */
   active(): string;
+  /** How many discussions are in each status; written by the discussion scripts themselves. */
+  statusCounts(): string;
+  /** Ended discussions whose keys expire (RETENTION_DAYS), scored by when; the sweep drops their index entries. */
+  expiring(): string;
+  /** The status and owner of each discussion in `expiring`, for the sweep once its hash is gone. */
+  expiringInfo(): string;
 }
 
 export function createRedisKeys(keyPrefix = ''): RedisKeys {
@@ -42,5 +55,8 @@ export function createRedisKeys(keyPrefix = ''): RedisKeys {
     allIndex: () => `${keyPrefix}discussions:all`,
     ownerRunning: (owner) => `${keyPrefix}owner:{${owner}}:running`,
     active: () => `${keyPrefix}discussions:active`,
+    statusCounts: () => `${keyPrefix}discussions:status-counts`,
+    expiring: () => `${keyPrefix}discussions:expiring`,
+    expiringInfo: () => `${keyPrefix}discussions:expiring:info`,
   };
 }

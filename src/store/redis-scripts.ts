@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { TERMINAL_STATUSES } from '../domain.js';
+import { STATUS_BOOKKEEPING } from './redis-bookkeeping-lua.js';
 
 export interface LuaScript {
   readonly name: string;
@@ -12,7 +13,7 @@ export interface LuaScript {
   readonly sha: string;
 }
 
-function defineScript(name: string, source: string): LuaScript {
+export function defineScript(name: string, source: string): LuaScript {
   return { name, source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
@@ -54,63 +55,76 @@ local function appendToLog(entryType, data)
 end
 `;
 
+// The scripts below that change which discussions exist or their status take
+// the bookkeeping keys too: KEYS[5..7] as redis-bookkeeping-lua.ts describes.
+
 /**
- * KEYS: discussion hash, log, in-flight hash, in-flight text.
+ * KEYS: discussion hash, log, in-flight hash, in-flight text, status counts, expiring, expiring info.
  * ARGV: field, value, field, value… of the new hash.
  * Returns 1, or 0 when the discussion exists already. Leftovers of an earlier
  * discussion with this id (a late in-flight APPEND) are removed.
  */
 export const createScript = defineScript(
   'create',
-  `
+  `${ENDED}${STATUS_BOOKKEEPING}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
 redis.call('HSET', KEYS[1], unpack(ARGV))
+countStatus(redis.call('HGET', KEYS[1], 'status'), 1)
 return 1
 `,
 );
 
 /**
- * KEYS: discussion hash, log, in-flight hash, in-flight text.
+ * KEYS: discussion hash, log, in-flight hash, in-flight text, status counts, expiring, expiring info.
+ * ARGV: the discussion id.
  * Returns the owner (for the caller to drop the index entry, which lives in
  * the owner's slot), or false when the discussion did not exist.
  */
 export const deleteScript = defineScript(
   'delete',
-  `
-local owner = redis.call('HGET', KEYS[1], 'owner')
+  `${ENDED}${STATUS_BOOKKEEPING}
+local owner, status = unpack(redis.call('HMGET', KEYS[1], 'owner', 'status'))
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+if owner then
+  countStatus(status, -1)
+  unscheduleExpiry(ARGV[1])
+end
 return owner
 `,
 );
 
 /**
- * KEYS: discussion hash, log, in-flight hash.
+ * KEYS: discussion hash, log, in-flight hash, in-flight text, status counts, expiring, expiring info.
  * ARGV: new status, status entry JSON, '1' to change only while no message is in
- * flight else '0', n, n allowed statuses, m, m pairs of field, value to set, then
- * the fields to remove.
- * Compare-and-set of the status. Returns { cursor, previous cursor, HGETALL } or false.
+ * flight else '0', the discussion id, the retention in ms or '' (none), n, n
+ * allowed statuses, m, m pairs of field, value to set, then the fields to remove.
+ * Compare-and-set of the status, counted and (un)scheduled for expiry in the same step.
+ * Returns { cursor, previous cursor, HGETALL } or false.
  */
 export const transitionScript = defineScript(
   'transition',
-  `${APPEND_TO_LOG}
+  `${APPEND_TO_LOG}${ENDED}${STATUS_BOOKKEEPING}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return false end
 if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then return false end
-local fromCount = tonumber(ARGV[4])
+local fromCount = tonumber(ARGV[6])
 local allowed = false
-for index = 5, 4 + fromCount do
+for index = 7, 6 + fromCount do
   if ARGV[index] == status then
     allowed = true
     break
   end
 end
 if not allowed then return false end
-local setFirst = 6 + fromCount
-local removeFirst = setFirst + 2 * tonumber(ARGV[5 + fromCount])
+local setFirst = 8 + fromCount
+local removeFirst = setFirst + 2 * tonumber(ARGV[7 + fromCount])
 redis.call('HSET', KEYS[1], 'status', ARGV[1], unpack(ARGV, setFirst, removeFirst - 1))
 if removeFirst <= #ARGV then redis.call('HDEL', KEYS[1], unpack(ARGV, removeFirst, #ARGV)) end
 local cursor, previous = appendToLog('status', ARGV[2])
+countStatus(status, -1)
+countStatus(ARGV[1], 1)
+scheduleExpiry(ARGV[4], ARGV[1], ARGV[5])
 return { cursor, previous, redis.call('HGETALL', KEYS[1]) }
 `,
 );

@@ -33,6 +33,7 @@ import {
 import { createRedisInFlight } from './redis-in-flight.js';
 import { createRedisLogReads } from './redis-log-reads.js';
 import { createRedisKeys } from './redis-keys.js';
+import { createRedisBookkeeping } from './redis-retention.js';
 import type { DiscussionRecord, DiscussionStore } from './types.js';
 
 /** Discussions fetched per round trip when `list` filters by status. */
@@ -47,18 +48,28 @@ export { createRedisKeys, type RedisKeys } from './redis-keys.js';
  * What it reads back is parsed (see redis-codec.ts). A stored value that does not
  * parse is logged on `logger` and skipped: a discussion reads as missing, a log
  * entry is left out (reading goes on past it), an in-flight message reads as none.
+ *
+ * With `retentionMs` (RETENTION_DAYS), a discussion that ends expires that long
+ * after, every key and index entry (see redis-retention.ts); `close()` stops
+ * the sweep that removes the index entries.
  */
 export function createRedisStore({
   redis,
   keyPrefix = '',
   logger = pino(),
+  retentionMs,
 }: {
   redis: Redis;
   keyPrefix?: string;
   logger?: Logger;
+  /** How long an ended discussion is kept, in ms; undefined: for ever. */
+  retentionMs?: number;
 }): DiscussionStore {
   const keys = createRedisKeys(keyPrefix);
   const discussionKeys = (id: string): string[] => [keys.discussion(id), keys.log(id), keys.inFlight(id), keys.inFlightText(id)];
+  /** The discussion's keys and the status counts and retention schedule that its scripts keep in step. */
+  const bookkeptKeys = (id: string): string[] => [...discussionKeys(id), keys.statusCounts(), keys.expiring(), keys.expiringInfo()];
+  const bookkeeping = createRedisBookkeeping({ redis, keys, retentionMs, logger });
 
   /** The decoded value, or undefined (logged) when what Redis held does not parse. */
   const readable: Readable = (decoded, context, message) => {
@@ -91,7 +102,8 @@ export function createRedisStore({
     async create(record) {
       const normalized = normalizeRecord(record);
       const score = creationTime(normalized);
-      const created = await runScript(redis, createScript, discussionKeys(record.id), encodeRecord(normalized));
+      await bookkeeping.counted();
+      const created = await runScript(redis, createScript, bookkeptKeys(record.id), encodeRecord(normalized));
       if (created !== 1) throw new Error(`Discussion ${record.id} already exists`);
       await Promise.all([redis.zadd(keys.ownerIndex(record.owner), score, record.id), redis.zadd(keys.allIndex(), score, record.id)]);
     },
@@ -153,8 +165,10 @@ export function createRedisStore({
       return redis.smembers(keys.active());
     },
 
+    countByStatus: () => bookkeeping.countByStatus(),
+
     async delete(id) {
-      const owner = await runScript(redis, deleteScript, discussionKeys(id), []);
+      const owner = await runScript(redis, deleteScript, bookkeptKeys(id), [id]);
       if (typeof owner !== 'string') return false;
       await Promise.all([
         redis.zrem(keys.ownerIndex(owner), id),
@@ -168,12 +182,16 @@ export function createRedisStore({
     async transition(id, { from, to, patch, whenIdle }) {
       const change = buildStatusChange(to, patch, new Date().toISOString());
       const reply = decodePositionAndHash(
-        await runScript(
-          redis,
-          transitionScript,
-          [keys.discussion(id), keys.log(id), keys.inFlight(id)],
-          [to, JSON.stringify(change), whenIdle ? '1' : '0', from.length, ...from, ...encodeStatePatch(patch)],
-        ),
+        await runScript(redis, transitionScript, bookkeptKeys(id), [
+          to,
+          JSON.stringify(change),
+          whenIdle ? '1' : '0',
+          id,
+          retentionMs ?? '',
+          from.length,
+          ...from,
+          ...encodeStatePatch(patch),
+        ]),
       );
       if (reply === undefined) return undefined;
       // The set lives outside the discussion's slot, so it follows the script; recovery tolerates a stale member.
@@ -226,6 +244,7 @@ export function createRedisStore({
 
     async close() {
       // Deliberately does not quit `redis`: the client belongs to the caller.
+      await bookkeeping.close();
     },
   };
 }

@@ -41,6 +41,8 @@ export interface DiscussionConfig {
   humans: HumanConfig[];
   termination: TerminationConfig;
   selector?: SelectorConfig;
+  /** Where the discussion's final status is POSTed (src/webhooks). */
+  webhookUrl?: string;
 }
 
 /** Where a discussion is: changed by transitions and by message commits. */
@@ -202,6 +204,13 @@ export interface DiscussionStore {
   admitRunning(owner: string, id: string, max: number): Promise<boolean>;
   /** Ids of the discussions that have begun and not ended (RUNNING, PAUSED, WAITING_FOR_HUMAN), for recovery after a crash. */
   listActive(): Promise<string[]>;
+  /**
+   * How many discussions exist in each status, every status present (0 when none), as
+   * every process sharing the storage sees it: the `orchestrator_discussions` gauge.
+   * Redis keeps the counts as it writes (no scan); an expired discussion stops counting
+   * once the retention sweep has removed it.
+   */
+  countByStatus(): Promise<Record<DiscussionStatus, number>>;
   /** Removes every key of the discussion; false when it did not exist. */
   delete(id: string): Promise<boolean>;
 
@@ -210,6 +219,11 @@ export interface DiscussionStore {
    * and the patch and appends a status entry to the log, all at once. Returns undefined
    * (and changes nothing) when the discussion is missing or its status is not in `from`,
    * or, with `whenIdle`, while a message is in flight.
+   *
+   * Retention: in a store made with `retentionMs` (RETENTION_DAYS), a transition to an
+   * ended status (COMPLETED, STOPPED, FAILED) makes the discussion expire that long
+   * after: every key, its index entries and its count. A transition to any other status
+   * keeps it for ever again.
    */
   transition(
     id: string,
@@ -258,6 +272,7 @@ export interface DiscussionStore {
   /** Removes the in-flight message if it is still `messageId`; true when it did. */
   clearInFlight(id: string, messageId: string): Promise<boolean>;
 
+  /** Stops the store's own background work (the retention sweep) and waits for it; never closes a connection it was given. */
   close(): Promise<void>;
 }
 

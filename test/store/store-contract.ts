@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DiscussionStatus } from '../../src/domain.js';
 import type { DiscussionStore } from '../../src/store/types.js';
 import { createDiscussion, makeMessage, makeRecord, makeSelection } from './fixtures.js';
+import { describeCountsContract } from './store-contract-counts.js';
 import { describeLogContract } from './store-contract-log.js';
 import { describeOwnerContract } from './store-contract-owners.js';
 import { describeSpeakerContract } from './store-contract-speaker.js';
@@ -39,6 +40,7 @@ export function describeStoreContract(name: string, makeStore: () => StoreUnderT
     describeLogContract(store);
     describeSpeakerContract(store);
     describeOwnerContract(store);
+    describeCountsContract(store);
   });
 }
 
