@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ACTIVE_STATUSES, type DiscussionStatus } from '../domain.js';
+import { ACTIVE_STATUSES, type DiscussionStatus, isTerminal, type ProviderName } from '../domain.js';
 import type { EventBus } from '../events/bus.js';
 import type { TokenWriter } from '../events/token-writer.js';
 import type { ProviderRegistry } from '../providers/types.js';
@@ -9,7 +9,7 @@ import type { DiscussionRecord, DiscussionStore, LogEntry, StatusTransition } fr
 
 /** How one agent turn ended, for the operator's metrics. */
 export interface TurnObservation {
-  provider: string;
+  provider: ProviderName;
   model: string;
   outcome: 'committed' | 'failed' | 'cancelled';
   /** A failed turn's ProviderError kind. */
@@ -23,6 +23,14 @@ export interface TurnObservation {
 /** Where turns are counted (src/metrics.ts); the engine knows nothing of Prometheus. */
 export interface TurnMetrics {
   turnEnded(observation: TurnObservation): void;
+}
+
+/** Tells a discussion's webhook that it ended (src/webhooks); the engine knows nothing of HTTP or queues. */
+export interface WebhookNotifier {
+  /** Whether a webhookUrl may name a loopback, private or link-local host (WEBHOOK_ALLOW_PRIVATE). */
+  readonly allowPrivate: boolean;
+  /** Enqueues the delivery for a discussion that has just reached a final status. */
+  finished(record: DiscussionRecord): Promise<void>;
 }
 
 /** What the engine works with; app.ts wires the memory or Redis flavours in. */
@@ -43,6 +51,8 @@ export interface EngineDependencies {
   now?: () => Date;
   /** Counts turns, tokens and provider timings; nothing is counted when absent. */
   metrics?: TurnMetrics;
+  /** Delivers webhooks of finished discussions; none are sent (and private hosts are refused) when absent. */
+  webhooks?: WebhookNotifier;
 }
 
 /** Publishes a persisted log entry to the discussion's live channel. */
@@ -50,16 +60,33 @@ export function publishEntry(bus: EventBus, discussionId: string, entry: LogEntr
   return bus.publish(discussionId, { ...entry, discussionId });
 }
 
-/** A status compare-and-set that also tells subscribers. Undefined when the status did not fit. */
+/**
+ * A status compare-and-set that also tells subscribers, and the discussion's
+ * webhook when the status is final (every final status comes through here).
+ * Undefined when the status did not fit.
+ */
 export async function transitionAndPublish(
-  { store, bus }: Pick<EngineDependencies, 'store' | 'bus'>,
+  dependencies: Pick<EngineDependencies, 'store' | 'bus' | 'logger' | 'webhooks'>,
   discussionId: string,
   change: StatusTransition,
 ): Promise<DiscussionRecord | undefined> {
+  const { store, bus, logger, webhooks } = dependencies;
   const result = await store.transition(discussionId, change);
   if (!result) return undefined;
   await publishEntry(bus, discussionId, result.entry);
-  return result.record;
+  const { record } = result;
+  if (webhooks && record.webhookUrl !== undefined && isTerminal(record.status)) {
+    // The discussion has ended either way: a queue that fails costs the notification, not the transition.
+    await webhooks
+      .finished(record)
+      .catch((error: unknown) =>
+        logger.error(
+          { discussionId, status: record.status, message: error instanceof Error ? error.message : String(error) },
+          'could not enqueue the webhook delivery; it will not be sent',
+        ),
+      );
+  }
+  return record;
 }
 
 export const OPEN_STATUSES: readonly DiscussionStatus[] = ['CREATED', ...ACTIVE_STATUSES];

@@ -39,6 +39,7 @@ export function createDiscussionRecord(
     selector: input.selector
       ? { provider: input.selector.provider, model: input.selector.model ?? providers.defaultModel(input.selector.provider) }
       : undefined,
+    webhookUrl: input.webhookUrl ?? undefined,
     ...initialState(),
   };
 }

@@ -24,6 +24,7 @@ import { transcriptMarkdown } from './transcript-markdown.js';
 import {
   authorSchema,
   checkProtocolRules,
+  checkWebhookHost,
   contentSchema,
   type CreateDiscussionInput,
   createDiscussionSchema,
@@ -143,6 +144,7 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
         await charge();
         const input = parseInput(createDiscussionSchema, rawInput, 'input');
         checkProtocolRules(input);
+        checkWebhookHost(input, dependencies.webhooks?.allowPrivate ?? false);
         const wanted = input.agents.map((agent, index) => ({ provider: agent.provider, field: `input.agents[${index}].provider` }));
         if (input.selector) wanted.push({ provider: input.selector.provider, field: 'input.selector.provider' });
         for (const { provider, field } of wanted) {

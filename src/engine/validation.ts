@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROTOCOLS, PROVIDERS, type Protocol, STANCES, type Stance } from '../domain.js';
+import { isPrivateHost, MAX_WEBHOOK_URL_LENGTH, webhookUrlProblem } from '../webhooks/address.js';
 import { badInput, type DomainError } from './errors.js';
 
 export const LIMITS = {
@@ -20,6 +21,7 @@ export const LIMITS = {
   waitSeconds: 3_600,
   minContextTokens: 1_000,
   maxContextTokens: 2_000_000,
+  webhookUrl: MAX_WEBHOOK_URL_LENGTH,
 } as const;
 
 /** What a field left out of `createDiscussion` becomes; the GraphQL input types show the same defaults. */
@@ -82,6 +84,16 @@ const selectorInput = z.object({
   model: text('model', LIMITS.model).nullish(),
 });
 
+/** An http(s) URL without credentials, kept as the URL parser spells it (so delivery checks the host this one did). */
+const webhookUrl = z
+  .string()
+  .trim()
+  .superRefine((value, context) => {
+    const problem = webhookUrlProblem(value);
+    if (problem !== undefined) context.addIssue({ code: 'custom', message: `webhookUrl ${problem}` });
+  })
+  .transform((value) => new URL(value).href);
+
 /** Reports every name already in `taken` (case-insensitive) and adds the rest to it. */
 function checkUniqueNames(items: { name: string }[], field: string, context: z.RefinementCtx, taken: Set<string>): void {
   items.forEach((item, index) => {
@@ -102,6 +114,7 @@ export const createDiscussionSchema = z
     maxRounds: nullishDefault(intBetween('maxRounds', 1, LIMITS.maxRounds), DEFAULTS.maxRounds),
     termination: nullishDefault(terminationInput, { stopPhrases: [] }),
     selector: selectorInput.nullish(),
+    webhookUrl: webhookUrl.nullish(),
   })
   .superRefine((input, context) => {
     const taken = new Set<string>();
@@ -131,6 +144,17 @@ function toInputError(error: z.ZodError, root: string): DomainError {
   const issue = error.issues[0];
   if (!issue) return badInput(root, 'is invalid');
   return badInput(formatPath(root, issue.path), issue.message);
+}
+
+/** A webhook to a loopback, private or link-local host is refused unless the operator allows it (WEBHOOK_ALLOW_PRIVATE). */
+export function checkWebhookHost(input: ValidCreateDiscussionInput, allowPrivate: boolean): void {
+  if (allowPrivate || input.webhookUrl === null || input.webhookUrl === undefined) return;
+  if (isPrivateHost(new URL(input.webhookUrl).hostname)) {
+    throw badInput(
+      'input.webhookUrl',
+      'names a loopback, private or link-local host, which this server does not deliver to (WEBHOOK_ALLOW_PRIVATE)',
+    );
+  }
 }
 
 /**

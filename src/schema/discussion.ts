@@ -84,6 +84,11 @@ export const DiscussionType = builder.objectRef<DiscussionRecord>('Discussion').
     createdAt: t.field({ type: 'DateTime', resolve: (discussion) => discussion.createdAt }),
     startedAt: t.field({ type: 'DateTime', nullable: true, resolve: (discussion) => discussion.startedAt ?? null }),
     finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (discussion) => discussion.finishedAt ?? null }),
+    webhookUrl: t.string({
+      nullable: true,
+      description: 'Where the discussion POSTs its summary when it reaches a final status (see the API docs, Webhooks).',
+      resolve: (discussion) => discussion.webhookUrl ?? null,
+    }),
   }),
 });
 
@@ -146,6 +151,9 @@ const CreateDiscussionInput = builder.inputType('CreateDiscussionInput', {
     maxRounds: t.int({ defaultValue: DEFAULTS.maxRounds, description: `1 to ${LIMITS.maxRounds}.` }),
     termination: t.field({ type: TerminationInput }),
     selector: t.field({ type: SelectorInput, description: 'OPEN: the provider and model that pick the next speaker.' }),
+    webhookUrl: t.string({
+      description: `An http(s) URL that gets the discussion's summary as JSON (signed when the server sets WEBHOOK_SECRET) once it is COMPLETED, STOPPED or FAILED, retried with backoff until it answers 2xx. No user name or password in it; loopback, private and link-local hosts are refused unless the server sets WEBHOOK_ALLOW_PRIVATE=true. ${atMost(LIMITS.webhookUrl)}`,
+    }),
   }),
 });
 

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import type { RuntimeOptions } from '../../src/runtime.js';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -39,7 +40,16 @@ export async function startTestApp({
   keyPrefix = `test:${randomUUID()}:`,
   keepKeys = false,
   logger,
-}: { redis?: boolean; env?: Record<string, string>; keyPrefix?: string; keepKeys?: boolean; logger?: Logger } = {}): Promise<TestApp> {
+  webhookRetry,
+}: {
+  redis?: boolean;
+  env?: Record<string, string>;
+  keyPrefix?: string;
+  keepKeys?: boolean;
+  logger?: Logger;
+  /** A short webhook backoff for the tests that wait for retries. */
+  webhookRetry?: RuntimeOptions['webhookRetry'];
+} = {}): Promise<TestApp> {
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     MOCK_TOKEN_DELAY_MS: '0',
@@ -50,7 +60,7 @@ export async function startTestApp({
     ...(redis ? { REDIS_URL: TEST_REDIS_URL } : {}),
     ...env,
   });
-  const app = await buildApp(config, { keyPrefix, logger: logger ?? pino({ level: config.logLevel }) });
+  const app = await buildApp(config, { keyPrefix, webhookRetry, logger: logger ?? pino({ level: config.logLevel }) });
   const { url } = await app.start(0, '127.0.0.1');
   return {
     app,
