@@ -9,13 +9,15 @@
  * latency under load, a slow consumer's memory, idle subscriptions' memory).
  * Then the scale-out part (bench/workers.ts): turns/s with one and two spawned
  * worker processes behind an in-process API, and the recovery time after a
- * worker's SIGKILL.
+ * worker's SIGKILL. Then the tracing part (bench/tracing.ts): the same scenario
+ * with OpenTelemetry off and on, alternated, and the ratio of their turns/s.
  *
  * Environment: REDIS_URL (redis://127.0.0.1:6379), BENCH_SETTINGS ("1x1,10x1,10x10,50x4",
  * K x S pairs), BENCH_ROUNDS (4), BENCH_TIMEOUT_MS (45000, per setting and phase),
  * BENCH_WORKERS (1; 0 skips the scale-out part), BENCH_WORKER_SETTING ("100x1"),
  * BENCH_KILLS (3), BENCH_RECOVERY_TOKEN_DELAY_MS (20), TURN_LOCK_MS (the service's default),
- * BENCH_STREAMING (1; 0 skips the streaming part) and the streaming part's own knobs (see bench/streaming.ts).
+ * BENCH_STREAMING (1; 0 skips the streaming part) and the streaming part's own knobs (see bench/streaming.ts),
+ * BENCH_TRACING (1; 0 skips the tracing part), BENCH_TRACING_SETTING ("50x1"), BENCH_TRACING_REPEATS (3).
  */
 import { randomUUID } from 'node:crypto';
 import { buildApp, type App } from '../src/app.js';
@@ -26,6 +28,7 @@ import { createRedisReference, type RedisReference } from './redis-reference.js'
 import { runScenario, type ScenarioResult } from './scenario.js';
 import { DEFAULT_SETTINGS, parseSettings, positiveInteger, UNLIMITED_OWNER } from './stats.js';
 import { readStreamingOptions, runStreamingBench } from './streaming-bench.js';
+import { printTracingBench, runTracingBench } from './tracing.js';
 import { printWorkerBench, runWorkerBench, type WorkerBenchOptions } from './workers.js';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -120,7 +123,8 @@ async function main(): Promise<number> {
   );
   const streamingFailed = process.env.BENCH_STREAMING === '0' ? false : await benchStreaming(`${keyPrefix}stream:`);
   const workersFailed = process.env.BENCH_WORKERS === '0' ? false : await benchWorkers(`${keyPrefix}workers:`, maxRounds, timeoutMs);
-  return failed || streamingFailed || workersFailed || mismatches + lost + duplicates + problems > 0 ? 1 : 0;
+  const tracingFailed = process.env.BENCH_TRACING === '0' ? false : await benchTracing(`${keyPrefix}tracing:`, maxRounds, timeoutMs);
+  return failed || streamingFailed || workersFailed || tracingFailed || mismatches + lost + duplicates + problems > 0 ? 1 : 0;
 }
 
 /** The streaming part, service against the raw baseline; true when it failed. */
@@ -166,6 +170,38 @@ async function benchWorkers(keyPrefix: string, maxRounds: number, timeoutMs: num
     return result.problems.length > 0;
   } catch (error) {
     console.error('Scale-out benchmark aborted:', error instanceof Error ? error.message : error);
+    return true;
+  } finally {
+    const deleted = await deleteKeys(redisUrl, keyPrefix);
+    console.log(`Cleaned up ${deleted} Redis keys under ${keyPrefix}`);
+  }
+}
+
+/** The tracing part; true when it failed. */
+async function benchTracing(keyPrefix: string, maxRounds: number, timeoutMs: number): Promise<boolean> {
+  const [setting] = parseSettings(process.env.BENCH_TRACING_SETTING ?? '50x1');
+  if (!setting) throw new Error('BENCH_TRACING_SETTING: one K x S pair, e.g. "50x1"');
+  console.log(
+    `\nTracing: K=${setting.discussions} S=${setting.subscribers}, OpenTelemetry off and on (OTLP/HTTP to a local receiver); key prefix ${keyPrefix}`,
+  );
+  try {
+    const runs = await runTracingBench({
+      redisUrl,
+      keyPrefix,
+      setting,
+      maxRounds,
+      timeoutMs,
+      repeats: positiveInteger('BENCH_TRACING_REPEATS', 3),
+    });
+    printTracingBench(runs);
+    const problems = runs.flatMap((run) => run.result.problems);
+    const unexported = runs.filter((run) => run.traced && run.spans < run.result.turns);
+    for (const problem of problems.slice(0, 10)) console.log(`  ! ${problem}`);
+    if (unexported.length > 0) console.log(`  ! ${unexported.length} traced run(s) exported fewer spans than turns`);
+    console.log(`Tracing correctness: ${problems.length + unexported.length} problem(s).`);
+    return problems.length + unexported.length > 0;
+  } catch (error) {
+    console.error('Tracing benchmark aborted:', error instanceof Error ? error.message : error);
     return true;
   } finally {
     const deleted = await deleteKeys(redisUrl, keyPrefix);

@@ -1,6 +1,9 @@
+import { SpanStatusCode } from '@opentelemetry/api';
 import { STOP_REASONS, type StopReason } from '../domain.js';
 import { type TurnJob, TurnInterruptedError } from '../queue/types.js';
 import type { DiscussionRecord, MessageRecord } from '../store/types.js';
+import { inTurnScope, withTraceCarrier } from '../tracing/trace-context.js';
+import { tracer } from '../tracing/tracing.js';
 import { type AbortReason, createActiveTurns } from './active-turns.js';
 import { createAgentTurn } from './agent-turn.js';
 import type { EngineDependencies } from './dependencies.js';
@@ -81,7 +84,28 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
     else await agentTurn.speak(record, speaker.agent, plan, history, controller);
   }
 
-  async function runJob(job: TurnJob): Promise<void> {
+  /**
+   * One job in its own span (`discussion.turn`, a child of the request that caused it, across processes) and
+   * log scope: every line it logs names the discussion, the turn and the trace.
+   */
+  function runJob(job: TurnJob): Promise<void> {
+    const { discussionId, turn, kind = 'turn' } = job;
+    const attributes = { 'discussion.id': discussionId, 'discussion.turn': turn, 'discussion.job': kind };
+    return withTraceCarrier(job.trace, () =>
+      tracer().startActiveSpan('discussion.turn', { attributes }, (span) =>
+        inTurnScope({ discussionId, turn }, () => runTracedJob(job)).then(
+          () => span.end(),
+          (error: unknown) => {
+            span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
+            span.end();
+            throw error;
+          },
+        ),
+      ),
+    );
+  }
+
+  async function runTracedJob(job: TurnJob): Promise<void> {
     if (job.kind === 'human-timeout') return humanTurn.skipHumanTurn(job);
     const record = await store.get(job.discussionId);
     if (!record || record.status !== 'RUNNING') return;

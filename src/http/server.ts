@@ -21,6 +21,7 @@ import { useInputHygiene } from './use-input-hygiene.js';
 import { useMultipartSubscriptions } from './use-multipart-subscriptions.js';
 import { useSharedSubscriptionResults } from './use-shared-subscription-results.js';
 import { useSubscriptionGauge } from './use-subscription-gauge.js';
+import { useTracing } from './use-tracing.js';
 import { createWebApp } from './web-app.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -101,6 +102,7 @@ export function createGraphQLServer({
     plugins: [
       ...(loopbackHostOnly ? [useLoopbackHostOnly()] : []),
       useReadinessCheck({ endpoint: READY_PATH, check: isReady }),
+      ...(config.tracing.endpoint ? [useTracing()] : []),
       bearerAuth.plugin,
       ...securityPlugins({ limits: config.limits, introspection: config.introspection }),
       useInputHygiene(),

@@ -2,6 +2,7 @@ import { DelayedError, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { injectTraceCarrier } from '../tracing/trace-context.js';
 import { type TurnHandler, type TurnJob, TurnInterruptedError, type TurnScheduler } from './types.js';
 
 export const TURN_QUEUE = 'turns';
@@ -24,7 +25,12 @@ export interface BullmqSchedulerOptions {
 // BullMQ refuses ':' in custom ids.
 const bullJobId = ({ discussionId, turn, kind = 'turn' }: TurnJob): string => `${discussionId}.${turn}.${kind}`;
 
-const turnJobSchema = z.object({ discussionId: z.string(), turn: z.number(), kind: z.enum(['turn', 'human-timeout']).optional() });
+const turnJobSchema = z.object({
+  discussionId: z.string(),
+  turn: z.number(),
+  kind: z.enum(['turn', 'human-timeout']).optional(),
+  trace: z.record(z.string(), z.string()).optional(),
+});
 
 // A job's data comes back from Redis: checked before it is trusted.
 const isTurnJob = (value: unknown): value is TurnJob => turnJobSchema.safeParse(value).success;
@@ -62,7 +68,9 @@ export function createBullmqScheduler({
 
   return {
     async schedule(job, { delayMs = 0 } = {}) {
-      await queue.add(job.kind ?? 'turn', job, {
+      // The job carries the trace context of whoever scheduled it, so the worker's turn joins that trace.
+      const trace = injectTraceCarrier();
+      await queue.add(job.kind ?? 'turn', trace ? { ...job, trace } : job, {
         jobId: bullJobId(job),
         delay: delayMs,
         removeOnComplete: true,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { injectTraceCarrier } from '../tracing/trace-context.js';
 import { jobKey, type TurnHandler, type TurnJob, TurnInterruptedError, type TurnScheduler } from './types.js';
 
 /** Turns run in this process, each on its own promise; a delayed job is one timer. */
@@ -30,10 +31,12 @@ export function createInProcessScheduler({ logger }: { logger: Logger }): TurnSc
     schedule(job, { delayMs = 0 } = {}) {
       const key = jobKey(job);
       if (closed || waiting.has(key) || running.has(key)) return Promise.resolve();
+      const trace = injectTraceCarrier();
+      const queued = trace ? { ...job, trace } : job;
       // setTimeout even for 0: the caller's own work finishes before the turn starts.
       waiting.set(
         key,
-        setTimeout(() => run(job, key), delayMs),
+        setTimeout(() => run(queued, key), delayMs),
       );
       dueAt.set(key, Date.now() + delayMs);
       return Promise.resolve();

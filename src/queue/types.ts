@@ -1,3 +1,5 @@
+import type { TraceCarrier } from '../tracing/trace-context.js';
+
 /**
  * A unit of work for a discussion: `turn` runs its next turn; `human-timeout`
  * ends the wait for a human who has not spoken in time.
@@ -6,6 +8,8 @@ export interface TurnJob {
   discussionId: string;
   turn: number;
   kind?: 'turn' | 'human-timeout';
+  /** The trace context of the request that caused it (set by the scheduler when tracing is on). */
+  trace?: TraceCarrier;
 }
 
 export type TurnHandler = (job: TurnJob) => Promise<void>;

@@ -107,3 +107,12 @@ export function describeClientError(error: unknown): { code?: unknown; message: 
   if (isGraphQLError(error)) return { code: error.extensions.code, message: limitEcho(error.message) };
   return { message: 'unknown' };
 }
+
+/** The code a client is answered for an error of an execution result, read before masking (for a trace). */
+export function clientCodeOf(error: GraphQLError): string {
+  const original = error.originalError;
+  if (original instanceof DomainError) return original.code;
+  const { code } = error.extensions;
+  const raisedAboutTheRequest = original === undefined || original === null || isGraphQLError(original);
+  return raisedAboutTheRequest && typeof code === 'string' && CODES.has(code) ? code : 'INTERNAL_SERVER_ERROR';
+}
