@@ -6,11 +6,14 @@ import { recoverDiscussions } from './engine/recovery.js';
 import { createTurnRunner } from './engine/turn-runner.js';
 import { createGraphQLServer, createHealthServer, GRAPHQL_PATH } from './http/server.js';
 import { createMetrics } from './metrics.js';
+import { createPricing, readPriceFile } from './pricing/pricing.js';
 import { createLogger } from './logger.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { notConfigured, PROVIDER_SETTING } from './providers/types.js';
 import { createRuntime, type RuntimeOptions } from './runtime.js';
 import { listenError } from './startup-errors.js';
+import { traceProviders } from './tracing/traced-providers.js';
+import { startTracing } from './tracing/tracing.js';
 
 export interface App {
   /** Listens on `port` (0 picks a free one) and resolves with the address. */
@@ -50,14 +53,19 @@ function warnHalfConfigured(providers: Config['providers'], logger: Logger): voi
 
 export async function buildApp(config: Config, options: RuntimeOptions & { logger?: Logger } = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  // A bad PRICING_FILE stops the start before any connection is made.
+  const pricing = createPricing(config.pricingFile ? readPriceFile(config.pricingFile) : {});
   const runtime = await createRuntime(config, logger, options);
+  const tracing = startTracing(config.tracing, { role: config.role, logger });
   if (runtime.mode === 'memory') {
     logger.warn('MEMORY MODE: no REDIS_URL is set, so nothing persists. Discussions vanish when this process stops.');
   }
-  const providers = createProviderRegistry(config.providers);
+  const registry = createProviderRegistry(config.providers);
+  const providers = tracing.enabled ? traceProviders(registry) : registry;
   warnHalfConfigured(config.providers, logger);
-  const metrics = createMetrics({ token: config.metricsToken });
+  const metrics = createMetrics({ token: config.metricsToken, pricing });
   metrics.watchQueue(() => runtime.scheduler.waitingCount());
+  metrics.watchDiscussions(() => runtime.store.countByStatus());
   const engine = {
     metrics,
     store: runtime.store,
@@ -66,6 +74,7 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
     tokenCoalesceMs: config.streaming.tokenCoalesceMs,
     subscriberBufferEvents: config.streaming.subscriberBufferEvents,
     scheduler: runtime.scheduler,
+    webhooks: runtime.webhooks,
     quotas: runtime.quotas,
     providers,
     logger,
@@ -75,6 +84,8 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
   let stopCommands: (() => void) | undefined;
   if (config.role !== 'api') {
     runtime.scheduler.startWorker(runner.runJob, metrics.turnStarted);
+    // An API process only enqueues deliveries; workers send them.
+    runtime.webhooks.startWorker();
     // A stop on any replica reaches the process running the turn.
     stopCommands = await runtime.bus.onCommand((command) => void runner.cancel(command.discussionId, command.reason));
     await recoverDiscussions(engine);
@@ -100,6 +111,7 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
     clearTimeout(grace);
     stopCommands?.();
     await runtime.close();
+    await tracing.shutdown();
     logger.info('stopped');
   }
 

@@ -18,6 +18,8 @@ const commaList = z
       .filter((item) => item.length > 0),
   );
 
+const DAY_MS = 86_400_000;
+
 const integer = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 /** A positive whole number, or undefined (unlimited) when unset. */
@@ -104,6 +106,12 @@ const environmentSchema = z.object({
   WORKER_CONCURRENCY: integer(50, 1, 10_000),
   TURN_LOCK_MS: integer(2_000, 1_000, 600_000),
   METRICS_TOKEN: optionalString,
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_SERVICE_NAME: z.string().trim().min(1).max(100).default('discussion-orchestrator'),
+  PRICING_FILE: optionalString,
+  RETENTION_DAYS: z.coerce.number().positive().max(36_500).optional(),
+  WEBHOOK_SECRET: optionalString,
+  WEBHOOK_ALLOW_PRIVATE: flag.default(false),
 });
 
 /** Every variable the service reads; docs/operations.md and docker-compose.yml list them all (a test checks). */
@@ -135,6 +143,13 @@ export interface Config {
   shutdownGraceMs: number;
   /** When set, `GET /metrics` wants it as a bearer token. */
   metricsToken?: string;
+  /** OpenTelemetry tracing, on when an OTLP/HTTP endpoint is set. */
+  tracing: { endpoint?: string; serviceName: string };
+  /** A JSON file of model prices merged over the built-in table (src/pricing/price-table.ts). */
+  pricingFile?: string;
+  /** How long a finished discussion is kept, in ms; undefined: for ever. */
+  retentionMs?: number;
+  webhooks: WebhookConfig;
   streaming: StreamingConfig;
   /** Redis mode: turns one worker runs at once, and how a running turn is claimed (see turnLockTiming). */
   worker: { concurrency: number } & TurnLockTiming;
@@ -178,6 +193,13 @@ export interface LimitsConfig {
   maxRunningPerOwner: number;
   /** Input plus output tokens an owner's discussions may use per day; undefined: unlimited. */
   dailyTokenBudget?: number;
+}
+
+export interface WebhookConfig {
+  /** Signs every delivery (HMAC-SHA256 in X-Signature-256); unsigned when unset. */
+  secret?: string;
+  /** Deliver to loopback, private and link-local addresses too (tests, a receiver on the same network). */
+  allowPrivate: boolean;
 }
 
 export interface StreamingConfig {
@@ -272,6 +294,10 @@ export function loadConfig(environment: Environment = process.env): Config {
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     metricsToken: env.METRICS_TOKEN,
+    tracing: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME },
+    pricingFile: env.PRICING_FILE,
+    retentionMs: env.RETENTION_DAYS === undefined ? undefined : Math.round(env.RETENTION_DAYS * DAY_MS),
+    webhooks: { secret: env.WEBHOOK_SECRET, allowPrivate: env.WEBHOOK_ALLOW_PRIVATE },
     streaming: { tokenCoalesceMs: env.TOKEN_COALESCE_MS, subscriberBufferEvents: env.SUBSCRIBER_BUFFER_EVENTS },
     worker: { concurrency: env.WORKER_CONCURRENCY, ...turnLockTiming(env.TURN_LOCK_MS) },
     providers: {

@@ -1,15 +1,18 @@
 /**
- * Prometheus metrics (prom-client), one registry per app: turns by provider
- * and outcome, failures by kind, tokens in and out as the providers reported
- * them, time to first token and request duration, and Node's own process
- * metrics. Labels are bounded: providers, models, outcomes, kinds; never a
- * discussion id or an owner. `GET /metrics` serves them on the API's port and
- * on a worker's health port, behind `METRICS_TOKEN` when it is set.
+ * Prometheus metrics (prom-client), one registry per app: discussions by
+ * status (counted by the store), turns by provider and outcome, failures by
+ * kind, tokens in and out as the providers reported them, time to first token
+ * and request duration, and Node's own process metrics. Labels are bounded:
+ * statuses, providers, models, outcomes, kinds; never a discussion id or an
+ * owner. `GET /metrics` serves them on the API's port and on a worker's
+ * health port, behind `METRICS_TOKEN` when it is set.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DISCUSSION_STATUSES, type DiscussionStatus } from './domain.js';
 import type { TurnMetrics } from './engine/dependencies.js';
+import type { Pricing } from './pricing/pricing.js';
 
 export const METRICS_PATH = '/metrics';
 
@@ -22,6 +25,8 @@ export interface Metrics extends TurnMetrics {
   readonly registry: Registry;
   /** Reads the turn queue's waiting jobs at each scrape. */
   watchQueue(waitingCount: () => Promise<number>): void;
+  /** Reads how many discussions are in each status at each scrape (the store keeps the counts). */
+  watchDiscussions(countByStatus: () => Promise<Record<DiscussionStatus, number>>): void;
   /** A turn job started this long after it was due. */
   turnStarted(startLagMs: number): void;
   /** A subscription began on `transport`; call the returned function when it ends. */
@@ -36,8 +41,31 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function createMetrics({ token }: { token?: string } = {}): Metrics {
+/** Distinct `model` label values per provider; the models after these are counted as `other`. */
+export const MAX_MODELS_PER_PROVIDER = 50;
+
+/**
+ * A model name is the client's to choose (AgentInput.model): the first
+ * MAX_MODELS_PER_PROVIDER of each provider keep their name as a label, and the
+ * rest share `other`, so no client can grow the series without bound.
+ */
+function createModelLabels() {
+  const seen = new Map<string, Set<string>>();
+  return {
+    label(provider: string, model: string): string {
+      const models = seen.get(provider) ?? new Set<string>();
+      seen.set(provider, models);
+      if (models.has(model)) return model;
+      if (models.size >= MAX_MODELS_PER_PROVIDER) return 'other';
+      models.add(model);
+      return model;
+    },
+  };
+}
+
+export function createMetrics({ token, pricing }: { token?: string; pricing?: Pricing } = {}): Metrics {
   const registry = new Registry();
+  const models = createModelLabels();
   collectDefaultMetrics({ register: registry });
   const turns = new Counter({
     name: 'orchestrator_turns_total',
@@ -55,6 +83,12 @@ export function createMetrics({ token }: { token?: string } = {}): Metrics {
     name: 'orchestrator_llm_tokens_total',
     help: 'Tokens the providers reported, by direction (input or output).',
     labelNames: ['provider', 'model', 'direction'] as const,
+    registers: [registry],
+  });
+  const cost = new Counter({
+    name: 'orchestrator_llm_cost_usd_total',
+    help: 'What the reported tokens cost in US dollars at the price table (PRICING_FILE overrides it); calls of an unpriced model are not added.',
+    labelNames: ['provider', 'model'] as const,
     registers: [registry],
   });
   const firstToken = new Histogram({
@@ -88,6 +122,18 @@ export function createMetrics({ token }: { token?: string } = {}): Metrics {
       if (waitingCount) this.set(await waitingCount().catch(() => Number.NaN));
     },
   });
+  let countByStatus: (() => Promise<Record<DiscussionStatus, number>>) | undefined;
+  new Gauge({
+    name: 'orchestrator_discussions',
+    help: 'Discussions that exist, by status; the same numbers from every process sharing the storage.',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      if (!countByStatus) return;
+      const counts = await countByStatus().catch(() => undefined);
+      for (const status of DISCUSSION_STATUSES) this.set({ status }, counts?.[status] ?? Number.NaN);
+    },
+  });
   const startLag = new Histogram({
     name: 'orchestrator_turn_start_lag_seconds',
     help: 'From the time a turn job was due to the time a worker started it.',
@@ -99,6 +145,9 @@ export function createMetrics({ token }: { token?: string } = {}): Metrics {
     registry,
     watchQueue(count) {
       waitingCount = count;
+    },
+    watchDiscussions(count) {
+      countByStatus = count;
     },
     turnStarted(startLagMs) {
       startLag.observe(startLagMs / 1000);
@@ -112,11 +161,14 @@ export function createMetrics({ token }: { token?: string } = {}): Metrics {
         subscriptions.dec({ transport });
       };
     },
-    turnEnded({ provider, model, outcome, failureKind, inputTokens, outputTokens, timeToFirstTokenMs, durationMs }) {
+    turnEnded({ provider, model: requested, outcome, failureKind, inputTokens, outputTokens, timeToFirstTokenMs, durationMs }) {
+      const model = models.label(provider, requested);
       turns.inc({ provider, outcome });
       if (outcome === 'failed') failures.inc({ provider, kind: failureKind ?? 'unknown' });
       if (inputTokens !== undefined) tokens.inc({ provider, model, direction: 'input' }, inputTokens);
       if (outputTokens !== undefined) tokens.inc({ provider, model, direction: 'output' }, outputTokens);
+      const usd = pricing?.costOf(provider, requested, { inputTokens, outputTokens });
+      if (usd !== undefined) cost.inc({ provider, model }, usd);
       if (timeToFirstTokenMs !== undefined) firstToken.observe({ provider, model }, timeToFirstTokenMs / 1000);
       duration.observe({ provider, model, outcome }, durationMs / 1000);
     },

@@ -16,6 +16,8 @@ import { redisUnreachable } from './startup-errors.js';
 import { createMemoryStore } from './store/memory-store.js';
 import { createRedisStore } from './store/redis-store.js';
 import type { DiscussionStore } from './store/types.js';
+import { createBullmqWebhookQueue } from './webhooks/bullmq-webhook-queue.js';
+import { createInProcessWebhookQueue, type WebhookQueue, type WebhookRetryPolicy } from './webhooks/webhook-queue.js';
 
 /** The storage, pub/sub and scheduling flavour the process runs with. */
 export interface Runtime {
@@ -27,6 +29,8 @@ export interface Runtime {
   scheduler: TurnScheduler;
   /** Per-owner quotas, in Redis when the store is, so every replica shares them. */
   quotas: OwnerQuotas;
+  /** Webhook deliveries of finished discussions: a BullMQ queue of their own in Redis mode. */
+  webhooks: WebhookQueue;
   /** Whether storage and the queue answer now. */
   isReady(): Promise<boolean>;
   /** Closes pub/sub and connections; call after subscriptions and turns have ended. */
@@ -38,11 +42,14 @@ const READY_TIMEOUT_MS = 2_000;
 export interface RuntimeOptions {
   /** Namespaces every Redis key and channel (tests run side by side on one server). */
   keyPrefix?: string;
+  /** Overrides of the webhook retry policy (tests make the backoff short). */
+  webhookRetry?: Partial<WebhookRetryPolicy>;
 }
 
-export function createMemoryRuntime(config: Config, logger: Logger): Runtime {
+export function createMemoryRuntime(config: Config, logger: Logger, { webhookRetry }: RuntimeOptions = {}): Runtime {
   const scheduler = createInProcessScheduler({ logger });
-  const store = createMemoryStore();
+  const webhooks = createInProcessWebhookQueue({ ...config.webhooks, logger, retry: webhookRetry });
+  const store = createMemoryStore({ retentionMs: config.retentionMs });
   // Each subscription is a listener on its discussion's event: many watchers of one discussion are normal, not a leak.
   const bus = createEventBus({ pubsub: new PubSub({ eventEmitter: new EventEmitter().setMaxListeners(0) }), logger });
   return {
@@ -52,15 +59,19 @@ export function createMemoryRuntime(config: Config, logger: Logger): Runtime {
     bus,
     tokens: createTokenWriter({ store, bus }),
     scheduler,
+    webhooks,
     isReady: () => scheduler.isReady(),
-    close: async () => {},
+    close: async () => {
+      await webhooks.close();
+      await store.close();
+    },
   };
 }
 
 export async function createRedisRuntime(
   config: Config & { redisUrl: string },
   logger: Logger,
-  { keyPrefix = config.redisKeyPrefix }: RuntimeOptions = {},
+  { keyPrefix = config.redisKeyPrefix, webhookRetry }: RuntimeOptions = {},
 ): Promise<Runtime> {
   const { redisUrl } = config;
   // ioredis rejects a failed first connect with "Connection is closed."; the reason is in its error event.
@@ -87,13 +98,16 @@ export async function createRedisRuntime(
   }
   const pubsub = new RedisPubSub({ publisher, subscriber });
   const scheduler = createBullmqScheduler({ redisUrl, prefix: `${keyPrefix}bull`, logger, ...config.worker });
+  const store = createRedisStore({ redis: commands, keyPrefix, logger, retentionMs: config.retentionMs });
+  const webhooks = createBullmqWebhookQueue({ ...config.webhooks, redisUrl, prefix: `${keyPrefix}bull`, logger, retry: webhookRetry });
   return {
     mode: 'redis',
-    store: createRedisStore({ redis: commands, keyPrefix, logger }),
+    store,
     quotas: createOwnerQuotas(config.limits, { redis: commands, keyPrefix }),
     bus: createEventBus({ pubsub, channelPrefix: keyPrefix, logger }),
     tokens: createRedisTokenWriter({ redis: commands, keyPrefix }),
     scheduler,
+    webhooks,
     async isReady() {
       // Within a probe's patience: a Redis that is down makes commands wait for the reconnection.
       const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), READY_TIMEOUT_MS).unref());
@@ -104,7 +118,11 @@ export async function createRedisRuntime(
       return Promise.race([check, timeout]);
     },
     async close() {
+      // After the turns: a turn that ended during the shutdown has enqueued its webhook by now.
+      await webhooks.close();
       await pubsub.close();
+      // Its retention sweep runs on `commands`.
+      await store.close();
       await commands.quit();
     },
   };
@@ -112,5 +130,7 @@ export async function createRedisRuntime(
 
 export function createRuntime(config: Config, logger: Logger, options?: RuntimeOptions): Promise<Runtime> {
   const { redisUrl } = config;
-  return redisUrl ? createRedisRuntime({ ...config, redisUrl }, logger, options) : Promise.resolve(createMemoryRuntime(config, logger));
+  return redisUrl
+    ? createRedisRuntime({ ...config, redisUrl }, logger, options)
+    : Promise.resolve(createMemoryRuntime(config, logger, options));
 }

@@ -3,6 +3,9 @@
  * counts must be what happened (turns by outcome, failures by kind, tokens as
  * the vendor reported them), with no discussion id in any label.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeVendor, type FakeVendor } from '../fake-vendor/server.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -14,6 +17,8 @@ import { createMetrics } from '../../src/metrics.js';
 import type { Client } from 'graphql-ws';
 
 const TOKEN = 'metrics-token-0123456789';
+// The fake OpenAI-compatible server's model, priced by PRICING_FILE (such servers have no built-in price).
+const PRICES = { OPENAI_COMPATIBLE: { 'llama3.1': { inputPerMillion: 2, outputPerMillion: 10 } } };
 const AGENTS = [{ name: 'Ada', persona: 'Architect', provider: 'OPENAI_COMPATIBLE' }, mockAgents(2)[1]];
 
 /** The value of one sample of the Prometheus text: `name{label="value",…} number`, all given labels matching. */
@@ -39,7 +44,9 @@ describe('GET /metrics', () => {
   let ws: Client | undefined;
   beforeAll(async () => {
     fake = await startFakeVendor();
-    server = await startTestApp({ redis: true, env: { ...fake.environment(), METRICS_TOKEN: TOKEN } });
+    const pricingFile = join(mkdtempSync(join(tmpdir(), 'metrics-prices-')), 'prices.json');
+    writeFileSync(pricingFile, JSON.stringify(PRICES));
+    server = await startTestApp({ redis: true, env: { ...fake.environment(), METRICS_TOKEN: TOKEN, PRICING_FILE: pricingFile } });
     ws = createWsClient(server.url);
   });
   afterAll(async () => {
@@ -94,6 +101,12 @@ describe('GET /metrics', () => {
     const bob = transcript.filter((m) => m.author === 'Bob');
     expect(tokens('MOCK', 'input')).toBe(bob.reduce((sum, m) => sum + (m.usage?.inputTokens ?? 0), 0));
     expect(tokens('MOCK', 'output')).toBe(bob.reduce((sum, m) => sum + (m.usage?.outputTokens ?? 0), 0));
+    // Money at the file's price: Ada's one reply that reported usage (100 in, 7 out); MOCK is free.
+    expect(sample(text, 'orchestrator_llm_cost_usd_total', { provider: 'OPENAI_COMPATIBLE', model: 'llama3.1' })).toBeCloseTo(
+      (100 * 2 + 7 * 10) / 1e6,
+      12,
+    );
+    expect(sample(text, 'orchestrator_llm_cost_usd_total', { provider: 'MOCK' })).toBe(0);
     // First tokens: Ada's committed and cancelled replies (the refused one had none), and Bob's two.
     expect(sample(text, 'orchestrator_llm_time_to_first_token_seconds_count', { provider: 'OPENAI_COMPATIBLE' })).toBe(2);
     expect(sample(text, 'orchestrator_llm_request_duration_seconds_count', { provider: 'MOCK', outcome: 'committed' })).toBe(2);
