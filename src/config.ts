@@ -296,7 +296,8 @@ export function loadConfig(environment: Environment = process.env): Config {
     metricsToken: env.METRICS_TOKEN,
     tracing: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME },
     pricingFile: env.PRICING_FILE,
-    retentionMs: env.RETENTION_DAYS === undefined ? undefined : Math.round(env.RETENTION_DAYS * DAY_MS),
+    // At least 1 ms: a retention that rounds to 0 would expire the record inside the very script that ends it.
+    retentionMs: env.RETENTION_DAYS === undefined ? undefined : Math.max(1, Math.round(env.RETENTION_DAYS * DAY_MS)),
     webhooks: { secret: env.WEBHOOK_SECRET, allowPrivate: env.WEBHOOK_ALLOW_PRIVATE },
     streaming: { tokenCoalesceMs: env.TOKEN_COALESCE_MS, subscriberBufferEvents: env.SUBSCRIBER_BUFFER_EVENTS },
     worker: { concurrency: env.WORKER_CONCURRENCY, ...turnLockTiming(env.TURN_LOCK_MS) },

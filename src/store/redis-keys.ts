@@ -24,7 +24,8 @@
 // discussion is gone, so a crash between the two steps never shows a ghost.
 // The status counts and the retention schedule are the exception: they are
 // written by the discussion's own create, transition and delete scripts, so
-// that the counts stay exact (a script that a cluster would refuse).
+// that the counts stay exact (a script that a cluster would refuse); so is
+// discussions:all on create, which a recount of the counts reads.
 
 export interface RedisKeys {
   discussion(id: string): string;

@@ -25,6 +25,8 @@ import type { RedisKeys } from './redis-keys.js';
 
 /** Discussions handled per sweep step. */
 const SWEEP_BATCH = 100;
+/** How often a store with no retention of its own looks for expired discussions (one ZRANGEBYSCORE when none). */
+const IDLE_SWEEP_MS = 60_000;
 
 /** Lua: the Redis clock in ms, so every process agrees with the keys' own expiry. */
 const NOW = `
@@ -141,11 +143,14 @@ export function createRedisBookkeeping({
   keys,
   retentionMs,
   logger,
+  idleSweepMs = IDLE_SWEEP_MS,
 }: {
   redis: Redis;
   keys: RedisKeys;
   retentionMs?: number;
   logger: Logger;
+  /** How often it sweeps with no retention of its own (tests make it short). */
+  idleSweepMs?: number;
 }): RedisBookkeeping {
   const marker = '\u0000';
   const [hashHead = '', hashTail = ''] = keys.discussion(marker).split(marker);
@@ -170,19 +175,19 @@ export function createRedisBookkeeping({
     return due.length;
   };
 
-  const sweeper =
-    retentionMs === undefined
-      ? undefined
-      : startSweeper({
-          intervalMs: sweepIntervalMs(retentionMs),
-          async sweep() {
-            // A full batch: more may be due.
-            let handled = SWEEP_BATCH;
-            while (handled === SWEEP_BATCH) handled = await sweepBatch();
-          },
-          onError: (error) =>
-            logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'retention sweep failed; the next one retries'),
-        });
+  // Swept even without a retention of its own: keys that a process with RETENTION_DAYS set to expire still
+  // expire after it is gone or the variable is removed, and their index entries and counts must go with them.
+  let stopping = false;
+  const sweeper = startSweeper({
+    intervalMs: retentionMs === undefined ? idleSweepMs : sweepIntervalMs(retentionMs),
+    async sweep() {
+      // A full batch: more may be due (a shutdown stops between batches).
+      let handled = SWEEP_BATCH;
+      while (handled === SWEEP_BATCH && !stopping) handled = await sweepBatch();
+    },
+    onError: (error) =>
+      logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'retention sweep failed; the next one retries'),
+  });
 
   return {
     countByStatus: countStatuses,
@@ -195,7 +200,8 @@ export function createRedisBookkeeping({
       await counting;
     },
     async close() {
-      await sweeper?.stop();
+      stopping = true;
+      await sweeper.stop();
     },
   };
 }

@@ -59,18 +59,21 @@ end
 // the bookkeeping keys too: KEYS[5..7] as redis-bookkeeping-lua.ts describes.
 
 /**
- * KEYS: discussion hash, log, in-flight hash, in-flight text, status counts, expiring, expiring info.
- * ARGV: field, value, field, value… of the new hash.
+ * KEYS: discussion hash, log, in-flight hash, in-flight text, status counts, expiring, expiring info, the index of all.
+ * ARGV: the creation time in ms, the discussion id, then field, value, field, value… of the new hash.
  * Returns 1, or 0 when the discussion exists already. Leftovers of an earlier
- * discussion with this id (a late in-flight APPEND) are removed.
+ * discussion with this id (a late in-flight APPEND) are removed. The index of
+ * all discussions is written here too, so that a recount of the status counts
+ * (which reads it) never misses a discussion whose script has counted it.
  */
 export const createScript = defineScript(
   'create',
   `${ENDED}${STATUS_BOOKKEEPING}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
-redis.call('HSET', KEYS[1], unpack(ARGV))
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 countStatus(redis.call('HGET', KEYS[1], 'status'), 1)
+redis.call('ZADD', KEYS[8], ARGV[1], ARGV[2])
 return 1
 `,
 );

@@ -58,18 +58,24 @@ export function createRedisStore({
   keyPrefix = '',
   logger = pino(),
   retentionMs,
+  idleSweepMs,
 }: {
   redis: Redis;
   keyPrefix?: string;
   logger?: Logger;
   /** How long an ended discussion is kept, in ms; undefined: for ever. */
   retentionMs?: number;
+  /**
+   * How often a store without a retention sweeps up discussions that a store with one set to expire (a
+   * process that has since stopped, or before RETENTION_DAYS was removed); a minute by default.
+   */
+  idleSweepMs?: number;
 }): DiscussionStore {
   const keys = createRedisKeys(keyPrefix);
   const discussionKeys = (id: string): string[] => [keys.discussion(id), keys.log(id), keys.inFlight(id), keys.inFlightText(id)];
   /** The discussion's keys and the status counts and retention schedule that its scripts keep in step. */
   const bookkeptKeys = (id: string): string[] => [...discussionKeys(id), keys.statusCounts(), keys.expiring(), keys.expiringInfo()];
-  const bookkeeping = createRedisBookkeeping({ redis, keys, retentionMs, logger });
+  const bookkeeping = createRedisBookkeeping({ redis, keys, retentionMs, logger, idleSweepMs });
 
   /** The decoded value, or undefined (logged) when what Redis held does not parse. */
   const readable: Readable = (decoded, context, message) => {
@@ -103,9 +109,14 @@ export function createRedisStore({
       const normalized = normalizeRecord(record);
       const score = creationTime(normalized);
       await bookkeeping.counted();
-      const created = await runScript(redis, createScript, bookkeptKeys(record.id), encodeRecord(normalized));
+      const created = await runScript(
+        redis,
+        createScript,
+        [...bookkeptKeys(record.id), keys.allIndex()],
+        [String(score), record.id, ...encodeRecord(normalized)],
+      );
       if (created !== 1) throw new Error(`Discussion ${record.id} already exists`);
-      await Promise.all([redis.zadd(keys.ownerIndex(record.owner), score, record.id), redis.zadd(keys.allIndex(), score, record.id)]);
+      await redis.zadd(keys.ownerIndex(record.owner), score, record.id);
     },
 
     async get(id) {

@@ -105,6 +105,9 @@ export function webhookUrlProblem(value: string): string | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http or https URL';
   if (url.username !== '' || url.password !== '') return 'must not carry a user name or password; put a token in the path or query instead';
   if (url.hostname === '') return 'has no host';
+  // As it is stored and sent: percent-encoding and punycode can make the parsed URL longer than the text.
+  if (url.href.length > MAX_WEBHOOK_URL_LENGTH)
+    return `must be at most ${MAX_WEBHOOK_URL_LENGTH.toLocaleString('en-US')} characters once encoded`;
   return undefined;
 }
 

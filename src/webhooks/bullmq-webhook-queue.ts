@@ -89,9 +89,13 @@ export function createBullmqWebhookQueue(options: BullmqWebhookQueueOptions): We
       const closing = worker?.close();
       // Cut the deliveries in flight short: they go back to the queue.
       shutdown.abort();
-      await closing;
-      await queue.close();
-      await Promise.all([queueConnection.quit(), workerConnection?.quit()]);
+      try {
+        await closing;
+        await queue.close();
+      } finally {
+        // Even when closing the worker or the queue failed: no connection is left open.
+        await Promise.allSettled([queueConnection.quit(), workerConnection?.quit()]);
+      }
     },
   };
 }

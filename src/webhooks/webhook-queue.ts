@@ -124,6 +124,9 @@ export function createInProcessWebhookQueue(options: WebhookQueueOptions): Webho
         return;
       case 'delivered':
       case 'gave-up':
+        // Done with: its id need not be remembered (a discussion ends once, so it is not enqueued again).
+        known.delete(delivery.deliveryId);
+        return;
       case 'interrupted':
         return;
       default: {

@@ -82,12 +82,13 @@ function memoryNamespace(): Namespace {
 
 let namespaces = 0;
 /** Stores on one key prefix share their data, as processes share one Redis. */
-function redisNamespace(): Namespace & { keys: RedisKeys } {
+function redisNamespace(): Namespace & { keys: RedisKeys; keyPrefix: string } {
   namespaces += 1;
   const keyPrefix = `${runPrefix}${namespaces}:`;
   const keys = createRedisKeys(keyPrefix);
   return {
     keys,
+    keyPrefix,
     open: (retentionMs) => createRedisStore({ redis: client(), keyPrefix, retentionMs }),
     async traces({ id, owner }) {
       const held: string[] = [];
@@ -198,6 +199,20 @@ describe('redis store: retention and counts across processes', () => {
     expect(await ttls(keys, record.id)).toEqual([-1, -1]);
     expect(await client().zscore(keys.expiring(), record.id)).toBeNull();
     await store.close();
+  });
+
+  it('sweeps up, in a process without a retention, what one with a retention set to expire and left', async () => {
+    const { keyPrefix, traces } = redisNamespace();
+    const leaving = createRedisStore({ redis: client(), keyPrefix, retentionMs: RETENTION_MS });
+    const record = await createDiscussion(leaving);
+    await walk(leaving, record, 'RUNNING', 'COMPLETED');
+    // The process with the retention stops (RETENTION_DAYS removed, or scaled away) before its keys expire.
+    await leaving.close();
+    const staying = createRedisStore({ redis: client(), keyPrefix, idleSweepMs: 50 });
+    await expect.poll(() => traces(record), WAIT).toEqual([]);
+    expect(await staying.countByStatus()).toStrictEqual(counts({}));
+    expect(await staying.list(record.owner, { first: 10 })).toEqual({ items: [], hasMore: false });
+    await staying.close();
   });
 
   it('uncounts each expired discussion once, with two processes sweeping', async () => {

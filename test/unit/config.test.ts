@@ -68,4 +68,12 @@ describe('loadConfig', () => {
       expect(String(error)).not.toContain('sk-secret-value');
     }
   });
+
+  it('keeps a finished discussion RETENTION_DAYS, fractions allowed, and never less than 1 ms', () => {
+    expect(loadConfig({}).retentionMs).toBeUndefined();
+    expect(loadConfig({ RETENTION_DAYS: '0.5' }).retentionMs).toBe(43_200_000);
+    // So small it would round to 0, which would expire a record inside the script that ends it.
+    expect(loadConfig({ RETENTION_DAYS: '1e-12' }).retentionMs).toBe(1);
+    expect(() => loadConfig({ RETENTION_DAYS: '0' })).toThrow(/RETENTION_DAYS/);
+  });
 });

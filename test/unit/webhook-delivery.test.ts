@@ -65,6 +65,8 @@ describe('webhook addresses', () => {
     expect(webhookUrlProblem('http://token@example.com/')).toMatch(/user name or password/);
     expect(webhookUrlProblem('not a url')).toBe('is not a URL');
     expect(webhookUrlProblem(`https://example.com/${'a'.repeat(2_000)}`)).toMatch(/at most 2,000/);
+    // Short as typed, long as stored: each space becomes %20.
+    expect(webhookUrlProblem(`https://example.com/${' x'.repeat(700)}`)).toMatch(/at most 2,000 characters once encoded/);
   });
 });
 
