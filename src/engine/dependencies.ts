@@ -73,8 +73,8 @@ export async function transitionAndPublish(
   const { store, bus, logger, webhooks } = dependencies;
   const result = await store.transition(discussionId, change);
   if (!result) return undefined;
-  await publishEntry(bus, discussionId, result.entry);
   const { record } = result;
+  // Enqueued before subscribers are told, so that a publish that fails does not cost the notification too.
   if (webhooks && record.webhookUrl !== undefined && isTerminal(record.status)) {
     // The discussion has ended either way: a queue that fails costs the notification, not the transition.
     await webhooks
@@ -86,6 +86,7 @@ export async function transitionAndPublish(
         ),
       );
   }
+  await publishEntry(bus, discussionId, result.entry);
   return record;
 }
 

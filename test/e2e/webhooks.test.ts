@@ -53,7 +53,9 @@ async function startReceiver(statuses: (number | 'hang')[] = []) {
   return {
     url: `http://127.0.0.1:${address.port}/hooks/discussions?token=${QUERY_TOKEN}`,
     requests,
-    received: (count: number) => new Promise<Received[]>((resolve) => waiters.push({ count, resolve })),
+    // Resolves at once when that many have come already: a delivery may arrive before the mutation's answer.
+    received: (count: number) =>
+      new Promise<Received[]>((resolve) => (requests.length >= count ? resolve([...requests]) : waiters.push({ count, resolve }))),
     close: () => {
       server.closeAllConnections();
       return new Promise<void>((resolve) => server.close(() => resolve()));
