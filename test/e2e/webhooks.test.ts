@@ -8,9 +8,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import { Writable } from 'node:stream';
 import { PubSub } from 'graphql-subscriptions';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { transitionAndPublish } from '../../src/engine/dependencies.js';
@@ -21,6 +19,7 @@ import { BOTH_MODES, startTestApp, type TestApp } from '../support/app.js';
 import { mustGraphQL, requestGraphQL } from '../support/clients.js';
 import { STOP, stoppedSchema } from '../support/distributed.js';
 import { CREATE, createDiscussion, mockAgents, START } from '../support/documents.js';
+import { captureLogText } from '../support/logs.js';
 
 const SECRET = 'e2e-webhook-secret-0123456789abcdef';
 /** A token in the webhook URL's query, as receivers often want: it must stay out of the logs too. */
@@ -63,17 +62,7 @@ async function startReceiver(statuses: (number | 'hang')[] = []) {
   };
 }
 
-/** Every line the app logs, at every level. */
-function captureLogs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { lines, logger: pino({ level: 'trace' }, stream), text: () => lines.join('') };
-}
+const captureLogs = () => captureLogText('trace');
 
 const SUMMARY = `query($id: ID!) { discussion(id: $id) {
   id topic status stopReason error protocol maxRounds currentRound turn messageCount

@@ -5,14 +5,13 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ipv6Groups, isPrivateAddress, isPrivateHost, webhookUrlProblem } from '../../src/webhooks/address.js';
 import * as deliver from '../../src/webhooks/deliver.js';
 import { createInProcessWebhookQueue } from '../../src/webhooks/webhook-queue.js';
 import { makeRecord } from '../store/fixtures.js';
+import { captureLogText } from '../support/logs.js';
 
 const SECRET = 'unit-webhook-secret-0123456789';
 
@@ -222,16 +221,7 @@ describe('sendWebhook', () => {
 
 const logLine = z.looseObject({ level: z.number(), msg: z.string() });
 
-function captureLogs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { lines, logger: pino({ level: 'debug' }, stream), text: () => lines.join('') };
-}
+const captureLogs = () => captureLogText('debug');
 
 describe('the in-process webhook queue', () => {
   const retry = { retryDelayMs: 5, attempts: 3 };
