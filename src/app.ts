@@ -14,6 +14,8 @@ import { createRuntime, type RuntimeOptions } from './runtime.js';
 import { listenError } from './startup-errors.js';
 import { traceProviders } from './tracing/traced-providers.js';
 import { startTracing } from './tracing/tracing.js';
+import { createToolHub } from './tools/mcp-hub.js';
+import { DEFAULT_TOOL_LIMITS } from './tools/types.js';
 
 export interface App {
   /** Listens on `port` (0 picks a free one) and resolves with the address. */
@@ -60,14 +62,21 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
   if (runtime.mode === 'memory') {
     logger.warn('MEMORY MODE: no REDIS_URL is set, so nothing persists. Discussions vanish when this process stops.');
   }
-  const registry = createProviderRegistry(config.providers);
+  const registry = createProviderRegistry(config.providers, config.tools);
   const providers = tracing.enabled ? traceProviders(registry) : registry;
   warnHalfConfigured(config.providers, logger);
   const metrics = createMetrics({ token: config.metricsToken, pricing });
   metrics.watchQueue(() => runtime.scheduler.waitingCount());
   metrics.watchDiscussions(() => runtime.store.countByStatus());
+  const toolHub = createToolHub(
+    config.tools.servers,
+    { ...DEFAULT_TOOL_LIMITS, timeoutMs: config.tools.timeoutMs, maxResultChars: config.tools.maxResultChars },
+    logger,
+  );
   const engine = {
     metrics,
+    tools: toolHub,
+    toolSettings: { maxSteps: config.tools.maxSteps, maxResultChars: config.tools.maxResultChars },
     store: runtime.store,
     bus: runtime.bus,
     tokens: runtime.tokens,
@@ -94,7 +103,7 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
   const http =
     config.role === 'worker'
       ? createHealthServer({ isReady: runtime.isReady, metrics })
-      : createGraphQLServer({ config, logger, discussions, providers, isReady: runtime.isReady, metrics });
+      : createGraphQLServer({ config, logger, discussions, providers, tools: toolHub, isReady: runtime.isReady, metrics });
   const { server } = http;
 
   let stopping: Promise<void> | undefined;
@@ -111,6 +120,7 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
     clearTimeout(grace);
     stopCommands?.();
     await runtime.close();
+    await toolHub.close();
     await tracing.shutdown();
     logger.info('stopped');
   }

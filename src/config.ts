@@ -1,4 +1,6 @@
 import { environmentSchema } from './config-environment.js';
+import { readMcpServersFile } from './tools/mcp-config.js';
+import type { McpServerConfig } from './tools/types.js';
 
 export { ENVIRONMENT_VARIABLES } from './config-environment.js';
 
@@ -37,6 +39,7 @@ export interface Config {
   /** How long a finished discussion is kept, in ms; undefined: for ever. */
   retentionMs?: number;
   webhooks: WebhookConfig;
+  tools: ToolsConfig;
   streaming: StreamingConfig;
   /** Redis mode: turns one worker runs at once, and how a running turn is claimed (see turnLockTiming). */
   worker: { concurrency: number } & TurnLockTiming;
@@ -87,6 +90,19 @@ export interface WebhookConfig {
   secret?: string;
   /** Deliver to loopback, private and link-local addresses too (tests, a receiver on the same network). */
   allowPrivate: boolean;
+}
+
+export interface ToolsConfig {
+  /** MCP_SERVERS: the file the servers were read from. */
+  file?: string;
+  /** Server name → how to reach it; empty without MCP_SERVERS. */
+  servers: Record<string, McpServerConfig>;
+  /** MAX_TOOL_STEPS: model calls of one turn that may ask for tools. */
+  maxSteps: number;
+  /** TOOL_TIMEOUT_MS: one tool call's limit. */
+  timeoutMs: number;
+  /** MAX_TOOL_RESULT_CHARS: a result longer than this reaches the model cut, with a note. */
+  maxResultChars: number;
 }
 
 export interface StreamingConfig {
@@ -186,6 +202,13 @@ export function loadConfig(environment: Environment = process.env): Config {
     // At least 1 ms: a retention that rounds to 0 would expire the record inside the very script that ends it.
     retentionMs: env.RETENTION_DAYS === undefined ? undefined : Math.max(1, Math.round(env.RETENTION_DAYS * DAY_MS)),
     webhooks: { secret: env.WEBHOOK_SECRET, allowPrivate: env.WEBHOOK_ALLOW_PRIVATE },
+    tools: {
+      file: env.MCP_SERVERS,
+      servers: env.MCP_SERVERS === undefined ? {} : readMcpServersFile(env.MCP_SERVERS),
+      maxSteps: env.MAX_TOOL_STEPS,
+      timeoutMs: env.TOOL_TIMEOUT_MS,
+      maxResultChars: env.MAX_TOOL_RESULT_CHARS,
+    },
     streaming: { tokenCoalesceMs: env.TOKEN_COALESCE_MS, subscriberBufferEvents: env.SUBSCRIBER_BUFFER_EVENTS },
     worker: { concurrency: env.WORKER_CONCURRENCY, ...turnLockTiming(env.TURN_LOCK_MS) },
     providers: {

@@ -50,5 +50,6 @@ export const STOP_REASONS = {
 export type StopReason = (typeof STOP_REASONS)[keyof typeof STOP_REASONS];
 
 /** The closed set of reasons a reply can end with. */
-export const FINISH_REASONS = ['stop', 'length', 'content_filter', 'cancelled', 'other'] as const;
+/** `tool_calls`: the model stopped to call tools (a step of a turn; a message ends so only when MAX_TOOL_STEPS ran out). */
+export const FINISH_REASONS = ['stop', 'length', 'content_filter', 'cancelled', 'tool_calls', 'other'] as const;
 export type FinishReason = (typeof FINISH_REASONS)[number];

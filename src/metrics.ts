@@ -106,6 +106,20 @@ export function createMetrics({ token, pricing }: { token?: string; pricing?: Pr
     registers: [registry],
   });
 
+  const toolCalls = new Counter({
+    name: 'orchestrator_tool_calls_total',
+    help: 'MCP tool calls agents made, by server and outcome (ok, error, reused after a crash).',
+    labelNames: ['server', 'outcome'] as const,
+    registers: [registry],
+  });
+  const toolDuration = new Histogram({
+    name: 'orchestrator_tool_call_duration_seconds',
+    help: 'How long a tool call took, from the request to its result (calls that ran: not reused ones).',
+    labelNames: ['server'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+
   const subscriptions = new Gauge({
     name: 'orchestrator_subscriptions_active',
     help: 'GraphQL subscriptions open now, by transport (graphql-ws, sse, multipart).',
@@ -171,6 +185,10 @@ export function createMetrics({ token, pricing }: { token?: string; pricing?: Pr
       if (usd !== undefined) cost.inc({ provider, model }, usd);
       if (timeToFirstTokenMs !== undefined) firstToken.observe({ provider, model }, timeToFirstTokenMs / 1000);
       duration.observe({ provider, model, outcome }, durationMs / 1000);
+    },
+    toolCalled({ server, outcome, durationMs }) {
+      toolCalls.inc({ server, outcome });
+      if (outcome !== 'reused') toolDuration.observe({ server }, durationMs / 1000);
     },
     handle(request, response) {
       if (URL.parse(request.url ?? '/', 'http://metrics')?.pathname !== METRICS_PATH || request.method !== 'GET') return false;

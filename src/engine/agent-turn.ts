@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type FinishReason, STOP_REASONS } from '../domain.js';
 import { ProviderError } from '../providers/errors.js';
-import { notConfigured, type ChatModel, type StreamPart } from '../providers/types.js';
-import type { AgentConfig, DiscussionRecord, MessageRecord } from '../store/types.js';
+import { notConfigured, type ChatModel } from '../providers/types.js';
+import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_LIMITS } from '../tools/types.js';
+import type { AgentConfig, DiscussionRecord, MessageRecord, ToolCallRecord } from '../store/types.js';
+import { publishEntry } from './dependencies.js';
+import { type ReplyOutcome, streamReplySteps } from './reply-steps.js';
+import { prepareTurnTools } from './tool-calls.js';
 import { DEFAULT_CONTEXT_TOKENS, DEFAULT_REPLY_RESERVE, fitTranscript } from './context-budget.js';
 import { createMessageRecord, createSystemNote } from './message-records.js';
 import { buildSystemPrompt, buildTranscript } from './prompt.js';
@@ -14,13 +18,6 @@ import type { SpeakPlan, TurnContext } from './turn-context.js';
 
 /** Three failed turns in a row end the discussion as FAILED. */
 export const MAX_CONSECUTIVE_FAILURES = 3;
-
-interface TurnOutcome {
-  text: string;
-  finish?: Extract<StreamPart, { type: 'finish' }>;
-  failure?: ProviderError;
-  firstTokenAt?: number;
-}
 
 export interface AgentTurn {
   /** Streams the agent's reply and commits it, its cancelled partial, or a note of its failure. */
@@ -46,12 +43,14 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
     conclude,
     continueAfter,
     metrics,
+    tools: toolHub,
   } = context;
+  const toolSettings = context.toolSettings ?? { maxSteps: DEFAULT_MAX_TOOL_STEPS, maxResultChars: DEFAULT_TOOL_LIMITS.maxResultChars };
 
   function observe(
     speaker: AgentConfig,
     outcome: TurnObservation['outcome'],
-    reply: TurnOutcome | undefined,
+    reply: ReplyOutcome | undefined,
     startedAt: number,
     failureKind?: string,
   ) {
@@ -100,8 +99,8 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
     history: MessageRecord[],
     messageId: string,
     signal: AbortSignal,
-  ) {
-    const outcome: TurnOutcome = { text: '' };
+    previousToolCalls: ToolCallRecord[] | undefined,
+  ): Promise<ReplyOutcome> {
     const tokens = createTokenSink(
       async ({ delta, index, offset }) => {
         await tokenWriter.write({ type: 'token', discussionId: record.id, messageId, author: speaker.name, delta, index, offset });
@@ -110,35 +109,38 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
     );
     const system = buildSystemPrompt(record, speaker, purpose);
     const budget = (speaker.maxContextTokens ?? DEFAULT_CONTEXT_TOKENS[speaker.provider]) - (speaker.maxTokens ?? DEFAULT_REPLY_RESERVE);
-    const parts = model.stream({
-      model: speaker.model,
-      system,
-      messages: fitTranscript(system, buildTranscript(history, speaker.name), budget),
-      temperature: speaker.temperature,
-      maxTokens: speaker.maxTokens,
-      signal,
+    const tools = await prepareTurnTools({
+      hub: toolHub,
+      specs: speaker.tools,
+      previous: previousToolCalls,
+      maxResultChars: toolSettings.maxResultChars,
+      logger,
+      now,
+      discussionId: record.id,
     });
-    for await (const part of parts) {
-      switch (part.type) {
-        case 'text-delta': {
-          if (signal.aborted || part.text.length === 0) break;
-          outcome.firstTokenAt ??= Date.now();
-          outcome.text += part.text;
-          tokens.push(part.text);
-          break;
-        }
-        case 'finish':
-          outcome.finish = part;
-          break;
-        case 'error':
-          outcome.failure = part.error;
-          break;
-        default: {
-          const unknown: never = part;
-          throw new Error(`unknown stream part ${JSON.stringify(unknown)}`);
-        }
-      }
-    }
+    const outcome = await streamReplySteps({
+      model,
+      request: {
+        model: speaker.model,
+        system,
+        messages: fitTranscript(system, buildTranscript(history, speaker.name), budget),
+        temperature: speaker.temperature,
+        maxTokens: speaker.maxTokens,
+        signal,
+      },
+      tokens,
+      tools,
+      maxSteps: toolSettings.maxSteps,
+      record: async (ran) => {
+        const entry = await store.appendToolCall(record.id, { ...ran.record, messageId });
+        if (!entry) return undefined;
+        const server = ran.record.tool.includes('/') ? (ran.record.tool.split('/')[0] ?? 'unknown') : 'unknown';
+        const outcome = ran.record.reused ? 'reused' : ran.record.isError ? 'error' : 'ok';
+        metrics?.toolCalled?.({ server, outcome, durationMs: ran.record.durationMs });
+        await publishEntry(bus, record.id, entry);
+        return entry.toolCall;
+      },
+    });
     // Every token event goes out before the message that joins them.
     await tokens.flush();
     return outcome;
@@ -189,7 +191,16 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
         record,
         speaker,
         plan,
-        await streamReply(model, record, speaker, plan.purpose, history, messageId, controller.signal),
+        await streamReply(
+          model,
+          record,
+          speaker,
+          plan.purpose,
+          history,
+          messageId,
+          controller.signal,
+          replaced?.turn === record.turn ? replaced.toolCalls : undefined,
+        ),
         messageId,
         startedAt,
         controller,
@@ -203,13 +214,17 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
     record: DiscussionRecord,
     speaker: AgentConfig,
     plan: SpeakPlan,
-    outcome: TurnOutcome,
+    outcome: ReplyOutcome,
     messageId: string,
     startedAt: number,
     controller: AbortController,
   ) {
     const abortReason: unknown = controller.signal.reason;
     if (controller.signal.aborted && abortReason === 'shutdown') return;
+    if (outcome.fencedOff) {
+      logger.warn({ discussionId: record.id, turn: record.turn }, 'turn committed or taken over elsewhere; dropping this attempt');
+      return;
+    }
     const cancelled = controller.signal.aborted;
     if (!cancelled && (outcome.failure || !outcome.finish)) {
       const failure = outcome.failure ?? new ProviderError('unknown', 'the stream ended without finishing');
@@ -238,6 +253,7 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
         finishReason,
         timeToFirstTokenMs: outcome.firstTokenAt === undefined ? undefined : outcome.firstTokenAt - startedAt,
         durationMs: Date.now() - startedAt,
+        toolCalls: outcome.toolCalls.length > 0 ? outcome.toolCalls : undefined,
       },
       now(),
     );

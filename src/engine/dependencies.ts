@@ -4,6 +4,7 @@ import type { EventBus } from '../events/bus.js';
 import type { TokenWriter } from '../events/token-writer.js';
 import type { ProviderRegistry } from '../providers/types.js';
 import type { TurnScheduler } from '../queue/types.js';
+import type { ToolHub } from '../tools/types.js';
 import type { OwnerQuotas } from './quotas.js';
 import type { DiscussionRecord, DiscussionStore, LogEntry, StatusTransition } from '../store/types.js';
 
@@ -20,9 +21,19 @@ export interface TurnObservation {
   durationMs: number;
 }
 
+/** One finished tool call, for the operator's metrics. */
+export interface ToolCallObservation {
+  /** The MCP server's name (from MCP_SERVERS: a bounded set), or `unknown` for a tool the model made up. */
+  server: string;
+  /** `ok`, `error` (failed, timed out, cancelled, refused) or `reused` (taken from a dead attempt). */
+  outcome: 'ok' | 'error' | 'reused';
+  durationMs: number;
+}
+
 /** Where turns are counted (src/metrics.ts); the engine knows nothing of Prometheus. */
 export interface TurnMetrics {
   turnEnded(observation: TurnObservation): void;
+  toolCalled?(observation: ToolCallObservation): void;
 }
 
 /** Tells a discussion's webhook that it ended (src/webhooks); the engine knows nothing of HTTP or queues. */
@@ -53,6 +64,10 @@ export interface EngineDependencies {
   metrics?: TurnMetrics;
   /** Delivers webhooks of finished discussions; none are sent (and private hosts are refused) when absent. */
   webhooks?: WebhookNotifier;
+  /** The MCP servers agents may call (MCP_SERVERS); an agent with `tools` is refused at creation when absent. */
+  tools?: ToolHub;
+  /** MAX_TOOL_STEPS and the result cap; the defaults of src/tools/types.ts when absent. */
+  toolSettings?: { maxSteps: number; maxResultChars: number };
 }
 
 /** Publishes a persisted log entry to the discussion's live channel. */

@@ -29,6 +29,7 @@ export function createDiscussionRecord(
       maxTokens: agent.maxTokens ?? undefined,
       maxContextTokens: agent.maxContextTokens ?? undefined,
       stance: agent.stance,
+      ...(agent.tools && agent.tools.length > 0 ? { tools: [...new Set(agent.tools)] } : {}),
     })),
     humans: input.humans,
     termination: {

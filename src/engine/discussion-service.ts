@@ -17,6 +17,7 @@ import {
   readMessagePage,
 } from './message-paging.js';
 import { createMessageRecord } from './message-records.js';
+import { checkAgentTools } from './tool-validation.js';
 import { UNLIMITED_QUOTAS } from './quotas.js';
 import { createTurnCancellation } from './turn-cancellation.js';
 import type { TurnRunner } from './turn-runner.js';
@@ -145,6 +146,7 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
         const input = parseInput(createDiscussionSchema, rawInput, 'input');
         checkProtocolRules(input);
         checkWebhookHost(input, dependencies.webhooks?.allowPrivate ?? false);
+        await checkAgentTools(input, dependencies.tools);
         const wanted = input.agents.map((agent, index) => ({ provider: agent.provider, field: `input.agents[${index}].provider` }));
         if (input.selector) wanted.push({ provider: input.selector.provider, field: 'input.selector.provider' });
         for (const { provider, field } of wanted) {

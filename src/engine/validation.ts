@@ -22,7 +22,11 @@ export const LIMITS = {
   minContextTokens: 1_000,
   maxContextTokens: 2_000_000,
   webhookUrl: MAX_WEBHOOK_URL_LENGTH,
+  toolsPerAgent: 32,
 } as const;
+
+/** `server` or `server/tool`: a server name as MCP_SERVERS allows it, then an MCP tool name. */
+const TOOL_SPEC = /^[A-Za-z0-9_-]{1,32}(\/[A-Za-z0-9_.\-/]{1,128})?$/;
 
 /** What a field left out of `createDiscussion` becomes; the GraphQL input types show the same defaults. */
 export const DEFAULTS: { protocol: Protocol; maxRounds: number; stance: Stance; speaksInTurn: boolean; waitSeconds: number } = {
@@ -62,6 +66,10 @@ const agentInput = z.object({
   maxTokens: intBetween('maxTokens', 1, LIMITS.maxTokens).nullish(),
   maxContextTokens: intBetween('maxContextTokens', LIMITS.minContextTokens, LIMITS.maxContextTokens).nullish(),
   stance: nullishDefault(z.enum(STANCES), DEFAULTS.stance),
+  tools: z
+    .array(z.string().trim().regex(TOOL_SPEC, 'a tool is an MCP server name or server/tool, e.g. "search" or "search/web_search"'))
+    .max(LIMITS.toolsPerAgent, `at most ${LIMITS.toolsPerAgent} tools per agent`)
+    .nullish(),
 });
 
 const humanInput = z.object({

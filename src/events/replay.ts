@@ -192,6 +192,7 @@ class DiscussionStream {
       case 'message':
       case 'status':
       case 'speaker_selected':
+      case 'tool_call':
         if (compareCursors(event.cursor, this.lastCursor) <= 0) return;
         if (this.missesEarlierEntry(event)) {
           // Read it from the log; this event and those after it wait their turn.

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { cursorSchema, messageRecordSchema, schemaFor, speakerSelectionSchema, statusChangeSchema } from '../store/records.js';
+import {
+  cursorSchema,
+  messageRecordSchema,
+  schemaFor,
+  speakerSelectionSchema,
+  statusChangeSchema,
+  toolCallRecordSchema,
+} from '../store/records.js';
 import type { LogEntry } from '../store/types.js';
 
 /** A streamed chunk of the message being written. Live only: never persisted. */
@@ -97,6 +104,9 @@ export const liveEventSchema = z.discriminatedUnion('type', [
   ),
   schemaFor<Extract<PersistedEvent, { type: 'speaker_selected' }>>()(
     z.object({ type: z.literal('speaker_selected'), ...persisted, selection: speakerSelectionSchema }),
+  ),
+  schemaFor<Extract<PersistedEvent, { type: 'tool_call' }>>()(
+    z.object({ type: z.literal('tool_call'), ...persisted, toolCall: toolCallRecordSchema }),
   ),
   schemaFor<TurnRestartedEvent>()(
     z.object({ type: z.literal('turn_restarted'), discussionId: z.string(), turn: z.int().nonnegative(), discardedMessageId: z.string() }),

@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { DiscussionService, OwnerDiscussions } from '../engine/discussion-service.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { ToolHub } from '../tools/types.js';
 import type { GraphQLContext } from '../schema/builder.js';
 import { describeClientError, isClientError, maskError } from '../schema/errors.js';
 import { GRAPHIQL_EXAMPLE } from '../schema/graphiql-example.js';
@@ -52,6 +53,7 @@ export function createGraphQLServer({
   logger,
   discussions,
   providers,
+  tools,
   isReady,
   metrics,
 }: {
@@ -59,6 +61,8 @@ export function createGraphQLServer({
   logger: Logger;
   discussions: DiscussionService;
   providers: ProviderRegistry;
+  /** The MCP servers, for the `mcpServers` query; none listed when absent. */
+  tools?: ToolHub;
   isReady: () => Promise<boolean>;
   metrics?: Metrics;
 }): HttpServer {
@@ -80,6 +84,7 @@ export function createGraphQLServer({
     identity,
     discussions: discussionsFor(identity),
     providers,
+    tools,
     onSlowConsumer,
   });
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({

@@ -9,7 +9,14 @@ import type {
 import type { ErrorType } from '@anthropic-ai/sdk/resources/shared';
 import type { Usage } from '../domain.js';
 import type { ProviderError, ProviderErrorKind } from './errors.js';
+import {
+  convertAnthropicToolChoice,
+  convertAnthropicTools,
+  convertAnthropicToolSteps,
+  createAnthropicToolCallAssembler,
+} from './anthropic-tools.js';
 import { ignoreUnknown, streamUntilAborted } from './stream-control.js';
+import { settleToolFinishReason } from './tool-calls.js';
 import { convertToAlternatingTurns } from './transcript.js';
 import type { ChatModel, ChatRequest, ChatTurn, FinishReason, StreamPart } from './types.js';
 import {
@@ -41,15 +48,20 @@ export function convertAnthropicMessages(turns: readonly ChatTurn[]): MessagePar
 /**
  * `responseFormat: 'json'` has no schema-less equivalent here (structured
  * output needs a JSON schema); the caller's prompt asks for JSON and that is
- * what the model gets.
+ * what the model gets. This turn's tool steps follow the transcript as block
+ * messages; without tools the request carries no tool field at all.
  */
 export function buildAnthropicParams(request: Omit<ChatRequest, 'signal'>): MessageCreateParamsStreaming {
+  const tools = request.tools ?? [];
+  const toolChoice = tools.length > 0 ? convertAnthropicToolChoice(request.toolChoice) : undefined;
   return {
     model: request.model,
     ...(request.system.trim() !== '' ? { system: request.system } : {}),
-    messages: convertAnthropicMessages(request.messages),
+    messages: [...convertAnthropicMessages(request.messages), ...convertAnthropicToolSteps(request.toolSteps ?? [])],
     max_tokens: request.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
     ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+    ...(tools.length > 0 ? { tools: convertAnthropicTools(tools) } : {}),
+    ...(toolChoice !== undefined ? { tool_choice: toolChoice } : {}),
     stream: true,
   };
 }
@@ -66,6 +78,7 @@ export function mapAnthropicStopReason(reason: StopReason | null): FinishReason 
     case 'refusal':
       return 'content_filter';
     case 'tool_use':
+      return 'tool_calls';
     case 'pause_turn':
       return 'other';
     default:
@@ -139,6 +152,8 @@ async function* streamAnthropic(client: Anthropic, request: ChatRequest): AsyncG
   let startUsage: AnthropicUsage | undefined;
   let deltaUsage: MessageDeltaUsage | undefined;
   let stopReason: StopReason | null | undefined;
+  const toolCalls = createAnthropicToolCallAssembler();
+  let callCount = 0;
   try {
     const opening = client.messages.create(buildAnthropicParams(request), { signal: request.signal });
     for await (const event of streamUntilAborted(opening, request.signal)) {
@@ -146,17 +161,29 @@ async function* streamAnthropic(client: Anthropic, request: ChatRequest): AsyncG
         case 'message_start':
           startUsage = event.message.usage;
           break;
+        case 'content_block_start':
+          toolCalls.start(event);
+          break;
         case 'content_block_delta':
           if (event.delta.type === 'text_delta' && event.delta.text !== '') {
             yield { type: 'text-delta', text: event.delta.text };
+          } else if (event.delta.type === 'input_json_delta') {
+            toolCalls.append(event.index, event.delta.partial_json);
           }
           break;
+        case 'content_block_stop': {
+          // a call is complete once its block closes; blocks arrive in the order the model made them
+          const call = toolCalls.finish(event.index);
+          if (call !== undefined) {
+            callCount += 1;
+            yield { type: 'tool-call', call };
+          }
+          break;
+        }
         case 'message_delta':
           deltaUsage = event.usage;
           stopReason = event.delta.stop_reason;
           break;
-        case 'content_block_start':
-        case 'content_block_stop':
         case 'message_stop':
           break;
         default:
@@ -175,7 +202,7 @@ async function* streamAnthropic(client: Anthropic, request: ChatRequest): AsyncG
   } else if (stopReason === undefined) {
     yield { type: 'error', error: createTruncatedStreamError(VENDOR) };
   } else {
-    yield { type: 'finish', finishReason: mapAnthropicStopReason(stopReason), usage };
+    yield { type: 'finish', finishReason: settleToolFinishReason(mapAnthropicStopReason(stopReason), callCount), usage };
   }
 }
 

@@ -3,7 +3,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { query, type Options, type Query, type SpawnedProcess, type SpawnOptions } from '@anthropic-ai/claude-agent-sdk';
+import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_LIMITS, type McpServerConfig } from '../tools/types.js';
 import { applyClaudeAgentMessage, concludeClaudeAgentRun, createClaudeAgentRunState } from './claude-agent-run.js';
+import { buildClaudeAgentToolOptions } from './claude-agent-tools.js';
 import { takeUntilAborted } from './stream-control.js';
 import { formatSpokenLine, OPENING_TURN } from './transcript.js';
 import type { ChatModel, ChatRequest, ChatTurn, StreamPart } from './types.js';
@@ -28,6 +30,12 @@ export interface ClaudeAgentModelOptions {
   cwd?: string;
   /** Where PATH, proxies and CA settings are inherited from; default process.env. */
   inheritedEnvironment?: Readonly<Record<string, string | undefined>>;
+  /** MCP_SERVERS: the binary connects to the ones a request's tools use and runs their calls itself. */
+  mcpServers?: Readonly<Record<string, McpServerConfig>>;
+  /** TOOL_TIMEOUT_MS: the binary's limit for one tool call. */
+  toolTimeoutMs?: number;
+  /** MAX_TOOL_STEPS: model calls of one turn that may ask for tools. */
+  maxToolSteps?: number;
 }
 
 const PROMPT_PREAMBLE = 'The discussion so far, oldest message first; "(you)" marks your own messages:';
@@ -150,11 +158,23 @@ export interface ClaudeAgentRunContext {
   spawnHooks?: SpawnHooks;
 }
 
+/** With tools: their servers, exactly their names allowed, and room for the tool rounds. */
+function toolOptions(request: ChatRequest, options: ClaudeAgentModelOptions): Partial<Options> {
+  const tools = request.tools ?? [];
+  if (tools.length === 0) return {};
+  return buildClaudeAgentToolOptions(tools, {
+    servers: options.mcpServers ?? {},
+    timeoutMs: options.toolTimeoutMs ?? DEFAULT_TOOL_LIMITS.timeoutMs,
+    maxSteps: options.maxToolSteps ?? DEFAULT_MAX_TOOL_STEPS,
+  });
+}
+
 export function buildClaudeAgentOptions(request: ChatRequest, options: ClaudeAgentModelOptions, run: ClaudeAgentRunContext): Options {
   return {
     model: request.model,
     systemPrompt: request.system,
-    // a discussion turn is one model reply: no tools, no agent loop, no thinking, nothing on disk
+    // a discussion turn is one model reply: no built-in tools, no agent loop, no thinking, nothing on disk;
+    // with MCP tools (toolOptions) the binary runs their loop and the turn is several model calls
     tools: [],
     allowedTools: [],
     permissionMode: 'dontAsk',
@@ -171,6 +191,7 @@ export function buildClaudeAgentOptions(request: ChatRequest, options: ClaudeAge
     abortController: run.abortController,
     spawnClaudeCodeProcess: createImmediateKillSpawner(run.abortController.signal, run.spawnHooks),
     ...(options.executablePath !== undefined ? { pathToClaudeCodeExecutable: options.executablePath } : {}),
+    ...toolOptions(request, options),
   };
 }
 
@@ -186,7 +207,7 @@ async function* streamClaudeAgent(options: ClaudeAgentModelOptions, request: Cha
   const abortController = new AbortController();
   const forwardAbort = (): void => abortController.abort();
   request.signal.addEventListener('abort', forwardAbort, { once: true });
-  const state = createClaudeAgentRunState();
+  const state = createClaudeAgentRunState(request.tools);
   let session: Query | undefined;
   let directories: ClaudeAgentRunDirectories | undefined;
   let spawned = false;
@@ -204,8 +225,8 @@ async function* streamClaudeAgent(options: ClaudeAgentModelOptions, request: Cha
       options: buildClaudeAgentOptions(request, options, { directories, abortController, spawnHooks }),
     });
     for await (const message of takeUntilAborted(session, request.signal)) {
-      const { text, done } = applyClaudeAgentMessage(state, message);
-      if (text !== undefined) yield { type: 'text-delta', text };
+      const { parts, done } = applyClaudeAgentMessage(state, message);
+      yield* parts;
       if (done) break;
     }
   } catch {
@@ -224,9 +245,12 @@ async function* streamClaudeAgent(options: ClaudeAgentModelOptions, request: Cha
 
 /**
  * Claude through the Claude Agent SDK: each turn runs the bundled `claude`
- * binary once (no tools, one model turn) against the Anthropic key and base
- * URL. `temperature` and `responseFormat` have no equivalent in the binary
- * and are ignored; `maxTokens` goes through CLAUDE_CODE_MAX_OUTPUT_TOKENS.
+ * binary once (no built-in tools; one model turn, or with MCP tools the
+ * binary's own tool loop, reported as tool-call and tool-result parts)
+ * against the Anthropic key and base URL. `temperature` and
+ * `responseFormat` have no equivalent in the binary and are ignored;
+ * `maxTokens` goes through CLAUDE_CODE_MAX_OUTPUT_TOKENS (per model call).
+ * `toolChoice` and `toolSteps` are not used: the whole loop is one run.
  */
 export function createClaudeAgentModel(options: ClaudeAgentModelOptions): ChatModel {
   return {

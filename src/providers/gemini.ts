@@ -6,12 +6,22 @@ import {
   type GenerateContentParameters,
   type GenerateContentResponse,
   type GenerateContentResponseUsageMetadata,
+  type Part,
 } from '@google/genai';
 import { z } from 'zod';
 import type { Usage } from '../domain.js';
 import type { ProviderError } from './errors.js';
+import {
+  convertGeminiFunctionCalls,
+  convertGeminiToolChoice,
+  convertGeminiTools,
+  convertGeminiToolSteps,
+  countToolStepCalls,
+  extractGeminiFunctionCallParts,
+} from './gemini-tools.js';
 import { parseDurationMs, planRetry } from './retry.js';
 import { ignoreUnknown, sleep, streamUntilAborted } from './stream-control.js';
+import { settleToolFinishReason } from './tool-calls.js';
 import { convertToAlternatingTurns } from './transcript.js';
 import type { ChatModel, ChatRequest, ChatTurn, FinishReason, StreamPart } from './types.js';
 import { createTruncatedStreamError, createVendorError, mapStatusToKind, mapUnexpectedError } from './vendor-errors.js';
@@ -39,14 +49,19 @@ export function convertGeminiContents(turns: readonly ChatTurn[]): Content[] {
 }
 
 export function buildGeminiParams(request: ChatRequest): GenerateContentParameters {
+  const tools = request.tools ?? [];
+  const toolConfig = tools.length > 0 ? convertGeminiToolChoice(request.toolChoice) : undefined;
   return {
     model: request.model,
-    contents: convertGeminiContents(request.messages),
+    contents: [...convertGeminiContents(request.messages), ...convertGeminiToolSteps(request.toolSteps ?? [])],
     config: {
       ...(request.system.trim() !== '' ? { systemInstruction: request.system } : {}),
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.maxTokens !== undefined ? { maxOutputTokens: request.maxTokens } : {}),
       ...(request.responseFormat === 'json' ? { responseMimeType: 'application/json' } : {}),
+      // the SDK moves both to the top of the body; plain declarations keep its automatic function calling off
+      ...(tools.length > 0 ? { tools: convertGeminiTools(tools) } : {}),
+      ...(toolConfig !== undefined ? { toolConfig } : {}),
       abortSignal: request.signal,
     },
   };
@@ -162,13 +177,15 @@ interface AttemptState {
   usage?: GenerateContentResponseUsageMetadata;
   finishReason?: GeminiFinishReason;
   blocked: boolean;
+  /** functionCall parts arrive whole; collected from every chunk in case a model spreads them out. */
+  callParts: Part[];
 }
 
 async function* streamGemini(client: GoogleGenAI, request: ChatRequest, options: GeminiModelOptions): AsyncGenerator<StreamPart> {
   let streamedText = false;
   let state: AttemptState;
   for (let attempt = 0; ; attempt++) {
-    state = { blocked: false };
+    state = { blocked: false, callParts: [] };
     try {
       const opening = client.models.generateContentStream(buildGeminiParams(request));
       for await (const chunk of streamUntilAborted(opening, request.signal)) {
@@ -176,6 +193,7 @@ async function* streamGemini(client: GoogleGenAI, request: ChatRequest, options:
         if (chunk.promptFeedback?.blockReason !== undefined) state.blocked = true;
         const finishReason = chunk.candidates?.[0]?.finishReason;
         if (finishReason !== undefined) state.finishReason = finishReason;
+        state.callParts.push(...extractGeminiFunctionCallParts(chunk));
         const text = extractGeminiText(chunk);
         if (text !== '') {
           streamedText = true;
@@ -207,7 +225,10 @@ async function* streamGemini(client: GoogleGenAI, request: ChatRequest, options:
   } else if (state.finishReason === undefined) {
     yield { type: 'error', error: createTruncatedStreamError(VENDOR) };
   } else {
-    yield { type: 'finish', finishReason: mapGeminiFinishReason(state.finishReason), usage };
+    const calls = convertGeminiFunctionCalls(state.callParts, countToolStepCalls(request.toolSteps));
+    for (const call of calls) yield { type: 'tool-call', call };
+    // Gemini says STOP when it calls functions: the calls themselves say the model wants tools
+    yield { type: 'finish', finishReason: settleToolFinishReason(mapGeminiFinishReason(state.finishReason), calls.length), usage };
   }
 }
 

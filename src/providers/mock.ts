@@ -1,3 +1,4 @@
+import { findMockToolCall, reportMockToolResults } from './mock-tools.js';
 import { sleep } from './stream-control.js';
 import type { ChatModel, ChatRequest, StreamPart } from './types.js';
 
@@ -129,9 +130,18 @@ export function createMockModel({ tokenDelayMs }: MockOptions): ChatModel {
   return {
     provider: 'MOCK',
     async *stream(request): AsyncGenerator<StreamPart> {
-      const reply = (request.responseFormat === 'json' ? composeMockSelection(request) : undefined) ?? composeMockReply(request);
-      const seen = [request.system, ...request.messages.map((turn) => `${turn.name}: ${turn.content}`)].join('\n');
+      const results = (request.toolSteps ?? []).flatMap((step) => step.results.map((result) => result.content));
+      const seen = [request.system, ...request.messages.map((turn) => `${turn.name}: ${turn.content}`), ...results].join('\n');
       const inputTokens = countTokens(seen);
+      const call = findMockToolCall(request);
+      if (call) {
+        yield { type: 'tool-call', call };
+        yield { type: 'finish', finishReason: 'tool_calls', usage: { inputTokens, outputTokens: countTokens(call.argumentsText) } };
+        return;
+      }
+      const report = reportMockToolResults(request.toolSteps ?? [], request.tools);
+      const composed = (request.responseFormat === 'json' ? composeMockSelection(request) : undefined) ?? composeMockReply(request);
+      const reply = report === '' ? composed : `${report} ${composed}`;
       const chunks = reply.match(/\S+\s*/g) ?? [];
       const limit = request.maxTokens;
       // Chunks split at whitespace, so their token counts add up to the reply's.

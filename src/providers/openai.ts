@@ -7,7 +7,9 @@ import type {
 import type { CompletionUsage } from 'openai/resources/completions';
 import type { Usage } from '../domain.js';
 import type { ProviderError, ProviderErrorKind } from './errors.js';
+import { convertOpenAIToolChoice, convertOpenAITools, convertOpenAIToolSteps, createOpenAIToolCallAssembler } from './openai-tools.js';
 import { ignoreUnknown, streamUntilAborted } from './stream-control.js';
+import { settleToolFinishReason } from './tool-calls.js';
 import { formatSpokenLine } from './transcript.js';
 import type { ChatModel, ChatRequest, ChatTurn, FinishReason, StreamPart } from './types.js';
 import {
@@ -77,13 +79,18 @@ export function buildOpenAIParams(request: Omit<ChatRequest, 'signal'>, provider
   const policy: NamePrefixPolicy = provider === 'OPENAI' ? 'when-sanitized' : 'always';
   // OpenAI deprecated max_tokens (reasoning models reject it); compatible servers mostly know only max_tokens
   const maxTokensField = provider === 'OPENAI' ? 'max_completion_tokens' : 'max_tokens';
+  const tools = request.tools ?? [];
+  const toolChoice = tools.length > 0 ? convertOpenAIToolChoice(request.toolChoice) : undefined;
   return {
     model: request.model,
-    messages: convertOpenAIMessages(request.system, request.messages, policy),
+    // this turn's tool steps follow the transcript; without tools the request carries no tool field
+    messages: [...convertOpenAIMessages(request.system, request.messages, policy), ...convertOpenAIToolSteps(request.toolSteps ?? [])],
     ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
     ...(request.maxTokens !== undefined ? { [maxTokensField]: request.maxTokens } : {}),
     // JSON mode; the API requires the word "JSON" in the messages, which callers asking for it write anyway
     ...(request.responseFormat === 'json' ? { response_format: { type: 'json_object' } } : {}),
+    ...(tools.length > 0 ? { tools: convertOpenAITools(tools) } : {}),
+    ...(toolChoice !== undefined ? { tool_choice: toolChoice } : {}),
     stream: true,
     stream_options: { include_usage: true },
   };
@@ -100,7 +107,8 @@ export function mapOpenAIFinishReason(reason: OpenAIFinishReason): FinishReason 
     case 'content_filter':
       return 'content_filter';
     case 'tool_calls':
-    case 'function_call':
+      return 'tool_calls';
+    case 'function_call': // the deprecated functions API, which we never declare
       return 'other';
     default:
       ignoreUnknown(reason);
@@ -159,6 +167,8 @@ async function* streamOpenAI(client: OpenAI, provider: OpenAIProviderName, reque
   let usage: CompletionUsage | undefined;
   let finishReason: OpenAIFinishReason | undefined;
   let refused = false;
+  const toolCalls = createOpenAIToolCallAssembler();
+  let callCount = 0;
   try {
     // raced against the signal: the OpenAI SDK sleeps through retry delays without watching it
     const opening = client.chat.completions.create(buildOpenAIParams(request, provider), { signal: request.signal });
@@ -170,7 +180,15 @@ async function* streamOpenAI(client: OpenAI, provider: OpenAIProviderName, reque
       const text = choice.delta.content ?? choice.delta.refusal ?? '';
       if (choice.delta.refusal) refused = true;
       if (text !== '') yield { type: 'text-delta', text };
-      if (choice.finish_reason !== null) finishReason = choice.finish_reason;
+      if (choice.delta.tool_calls) toolCalls.add(choice.delta.tool_calls);
+      if (choice.finish_reason !== null) {
+        finishReason = choice.finish_reason;
+        // the calls are complete once the choice finishes; the usage chunk may still follow
+        for (const call of toolCalls.take()) {
+          callCount += 1;
+          yield { type: 'tool-call', call };
+        }
+      }
     }
   } catch (error) {
     if (!request.signal.aborted) {
@@ -179,12 +197,20 @@ async function* streamOpenAI(client: OpenAI, provider: OpenAIProviderName, reque
     }
   }
   const converted = convertOpenAIUsage(usage);
+  if (!request.signal.aborted && finishReason !== undefined) {
+    // fragments a server sent after its finish_reason
+    for (const call of toolCalls.take()) {
+      callCount += 1;
+      yield { type: 'tool-call', call };
+    }
+  }
   if (request.signal.aborted) {
     yield { type: 'finish', finishReason: 'cancelled', usage: converted };
   } else if (finishReason === undefined) {
     yield { type: 'error', error: createTruncatedStreamError(vendorLabel(provider)) };
   } else {
-    yield { type: 'finish', finishReason: refused ? 'content_filter' : mapOpenAIFinishReason(finishReason), usage: converted };
+    const finish = refused ? 'content_filter' : settleToolFinishReason(mapOpenAIFinishReason(finishReason), callCount);
+    yield { type: 'finish', finishReason: finish, usage: converted };
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { ProviderName } from '../domain.js';
 import { PROVIDERS } from '../domain.js';
+import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_LIMITS } from '../tools/types.js';
 import { createAnthropicModel } from './anthropic.js';
 import { createClaudeAgentModel } from './claude-agent.js';
 import { createGeminiModel } from './gemini.js';
@@ -12,6 +13,10 @@ import type { ChatModel, ProviderRegistry } from './types.js';
 export type { ProviderInfo, ProviderRegistry } from './types.js';
 
 type ProvidersConfig = Config['providers'];
+/** What CLAUDE_AGENT needs of the tools settings: its binary starts the MCP servers and runs the calls itself. */
+type ToolsSettings = Pick<Config['tools'], 'servers' | 'timeoutMs' | 'maxSteps'>;
+
+const NO_TOOLS: ToolsSettings = { servers: {}, timeoutMs: DEFAULT_TOOL_LIMITS.timeoutMs, maxSteps: DEFAULT_MAX_TOOL_STEPS };
 
 interface ProviderEntry {
   defaultModel: string;
@@ -19,7 +24,7 @@ interface ProviderEntry {
   create(): ChatModel | undefined;
 }
 
-function createEntries(config: ProvidersConfig): Record<ProviderName, ProviderEntry> {
+function createEntries(config: ProvidersConfig, tools: ToolsSettings): Record<ProviderName, ProviderEntry> {
   const { maxRetries, timeoutMs } = config;
   // a vendor is configured by its key; an OpenAI-compatible server by its base URL (its key is optional)
   const { anthropic, openai, gemini, claudeAgent, openaiCompatible } = config;
@@ -50,7 +55,15 @@ function createEntries(config: ProvidersConfig): Record<ProviderName, ProviderEn
       create: () =>
         claudeAgent.apiKey === undefined
           ? undefined
-          : createClaudeAgentModel({ apiKey: claudeAgent.apiKey, baseUrl: claudeAgent.baseUrl, maxRetries, timeoutMs }),
+          : createClaudeAgentModel({
+              apiKey: claudeAgent.apiKey,
+              baseUrl: claudeAgent.baseUrl,
+              maxRetries,
+              timeoutMs,
+              mcpServers: tools.servers,
+              toolTimeoutMs: tools.timeoutMs,
+              maxToolSteps: tools.maxSteps,
+            }),
     },
     OPENAI_COMPATIBLE: {
       defaultModel: openaiCompatible.model,
@@ -69,8 +82,9 @@ function createEntries(config: ProvidersConfig): Record<ProviderName, ProviderEn
   };
 }
 
-export function createProviderRegistry(config: ProvidersConfig): ProviderRegistry {
-  const entries = createEntries(config);
+/** `tools`: `config.tools` (default: no MCP servers), passed on to CLAUDE_AGENT. */
+export function createProviderRegistry(config: ProvidersConfig, tools: ToolsSettings = NO_TOOLS): ProviderRegistry {
+  const entries = createEntries(config, tools);
   const models = new Map<ProviderName, ChatModel>();
   for (const name of PROVIDERS) {
     const model = entries[name].create();

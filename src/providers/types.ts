@@ -16,6 +16,53 @@ export interface ChatTurn {
   content: string;
 }
 
+/**
+ * A tool the model may call, as the engine offers it. `name` is what the model sees and
+ * answers with: `<server>__<tool>`, made of `[A-Za-z0-9_-]` and at most 64 characters
+ * (every vendor accepts that). `server` and `tool` are the MCP names, for CLAUDE_AGENT,
+ * which passes the servers on and runs the calls itself.
+ */
+export interface ToolDefinition {
+  name: string;
+  server: string;
+  tool: string;
+  description?: string;
+  /** The MCP tool's JSON Schema for its arguments; always `{ type: 'object', ... }`. */
+  inputSchema: Record<string, unknown>;
+}
+
+/** A call the model asked for, assembled from the vendor's deltas. */
+export interface ToolCallRequest {
+  /** The vendor's call id (Gemini without one: made up by the adapter, unique in the turn). */
+  id: string;
+  /** The `ToolDefinition.name` the model used. */
+  name: string;
+  /** Parsed arguments; `{}` when the model sent none. */
+  arguments: Record<string, unknown>;
+  /** The arguments exactly as the model wrote them (OpenAI sends this string back unchanged). */
+  argumentsText: string;
+  /** Gemini's `thoughtSignature` on the call's part: sent back on the same part. */
+  signature?: string;
+}
+
+/** What the engine sends back for one call. */
+export interface ToolResultPart {
+  callId: string;
+  /** The `ToolDefinition.name` of the call. */
+  name: string;
+  /** Text the model reads: the tool's output, or what went wrong. Already size-capped. */
+  content: string;
+  isError: boolean;
+}
+
+/** One earlier model call of the same turn that ended asking for tools, and the answers. */
+export interface ToolStep {
+  /** The text the model wrote before its calls (may be empty). */
+  text: string;
+  calls: ToolCallRequest[];
+  results: ToolResultPart[];
+}
+
 export interface ChatRequest {
   model: string;
   system: string;
@@ -24,11 +71,27 @@ export interface ChatRequest {
   maxTokens?: number;
   /** Ask for a JSON object where the vendor can enforce it; the prompt asks for it anyway. */
   responseFormat?: 'text' | 'json';
+  /** Tools offered to the model; absent or empty: none (the request carries no tool field). */
+  tools?: ToolDefinition[];
+  /** `none`: the tools stay declared (the history holds calls) but the model must answer in text. Default `auto`. */
+  toolChoice?: 'auto' | 'none';
+  /**
+   * This turn's earlier steps, oldest first, appended after `messages`: each step's
+   * assistant text and calls, then the results, in the vendor's own shape.
+   */
+  toolSteps?: ToolStep[];
   signal: AbortSignal;
 }
 
 export type StreamPart =
   | { type: 'text-delta'; text: string }
+  /** The model asks for a tool; the engine runs it after `finish` and calls the model again. */
+  | { type: 'tool-call'; call: ToolCallRequest }
+  /**
+   * A call the provider ran itself (CLAUDE_AGENT's binary runs the loop): the engine only
+   * records it. Follows the `tool-call` part with the same `callId`.
+   */
+  | { type: 'tool-result'; callId: string; content: string; isError: boolean; durationMs?: number }
   | { type: 'finish'; finishReason: FinishReason; usage: Usage }
   | { type: 'error'; error: ProviderError };
 

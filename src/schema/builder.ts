@@ -3,6 +3,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import type { Identity } from '../auth/identity.js';
 import type { OwnerDiscussions } from '../engine/discussion-service.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { ToolHub } from '../tools/types.js';
 
 export interface GraphQLContext {
   /** Who asks: results may be shared between subscriptions of the same identity. */
@@ -10,6 +11,8 @@ export interface GraphQLContext {
   /** The caller's discussions: every method is already scoped to the caller's owner. */
   discussions: OwnerDiscussions;
   providers: ProviderRegistry;
+  /** The process's MCP servers (MCP_SERVERS); absent: none configured. */
+  tools?: ToolHub;
   /**
    * Ends the connection of a subscriber that fell too far behind (graphql-ws
    * closes the socket with 1013). Absent over HTTP, where the stream ends with

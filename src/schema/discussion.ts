@@ -111,6 +111,9 @@ const AgentInput = builder.inputType('AgentInput', {
       description: `The context window the transcript must fit (${LIMITS.minContextTokens} to ${LIMITS.maxContextTokens}); a default per provider. Longer transcripts keep the first message and the latest turns, with a note of what was left out.`,
     }),
     stance: t.field({ type: StanceEnum, defaultValue: DEFAULTS.stance }),
+    tools: t.stringList({
+      description: `MCP servers (\`search\`: all its tools) or single tools (\`search/web_search\`) the agent may call during its turns; see \`mcpServers\`. At most ${LIMITS.toolsPerAgent}.`,
+    }),
   }),
 });
 

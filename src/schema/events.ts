@@ -6,13 +6,15 @@ import { builder } from './builder.js';
 import { subscriberEvents } from './subscriber-events.js';
 import { DiscussionStatusEnum } from './enums.js';
 import { MessageType } from './message.js';
+import { ToolCallEventType, type ToolCallEventShape } from './tool-call.js';
 import { UsageType } from './usage.js';
 
 type MessageEventShape = { type: 'message'; cursor: string; message: CursoredMessage };
 type StatusEventShape = StatusChange & { type: 'status'; cursor: string; discussionId: string };
 /** A pick of the next speaker (OPEN and MODERATED protocols). */
 type SpeakerSelectedShape = SpeakerSelection & { type: 'speaker_selected'; cursor: string; discussionId: string };
-type DiscussionEventShape = MessageEventShape | TokenEvent | StatusEventShape | SpeakerSelectedShape | TurnRestartedEvent;
+type DiscussionEventShape =
+  MessageEventShape | TokenEvent | StatusEventShape | SpeakerSelectedShape | TurnRestartedEvent | ToolCallEventShape;
 
 const TokenEventType = builder.objectRef<TokenEvent>('TokenEvent').implement({
   description: 'A streamed chunk of the message being written. The deltas of a message, in `index` order, concatenate to its content.',
@@ -75,7 +77,7 @@ const TurnRestartedEventType = builder.objectRef<TurnRestartedEvent>('TurnRestar
 });
 
 const DiscussionEventUnion = builder.unionType('DiscussionEvent', {
-  types: [MessageEventType, TokenEventType, StatusEventType, SpeakerSelectedEventType, TurnRestartedEventType],
+  types: [MessageEventType, TokenEventType, StatusEventType, SpeakerSelectedEventType, TurnRestartedEventType, ToolCallEventType],
   resolveType: (event: DiscussionEventShape) => {
     switch (event.type) {
       case 'message':
@@ -88,6 +90,8 @@ const DiscussionEventUnion = builder.unionType('DiscussionEvent', {
         return SpeakerSelectedEventType;
       case 'turn_restarted':
         return TurnRestartedEventType;
+      case 'tool_call':
+        return ToolCallEventType;
       default: {
         const unknown: never = event;
         throw new Error(`unknown event ${JSON.stringify(unknown)}`);
@@ -105,6 +109,8 @@ function toDiscussionEvent(event: Exclude<StreamEvent, OverflowEvent>): Discussi
       return { ...event.change, type: 'status', cursor: event.cursor, discussionId: event.discussionId };
     case 'speaker_selected':
       return { ...event.selection, type: 'speaker_selected', cursor: event.cursor, discussionId: event.discussionId };
+    case 'tool_call':
+      return { ...event.toolCall, type: 'tool_call', cursor: event.cursor, discussionId: event.discussionId };
     case 'token':
     case 'turn_restarted':
       return event;

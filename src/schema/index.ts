@@ -2,6 +2,8 @@ import { builder } from './builder.js';
 import './enums.js';
 import './usage.js';
 import './provider.js';
+import './mcp.js';
+import './tool-call.js';
 import './participant.js';
 import './message.js';
 import './discussion.js';

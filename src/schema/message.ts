@@ -3,6 +3,7 @@ import { slowConsumer } from '../engine/errors.js';
 import { builder } from './builder.js';
 import { subscriberEvents } from './subscriber-events.js';
 import { MessageRoleEnum, ProviderEnum } from './enums.js';
+import { ToolCallType } from './tool-call.js';
 import { UsageType } from './usage.js';
 
 export const MessageType = builder.objectRef<CursoredMessage>('Message').implement({
@@ -23,11 +24,17 @@ export const MessageType = builder.objectRef<CursoredMessage>('Message').impleme
     usage: t.field({ type: UsageType, nullable: true, resolve: (message) => message.usage ?? null }),
     finishReason: t.string({
       nullable: true,
-      description: 'Why the reply ended: stop, length, content_filter, cancelled (stopped by a user) or other.',
+      description:
+        'Why the reply ended: stop, length, content_filter, cancelled (stopped by a user), tool_calls (it still asked for tools when MAX_TOOL_STEPS ran out) or other.',
       resolve: (message) => message.finishReason ?? null,
     }),
     timeToFirstTokenMs: t.int({ nullable: true, resolve: (message) => message.timeToFirstTokenMs ?? null }),
     durationMs: t.int({ nullable: true, resolve: (message) => message.durationMs ?? null }),
+    toolCalls: t.field({
+      type: [ToolCallType],
+      description: 'The tools the agent called during this turn, in order (see `discussionEvents` for them live).',
+      resolve: (message) => message.toolCalls ?? [],
+    }),
   }),
 });
 

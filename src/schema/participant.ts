@@ -26,6 +26,7 @@ builder.objectRef<Extract<ParticipantShape, { kind: 'agent' }>>('Agent').impleme
     maxTokens: t.int({ nullable: true, resolve: ({ agent }) => agent.maxTokens ?? null }),
     maxContextTokens: t.int({ nullable: true, resolve: ({ agent }) => agent.maxContextTokens ?? null }),
     stance: t.field({ type: StanceEnum, resolve: ({ agent }) => agent.stance }),
+    tools: t.stringList({ description: 'The MCP servers or server/tool names it may call.', resolve: ({ agent }) => agent.tools ?? [] }),
     usage: t.field({ type: UsageType, resolve: ({ agent, discussion }) => discussion.agentUsage[agent.name] ?? {} }),
   }),
 });

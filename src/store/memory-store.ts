@@ -15,9 +15,10 @@ import {
   hasAnyCount,
   normalizeRecord,
   pickUsage,
+  withToolCalls,
 } from './records.js';
 import { createExpirySchedule, fillStatusCounts } from './retention.js';
-import { compareCursors } from './types.js';
+import { firstIndexAfter } from './memory-log-search.js';
 import type { DiscussionRecord, DiscussionStore, InFlightRecord, LogEntry } from './types.js';
 
 interface StoredDiscussion {
@@ -31,6 +32,7 @@ interface StoredDiscussion {
 
 type MessageEntry = Extract<LogEntry, { type: 'message' }>;
 type SelectionEntry = Extract<LogEntry, { type: 'speaker_selected' }>;
+type ToolCallEntry = Extract<LogEntry, { type: 'tool_call' }>;
 
 /**
  * Runs `operation` at once and hands back its outcome as an async method would
@@ -207,6 +209,16 @@ export function createMemoryStore({ retentionMs }: { retentionMs?: number } = {}
         return entry;
       }),
 
+    appendToolCall: (id, call) =>
+      atOnce(() => {
+        const stored = discussions.get(id);
+        const inFlight = stored?.inFlight;
+        if (stored === undefined || isTerminal(stored.record.status) || inFlight?.messageId !== call.messageId) return undefined;
+        const toolCall = cloneJson(call);
+        (inFlight.toolCalls ??= []).push(cloneJson(call));
+        return appendToLog<ToolCallEntry>(stored, { type: 'tool_call', cursor: nextCursor(stored), toolCall });
+      }),
+
     readLog: (id, range) =>
       atOnce(() => {
         const { after, limit } = range;
@@ -242,8 +254,11 @@ export function createMemoryStore({ retentionMs }: { retentionMs?: number } = {}
         const stored = discussions.get(id);
         if (stored === undefined || stored.record.turn !== inFlight.turn || isTerminal(stored.record.status)) return undefined;
         const replaced = stored.inFlight;
-        stored.inFlight = { ...cloneJson(inFlight), text: '' };
-        return replaced === undefined ? {} : { replaced: { messageId: replaced.messageId, turn: replaced.turn } };
+        const { toolCalls, ...fields } = cloneJson(inFlight);
+        stored.inFlight = withToolCalls({ ...fields, text: '' }, toolCalls);
+        return replaced === undefined
+          ? {}
+          : { replaced: withToolCalls({ messageId: replaced.messageId, turn: replaced.turn }, replaced.toolCalls) };
       }),
 
     appendInFlight: (id, delta, messageId) =>
@@ -273,21 +288,4 @@ export function createMemoryStore({ retentionMs }: { retentionMs?: number } = {}
       await expiry.stop();
     },
   };
-}
-
-/**
- * The index of the first entry whose cursor is greater than `cursor` (or, with
- * `inclusive`, greater or equal): a binary search, the log being ordered.
- */
-function firstIndexAfter(log: readonly LogEntry[], cursor: string, inclusive = false): number {
-  let low = 0;
-  let high = log.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    const entry = log[middle];
-    const comparison = entry === undefined ? 1 : compareCursors(entry.cursor, cursor);
-    if (comparison > 0 || (inclusive && comparison === 0)) high = middle;
-    else low = middle + 1;
-  }
-  return low;
 }

@@ -12,12 +12,14 @@ import type {
   DiscussionRecord,
   DiscussionState,
   HumanConfig,
+  InFlightRecord,
   MessageRecord,
   SelectorConfig,
   SpeakerSelection,
   StatePatch,
   StatusChange,
   TerminationConfig,
+  ToolCallRecord,
 } from './types.js';
 
 export const USAGE_COUNTS = ['inputTokens', 'outputTokens'] as const;
@@ -104,6 +106,12 @@ export function normalizeRecord(record: DiscussionRecord): DiscussionRecord {
   applyStatePatch(normalized, record);
   return normalized;
 }
+
+/** An in-flight message's fields with `toolCalls` only when there are some: both stores leave an empty list out, as Redis must. */
+export const withToolCalls = <Fields extends object>(
+  fields: Fields,
+  toolCalls: ToolCallRecord[] | undefined,
+): Fields & Pick<InFlightRecord, 'toolCalls'> => (toolCalls === undefined || toolCalls.length === 0 ? fields : { ...fields, toolCalls });
 
 /** Milliseconds of `createdAt`, the sort key of the per-owner index. */
 export function creationTime(record: Pick<DiscussionRecord, 'id' | 'createdAt'>): number {
@@ -197,6 +205,7 @@ const agentConfigSchema = schemaFor<AgentConfig>()(
     maxTokens: z.int().optional(),
     maxContextTokens: z.int().optional(),
     stance: z.enum(STANCES),
+    tools: z.array(z.string()).optional(),
   }),
 );
 
@@ -221,6 +230,21 @@ export const discussionConfigSchema = schemaFor<DiscussionConfig>()(
   }),
 );
 
+export const toolCallRecordSchema = schemaFor<ToolCallRecord>()(
+  z.object({
+    id: z.string(),
+    messageId: z.string(),
+    tool: z.string(),
+    arguments: z.string(),
+    result: z.string(),
+    isError: z.boolean(),
+    durationMs: z.number(),
+    step: count,
+    at: timestampSchema,
+    reused: z.boolean().optional(),
+  }),
+);
+
 export const messageRecordSchema = schemaFor<MessageRecord>()(
   z.object({
     id: z.string(),
@@ -237,6 +261,7 @@ export const messageRecordSchema = schemaFor<MessageRecord>()(
     finishReason: z.enum(FINISH_REASONS).optional(),
     timeToFirstTokenMs: z.number().optional(),
     durationMs: z.number().optional(),
+    toolCalls: z.array(toolCallRecordSchema).optional(),
   }),
 );
 

@@ -20,6 +20,7 @@ import {
   speakerSelectionSchema,
   statusChangeSchema,
   timestampSchema,
+  toolCallRecordSchema,
 } from './records.js';
 import type { UsageCount } from './records.js';
 import type { DiscussionAccess, DiscussionRecord, LogEntry, StatePatch } from './types.js';
@@ -178,6 +179,7 @@ const streamEntrySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('message'), data: jsonText(messageRecordSchema) }),
   z.object({ type: z.literal('status'), data: jsonText(statusChangeSchema) }),
   z.object({ type: z.literal('speaker_selected'), data: jsonText(speakerSelectionSchema) }),
+  z.object({ type: z.literal('tool_call'), data: jsonText(toolCallRecordSchema) }),
 ]);
 
 /** One stream entry (`type` and `data` fields) as a log entry; its id is the cursor. */
@@ -192,6 +194,8 @@ export function decodeLogEntry([cursor, fieldList]: [string, string[]]): Decoded
       return { ok: true, value: { type: 'status', cursor, change: entry.data } };
     case 'speaker_selected':
       return { ok: true, value: { type: 'speaker_selected', cursor, selection: entry.data } };
+    case 'tool_call':
+      return { ok: true, value: { type: 'tool_call', cursor, toolCall: entry.data } };
     default: {
       const unexpected: never = entry;
       throw new Error(`Unhandled log entry ${JSON.stringify(unexpected)}`);
@@ -209,7 +213,7 @@ const stringsReplySchema = z.array(z.string());
 const toPosition = ([cursor, previous]: readonly [string, string]): AppendedPosition =>
   previous === '' ? { cursor } : { cursor, previousCursor: previous };
 
-/** The `{ cursor, previous cursor }` reply of the selection script, or undefined for a nil reply. */
+/** The `{ cursor, previous cursor }` reply of the selection and tool-call scripts, or undefined for a nil reply. */
 export function decodePosition(reply: unknown): AppendedPosition | undefined {
   return reply === null ? undefined : toPosition(parseReply(positionReplySchema, reply));
 }

@@ -1,15 +1,16 @@
-// The message being streamed, in Redis: its metadata hash and its text key
-// (see redis-keys.ts), written and read by the in-flight scripts, each fenced
-// by the message id so a replaced attempt cannot touch its successor.
+// The message being streamed, in Redis: its metadata hash (with the tool calls
+// it has completed) and its text key (see redis-keys.ts), written and read by
+// the in-flight scripts, each fenced by the message id so a replaced attempt
+// cannot touch its successor.
 
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { PROVIDERS } from '../domain.js';
-import { schemaFor, timestampSchema } from './records.js';
+import { jsonText, schemaFor, timestampSchema, toolCallRecordSchema, withToolCalls } from './records.js';
 import { countText, type Decoded, decodeWith, pairsToObject, parseReply, type Readable } from './redis-codec.js';
 import type { RedisKeys } from './redis-keys.js';
 import { appendTokenScript, beginInFlightScript, clearInFlightScript, getInFlightScript, runScript } from './redis-scripts.js';
-import type { DiscussionStore, InFlightRecord, InFlightStart } from './types.js';
+import type { DiscussionStore, InFlightRecord, ToolCallRecord } from './types.js';
 
 export function encodeInFlight(inFlight: Omit<InFlightRecord, 'text'>): string[] {
   const fields = [
@@ -26,11 +27,13 @@ export function encodeInFlight(inFlight: Omit<InFlightRecord, 'text'>): string[]
   ];
   if (inFlight.provider !== undefined) fields.push('provider', inFlight.provider);
   if (inFlight.model !== undefined) fields.push('model', inFlight.model);
+  // A JSON list that the tool-call script grows (redis-tool-calls-lua.ts); absent while empty.
+  if (inFlight.toolCalls !== undefined && inFlight.toolCalls.length > 0) fields.push('toolCalls', JSON.stringify(inFlight.toolCalls));
   return fields;
 }
 
-/** The in-flight hash (see `encodeInFlight`); its text lives in a key of its own. */
-const inFlightHashSchema = schemaFor<Omit<InFlightRecord, 'text'>>()(
+/** The in-flight hash (see `encodeInFlight`) but its tool calls, read apart so that bad ones lose only themselves; its text lives in a key of its own. */
+const inFlightHashSchema = schemaFor<Omit<InFlightRecord, 'text' | 'toolCalls'>>()(
   z.object({
     messageId: z.string(),
     author: z.string(),
@@ -42,28 +45,30 @@ const inFlightHashSchema = schemaFor<Omit<InFlightRecord, 'text'>>()(
   }),
 );
 
-const startReplySchema = z.tuple([z.string(), z.string()]);
-const inFlightReplySchema = z.tuple([z.array(z.string()), z.string().nullable()]);
+/** The hash's `toolCalls` field: '' or absent for none. */
+const toolCallsSchema = z.union([z.literal('').transform((): ToolCallRecord[] => []), jsonText(z.array(toolCallRecordSchema))]);
 
 /**
- * The `{ replaced message id, its turn }` reply of the begin script, or undefined for a nil
- * reply. The two values come from the in-flight hash it replaced, so a turn that is not a
- * count is stored data gone bad, not a bad reply.
+ * The begin script's reply: the replaced message id ('' for none), its turn and its tool calls' field, as the
+ * replaced hash held them: a turn or calls that do not parse are stored data gone bad, not a bad reply.
  */
-export function decodeInFlightStart(reply: unknown): Decoded<InFlightStart> | undefined {
-  if (reply === null) return undefined;
-  const [messageId, turnText] = parseReply(startReplySchema, reply);
-  if (messageId === '') return { ok: true, value: {} };
-  const turn = decodeWith(countText, turnText);
-  return turn.ok ? { ok: true, value: { replaced: { messageId, turn: turn.value } } } : turn;
-}
+const startReplySchema = z.tuple([z.string(), z.string(), z.string()]);
+const inFlightReplySchema = z.tuple([z.array(z.string()), z.string().nullable()]);
 
-/** The `{ HGETALL, GET }` reply of the in-flight read: undefined when there is no in-flight message. */
-export function decodeInFlightReply(reply: unknown): Decoded<InFlightRecord | undefined> {
+/** The tool calls of an in-flight hash, from its `toolCalls` field: '' or absent for none. */
+export const decodeToolCalls = (field: string | undefined): Decoded<ToolCallRecord[]> => decodeWith(toolCallsSchema, field ?? '');
+
+/**
+ * The `{ HGETALL, GET }` reply of the in-flight read: undefined when there is no in-flight
+ * message; else its hash but the tool calls (decoded apart, see `decodeToolCalls`) and its text.
+ */
+export function decodeInFlightReply(reply: unknown): Decoded<{ inFlight: InFlightRecord; toolCallsField: string | undefined } | undefined> {
   const [hash, text] = parseReply(inFlightReplySchema, reply);
   if (hash.length === 0) return { ok: true, value: undefined };
-  const decoded = decodeWith(inFlightHashSchema, pairsToObject(hash));
-  return decoded.ok ? { ok: true, value: { ...decoded.value, text: text ?? '' } } : decoded;
+  const { toolCalls: toolCallsField, ...fields } = pairsToObject(hash);
+  const decoded = decodeWith(inFlightHashSchema, fields);
+  if (!decoded.ok) return decoded;
+  return { ok: true, value: { inFlight: { ...decoded.value, text: text ?? '' }, toolCallsField } };
 }
 
 type InFlightMethods = Pick<DiscussionStore, 'beginInFlight' | 'appendInFlight' | 'getInFlight' | 'clearInFlight'>;
@@ -71,6 +76,10 @@ type InFlightMethods = Pick<DiscussionStore, 'beginInFlight' | 'appendInFlight' 
 /** The Redis store's in-flight methods; `readable` logs a stored value that does not parse and reads it as missing. */
 export function createRedisInFlight({ redis, keys, readable }: { redis: Redis; keys: RedisKeys; readable: Readable }): InFlightMethods {
   const inFlightKeys = (id: string) => [keys.inFlight(id), keys.inFlightText(id)];
+  /** Calls that do not parse are logged and left out: a restarted attempt calls those tools again, a reader sees the rest. */
+  const readToolCalls = (id: string, field: string | undefined): ToolCallRecord[] | undefined =>
+    readable(decodeToolCalls(field), { discussionId: id }, 'stored in-flight tool calls do not parse; leaving them out');
+
   return {
     async beginInFlight(id, inFlight) {
       const reply = await runScript(
@@ -79,10 +88,17 @@ export function createRedisInFlight({ redis, keys, readable }: { redis: Redis; k
         [keys.discussion(id), ...inFlightKeys(id)],
         [inFlight.turn, ...encodeInFlight(inFlight)],
       );
-      const start = decodeInFlightStart(reply);
-      if (start === undefined) return undefined;
-      // The replaced hash did not parse, so its turn is unknown: report none replaced (no restart is announced).
-      return readable(start, { discussionId: id }, 'replaced in-flight message does not parse; ignoring it') ?? {};
+      if (reply === null) return undefined;
+      const [messageId, turnText, toolCallsField] = parseReply(startReplySchema, reply);
+      if (messageId === '') return {};
+      // The replaced hash's turn does not parse, so it is unknown: report none replaced (no restart is announced).
+      const turn = readable(
+        decodeWith(countText, turnText),
+        { discussionId: id },
+        'replaced in-flight message does not parse; ignoring it',
+      );
+      if (turn === undefined) return {};
+      return { replaced: withToolCalls({ messageId, turn }, readToolCalls(id, toolCallsField)) };
     },
 
     async appendInFlight(id, delta, messageId) {
@@ -91,7 +107,12 @@ export function createRedisInFlight({ redis, keys, readable }: { redis: Redis; k
 
     async getInFlight(id) {
       const reply = await runScript(redis, getInFlightScript, inFlightKeys(id), []);
-      return readable(decodeInFlightReply(reply), { discussionId: id }, 'stored in-flight message does not parse; reading it as none');
+      const stored = readable(
+        decodeInFlightReply(reply),
+        { discussionId: id },
+        'stored in-flight message does not parse; reading it as none',
+      );
+      return stored === undefined ? undefined : withToolCalls(stored.inFlight, readToolCalls(id, stored.toolCallsField));
     },
 
     async clearInFlight(id, messageId) {

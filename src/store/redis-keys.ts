@@ -4,9 +4,10 @@
 //                             turn, round, messageCount, failures, inputTokens/outputTokens (only
 //                             once reported), in:<agent>/out:<agent>, stopReason, error,
 //                             startedAt, finishedAt, nextSpeaker (each only while set)
-//   disc:{ID}:log             stream of `type` (message | status | speaker_selected) and `data`
-//                             (JSON); the entry id is the cursor
-//   disc:{ID}:inflight        hash: the in-flight message's metadata
+//   disc:{ID}:log             stream of `type` (message | status | speaker_selected | tool_call)
+//                             and `data` (JSON); the entry id is the cursor
+//   disc:{ID}:inflight        hash: the in-flight message's metadata, and toolCalls (a JSON list
+//                             of the calls it completed, only once it has some)
 //   disc:{ID}:inflight:text   string: its text so far, grown by APPEND
 //   owner:{OWNER}:discussions sorted set: member = id, score = createdAt in ms
 //   owner:{OWNER}:running     set: ids counted against the owner's running limit (see admitRunning)

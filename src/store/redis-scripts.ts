@@ -36,7 +36,7 @@ export async function runScript(
 }
 
 /** Lua: whether a status is one a discussion ends in (no turn begins or commits after it). */
-const ENDED = `
+export const ENDED = `
 local function ended(status)
   return ${TERMINAL_STATUSES.map((status) => `status == '${status}'`).join(' or ')}
 end
@@ -46,7 +46,7 @@ end
  * Lua, for the scripts that write the log (KEYS[2]): appends an entry and
  * returns its id and the id of the entry before it ('' when it is the first).
  */
-const APPEND_TO_LOG = `
+export const APPEND_TO_LOG = `
 local function appendToLog(entryType, data)
   local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
   local previous = ''
@@ -194,20 +194,20 @@ return { cursor, previous }
  * KEYS: discussion hash, in-flight hash, in-flight text.
  * ARGV: the turn, then field, value… of the in-flight metadata.
  * Replaces the in-flight message with an empty one when the discussion is at
- * that turn and has not ended. Returns { replaced message id, its turn } ('' for
- * none), or false when the discussion is missing, has ended or is at another
- * turn (nothing written).
+ * that turn and has not ended. Returns { replaced message id, its turn, its tool
+ * calls' JSON } ('' for none), or false when the discussion is missing, has
+ * ended or is at another turn (nothing written).
  */
 export const beginInFlightScript = defineScript(
   'begin-in-flight',
   `${ENDED}
 local turn, status = unpack(redis.call('HMGET', KEYS[1], 'turn', 'status'))
 if not turn or tonumber(turn) ~= tonumber(ARGV[1]) or ended(status) then return false end
-local replaced = redis.call('HMGET', KEYS[2], 'messageId', 'turn')
+local replaced = redis.call('HMGET', KEYS[2], 'messageId', 'turn', 'toolCalls')
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2], unpack(ARGV, 2))
 redis.call('SET', KEYS[3], '')
-return { replaced[1] or '', replaced[2] or '' }
+return { replaced[1] or '', replaced[2] or '', replaced[3] or '' }
 `,
 );
 

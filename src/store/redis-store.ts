@@ -1,5 +1,5 @@
-// The Redis store: see redis-keys.ts for its layout, redis-scripts.ts for its
-// atomic steps, redis-codec.ts for what it writes and parses back,
+// The Redis store: see redis-keys.ts for its layout, redis-scripts.ts (and
+// redis-tool-calls-lua.ts) for its atomic steps, redis-codec.ts for what it writes and parses back,
 // redis-log-reads.ts for reading the log and redis-in-flight.ts for the
 // message being streamed.
 
@@ -31,6 +31,7 @@ import {
   transitionScript,
 } from './redis-scripts.js';
 import { createRedisInFlight } from './redis-in-flight.js';
+import { appendToolCallScript } from './redis-tool-calls-lua.js';
 import { createRedisLogReads } from './redis-log-reads.js';
 import { createRedisKeys } from './redis-keys.js';
 import { createRedisBookkeeping } from './redis-retention.js';
@@ -47,7 +48,8 @@ export { createRedisKeys, type RedisKeys } from './redis-keys.js';
  *
  * What it reads back is parsed (see redis-codec.ts). A stored value that does not
  * parse is logged on `logger` and skipped: a discussion reads as missing, a log
- * entry is left out (reading goes on past it), an in-flight message reads as none.
+ * entry is left out (reading goes on past it), an in-flight message reads as none
+ * (its tool calls alone not parsing: it reads without them).
  *
  * With `retentionMs` (RETENTION_DAYS), a discussion that ends expires that long
  * after, every key and index entry (see redis-retention.ts); `close()` stops
@@ -247,6 +249,16 @@ export function createRedisStore({
       );
       if (position === undefined) return undefined;
       return { type: 'speaker_selected', ...position, selection: stored };
+    },
+
+    async appendToolCall(id, call) {
+      const data = JSON.stringify(call);
+      const stored = cloneJson(call);
+      const position = decodePosition(
+        await runScript(redis, appendToolCallScript, [keys.discussion(id), keys.log(id), keys.inFlight(id)], [data, call.messageId]),
+      );
+      if (position === undefined) return undefined;
+      return { type: 'tool_call', ...position, toolCall: stored };
     },
 
     ...createRedisLogReads({ redis, keys, readable }),

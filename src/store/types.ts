@@ -13,6 +13,8 @@ export interface AgentConfig {
   /** The context window the transcript must fit; a default per provider when unset. */
   maxContextTokens?: number;
   stance: Stance;
+  /** MCP servers (`search`) or single tools (`search/web_search`) the agent may call; absent: none. */
+  tools?: string[];
 }
 
 export interface HumanConfig {
@@ -87,6 +89,29 @@ export interface MessageRecord {
   finishReason?: FinishReason;
   timeToFirstTokenMs?: number;
   durationMs?: number;
+  /** The tool calls the agent made during the turn, in order (absent: none). */
+  toolCalls?: ToolCallRecord[];
+}
+
+/** One tool call made during an agent's turn (MCP, see src/tools). */
+export interface ToolCallRecord {
+  /** The vendor's call id, unique within the message. */
+  id: string;
+  /** The message (turn attempt) that made the call: the in-flight message id, later the committed one. */
+  messageId: string;
+  /** `server/tool`, the MCP names. */
+  tool: string;
+  /** The arguments as JSON text, size-capped. */
+  arguments: string;
+  /** What the model was given back: the output, or what went wrong; size-capped. */
+  result: string;
+  isError: boolean;
+  durationMs: number;
+  /** Which model call of the turn asked for it: 1 for the first. */
+  step: number;
+  at: string;
+  /** The result was taken from an earlier attempt of the same turn (its process died) instead of calling the tool again. */
+  reused?: boolean;
 }
 
 /** A pick of the next speaker by the OPEN selector or the moderator. */
@@ -127,7 +152,8 @@ interface LogPosition {
 export type LogEntry =
   | (LogPosition & { type: 'message'; message: MessageRecord })
   | (LogPosition & { type: 'status'; change: StatusChange })
-  | (LogPosition & { type: 'speaker_selected'; selection: SpeakerSelection });
+  | (LogPosition & { type: 'speaker_selected'; selection: SpeakerSelection })
+  | (LogPosition & { type: 'tool_call'; toolCall: ToolCallRecord });
 
 /** The message being streamed now: who speaks and the text so far. */
 export interface InFlightRecord {
@@ -139,6 +165,8 @@ export interface InFlightRecord {
   turn: number;
   startedAt: string;
   text: string;
+  /** The calls this attempt completed so far, in order: a restarted attempt reuses them instead of calling again. */
+  toolCalls?: ToolCallRecord[];
 }
 
 /** Fields a transition may set besides the status; undefined leaves a field as it is, null removes it. */
@@ -170,7 +198,7 @@ export interface TurnCommit {
 }
 
 /** Which message a begun in-flight message replaced. */
-export type InFlightStart = { replaced?: Pick<InFlightRecord, 'messageId' | 'turn'> };
+export type InFlightStart = { replaced?: Pick<InFlightRecord, 'messageId' | 'turn' | 'toolCalls'> };
 
 export type Committed = { entry: Extract<LogEntry, { type: 'message' }>; record: DiscussionRecord };
 
@@ -245,6 +273,13 @@ export interface DiscussionStore {
    * written) when the discussion does not exist or has ended.
    */
   appendSelection(id: string, selection: SpeakerSelection): Promise<Extract<LogEntry, { type: 'speaker_selected' }> | undefined>;
+
+  /**
+   * Appends a completed tool call to the log and to the in-flight message's `toolCalls`,
+   * atomically, while `call.messageId` is the in-flight message. Undefined (nothing
+   * written) once it is not (the turn committed, was taken over or the discussion ended).
+   */
+  appendToolCall(id: string, call: ToolCallRecord): Promise<Extract<LogEntry, { type: 'tool_call' }> | undefined>;
 
   /** Log entries strictly after `after` (from the start when undefined), oldest first, at most `limit`. */
   readLog(id: string, options: { after?: string; limit: number }): Promise<LogEntry[]>;

@@ -54,6 +54,10 @@ async function* tracedStream(model: ChatModel, request: ChatRequest): AsyncItera
           });
           break;
         }
+        case 'tool-call':
+        case 'tool-result':
+          // a tool call is a span of its own (`execute_tool`, src/engine/tool-calls.ts)
+          break;
         case 'error':
           span.setAttribute('error.type', part.error.kind);
           span.setStatus({ code: SpanStatusCode.ERROR, message: part.error.kind });

@@ -1,9 +1,11 @@
-import type { ReplyContext, WireFormat } from './types.js';
+import type { FakeToolCall, ReplyContext, WireFormat } from './types.js';
 
 // Anthropic Messages API streaming, as documented at
 // https://docs.anthropic.com/en/docs/build-with-claude/streaming and as the
 // SDK's Stream.fromSSEResponse reads it: named SSE events, `ping` skipped,
-// `event: error` thrown as APIError with the body's error.type.
+// `event: error` thrown as APIError with the body's error.type. Tool calls
+// follow the text block as one tool_use block each (input `{}` at the start,
+// then `input_json_delta` fragments, the first one empty as the API sends it).
 
 function event(name: string, data: unknown): string {
   return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -11,6 +13,38 @@ function event(name: string, data: unknown): string {
 
 function messageId(context: ReplyContext): string {
   return `msg_fake${Math.round(context.request.receivedAt)}`;
+}
+
+function toolCallsOf(context: ReplyContext): FakeToolCall[] {
+  return context.response.toolCalls ?? [];
+}
+
+/** A reply that is only tool calls opens no text block, as the API does. */
+function hasTextBlock(context: ReplyContext): boolean {
+  const { chunks, gate, afterGate = [] } = context.response;
+  return toolCallsOf(context).length === 0 || chunks.length > 0 || (gate !== undefined && afterGate.length > 0);
+}
+
+/** The default split: the JSON text in two pieces, so a test sees fragments joined. */
+function argumentChunksOf(call: FakeToolCall): string[] {
+  if (call.argumentChunks !== undefined) return call.argumentChunks;
+  const text = JSON.stringify(call.arguments);
+  const middle = Math.ceil(text.length / 2);
+  return [text.slice(0, middle), text.slice(middle)];
+}
+
+function toolUseFrames(call: FakeToolCall, index: number): string[] {
+  return [
+    event('content_block_start', {
+      type: 'content_block_start',
+      index,
+      content_block: { type: 'tool_use', id: call.id, name: call.name, input: {}, caller: { type: 'direct' } },
+    }),
+    ...['', ...argumentChunksOf(call)].map((partial) =>
+      event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: partial } }),
+    ),
+    event('content_block_stop', { type: 'content_block_stop', index }),
+  ];
 }
 
 const ERROR_TYPES: Record<number, string> = {
@@ -58,14 +92,17 @@ export const anthropicWire: WireFormat = {
         ...(context.response.usage === null ? {} : { usage: { input_tokens: context.response.usage.inputTokens, output_tokens: 1 } }),
       },
     }),
-    event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+    ...(hasTextBlock(context)
+      ? [event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } })]
+      : []),
     event('ping', { type: 'ping' }),
   ],
 
   chunk: (text) => event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }),
 
   closing: (context) => [
-    event('content_block_stop', { type: 'content_block_stop', index: 0 }),
+    ...(hasTextBlock(context) ? [event('content_block_stop', { type: 'content_block_stop', index: 0 })] : []),
+    ...toolCallsOf(context).flatMap((call, position) => toolUseFrames(call, position + (hasTextBlock(context) ? 1 : 0))),
     event('message_delta', {
       type: 'message_delta',
       delta: { stop_reason: context.response.stopReason, stop_sequence: null },
@@ -89,7 +126,16 @@ export const anthropicWire: WireFormat = {
     type: 'message',
     role: 'assistant',
     model: context.model,
-    content: [{ type: 'text', text: context.response.chunks.join('') }],
+    content: [
+      ...(hasTextBlock(context) ? [{ type: 'text', text: context.response.chunks.join('') }] : []),
+      ...toolCallsOf(context).map((call) => ({
+        type: 'tool_use',
+        id: call.id,
+        name: call.name,
+        input: call.arguments,
+        caller: { type: 'direct' },
+      })),
+    ],
     stop_reason: context.response.stopReason,
     stop_sequence: null,
     usage:

@@ -1,10 +1,12 @@
-import type { ReplyContext, WireFormat } from './types.js';
+import type { FakeToolCall, ReplyContext, WireFormat } from './types.js';
 
 // Gemini API streamGenerateContent with alt=sse (https://ai.google.dev/api/generate-content):
 // `data: {GenerateContentResponse}` events separated by CRLF CRLF; the last
 // one carries the candidate's finishReason and the usageMetadata. Errors use
 // the google.rpc.Status shape {error: {code, message, status, details}}; a
 // 429 names its delay in a google.rpc.RetryInfo detail, not in a header.
+// Tool calls come whole, as functionCall parts of one last event that also
+// carries finishReason (STOP) and usage; the id and a thoughtSignature are optional.
 
 function data(payload: unknown): string {
   return `data: ${JSON.stringify(payload)}\r\n\r\n`;
@@ -45,11 +47,18 @@ function usageMetadata(context: ReplyContext): unknown {
   };
 }
 
-function responseObject(context: ReplyContext, text: string | undefined, last: boolean): unknown {
+function functionCallPart(call: FakeToolCall): unknown {
+  return {
+    functionCall: { name: call.name, args: call.arguments, ...(call.omitId === true ? {} : { id: call.id }) },
+    ...(call.signature !== undefined ? { thoughtSignature: call.signature } : {}),
+  };
+}
+
+function responseObject(context: ReplyContext, parts: unknown[], last: boolean): unknown {
   return {
     candidates: [
       {
-        content: { parts: text === undefined ? [] : [{ text }], role: 'model' },
+        content: { parts, role: 'model' },
         ...(last ? { finishReason: context.response.stopReason } : {}),
         index: 0,
       },
@@ -71,14 +80,31 @@ function statusBody(code: number, statusName: string, message: string | undefine
   };
 }
 
+function textReply(context: ReplyContext, text: string, last: boolean): unknown {
+  return responseObject(context, [{ text }], last);
+}
+
+const toolCallsOf = (context: ReplyContext): FakeToolCall[] => context.response.toolCalls ?? [];
+
+/** The event with the calls, which ends the reply. */
+function toolCallsReply(context: ReplyContext): unknown {
+  return responseObject(context, toolCallsOf(context).map(functionCallPart), true);
+}
+
 export const geminiWire: WireFormat = {
   streamHeaders: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
 
   opening: () => [],
 
-  chunk: (text, position, context) => data(responseObject(context, text, position.last)),
+  chunk: (text, position, context) =>
+    position.last && toolCallsOf(context).length > 0
+      ? data(textReply(context, text, false)) + data(toolCallsReply(context))
+      : data(textReply(context, text, position.last)),
 
-  closing: (context, endCarried) => (endCarried ? [] : [data(responseObject(context, '', true))]),
+  closing: (context, endCarried) => {
+    if (endCarried) return [];
+    return [data(toolCallsOf(context).length > 0 ? toolCallsReply(context) : textReply(context, '', true))];
+  },
 
   inBandError: (errorType, context) => data(statusBody(STATUS_CODES[errorType] ?? 500, errorType, context.response.message, [])),
 
@@ -104,5 +130,6 @@ export const geminiWire: WireFormat = {
     };
   },
 
-  complete: (context) => responseObject(context, context.response.chunks.join(''), true),
+  complete: (context) =>
+    responseObject(context, [{ text: context.response.chunks.join('') }, ...toolCallsOf(context).map(functionCallPart)], true),
 };

@@ -1,10 +1,13 @@
-import type { ReplyContext, WireFormat } from './types.js';
+import type { FakeToolCall, ReplyContext, WireFormat } from './types.js';
 
 // OpenAI Chat Completions streaming (https://platform.openai.com/docs/api-reference/chat-streaming):
 // unnamed `data:` events carrying chat.completion.chunk objects; with
 // stream_options.include_usage every chunk has "usage": null and one last
 // chunk with empty `choices` carries the usage; then `data: [DONE]`. The SDK
-// throws on any data object with an `error` key (the in-band error).
+// throws on any data object with an `error` key (the in-band error). Tool
+// calls follow the text as `delta.tool_calls` by index: the first delta of a
+// call carries id, type and name with empty arguments, later ones only
+// argument fragments; then finish_reason "tool_calls".
 
 function data(payload: unknown): string {
   return `data: ${JSON.stringify(payload)}\n\n`;
@@ -28,6 +31,27 @@ function chunkObject(context: ReplyContext, choices: unknown[], extra: Record<st
     ...(includeUsage(context) ? { usage: null } : {}),
     ...extra,
   };
+}
+
+function toolCallsOf(context: ReplyContext): FakeToolCall[] {
+  return context.response.toolCalls ?? [];
+}
+
+/** The default split: the JSON text in two pieces, so a test sees fragments joined. */
+function argumentChunksOf(call: FakeToolCall): string[] {
+  if (call.argumentChunks !== undefined) return call.argumentChunks;
+  const text = JSON.stringify(call.arguments);
+  const middle = Math.ceil(text.length / 2);
+  return [text.slice(0, middle), text.slice(middle)];
+}
+
+function toolCallFrames(context: ReplyContext, call: FakeToolCall, index: number): string[] {
+  const frame = (toolCall: Record<string, unknown>): string =>
+    data(chunkObject(context, [{ index: 0, delta: { tool_calls: [{ index, ...toolCall }] }, logprobs: null, finish_reason: null }]));
+  return [
+    frame({ id: call.id, type: 'function', function: { name: call.name, arguments: '' } }),
+    ...argumentChunksOf(call).map((piece) => frame({ function: { arguments: piece } })),
+  ];
 }
 
 function usageObject(context: ReplyContext): unknown {
@@ -86,17 +110,19 @@ function errorShape(context: ReplyContext, status: number): OpenAIErrorShape {
 export const openaiWire: WireFormat = {
   streamHeaders: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': 'req_fake' },
 
-  opening: (context) => [
-    data(
-      chunkObject(context, [{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }]),
-    ),
-  ],
+  opening: (context) => {
+    // a reply that is only tool calls opens with null content, as the API does
+    const toolsOnly = toolCallsOf(context).length > 0 && context.response.chunks.length === 0 && context.response.gate === undefined;
+    const delta = { role: 'assistant', content: toolsOnly ? null : '', refusal: null };
+    return [data(chunkObject(context, [{ index: 0, delta, logprobs: null, finish_reason: null }]))];
+  },
 
   chunk: (text, _position, context) =>
     data(chunkObject(context, [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }])),
 
   closing: (context) => {
-    const frames = [data(chunkObject(context, [{ index: 0, delta: {}, logprobs: null, finish_reason: context.response.stopReason }]))];
+    const frames = toolCallsOf(context).flatMap((call, index) => toolCallFrames(context, call, index));
+    frames.push(data(chunkObject(context, [{ index: 0, delta: {}, logprobs: null, finish_reason: context.response.stopReason }])));
     const usage = usageObject(context);
     if (includeUsage(context) && usage !== undefined) frames.push(data(chunkObject(context, [], { usage })));
     frames.push('data: [DONE]\n\n');
@@ -133,7 +159,20 @@ export const openaiWire: WireFormat = {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: context.response.chunks.join(''), refusal: null },
+        message: {
+          role: 'assistant',
+          content: context.response.chunks.length === 0 && toolCallsOf(context).length > 0 ? null : context.response.chunks.join(''),
+          refusal: null,
+          ...(toolCallsOf(context).length > 0
+            ? {
+                tool_calls: toolCallsOf(context).map((call) => ({
+                  id: call.id,
+                  type: 'function',
+                  function: { name: call.name, arguments: JSON.stringify(call.arguments) },
+                })),
+              }
+            : {}),
+        },
         logprobs: null,
         finish_reason: context.response.stopReason,
       },

@@ -60,6 +60,14 @@ const DEFAULT_STOP_REASONS: Record<FakeVendorName, string> = {
   gemini: 'STOP',
 };
 
+/** The stop reason of a reply that asks for tools (Gemini has none of its own). */
+const TOOL_STOP_REASONS: Record<FakeVendorName, string> = {
+  anthropic: 'tool_use',
+  openai: 'tool_calls',
+  'openai-compatible': 'tool_calls',
+  gemini: 'STOP',
+};
+
 export interface FakeVendor {
   /** http://127.0.0.1:PORT */
   readonly url: string;
@@ -144,7 +152,7 @@ function resolveResponse(vendor: FakeVendorName, response: FakeResponse): Resolv
     ...response,
     chunks: response.chunks ?? DEFAULT_CHUNKS,
     usage: response.usage === undefined ? DEFAULT_USAGE : response.usage,
-    stopReason: response.stopReason ?? DEFAULT_STOP_REASONS[vendor],
+    stopReason: response.stopReason ?? (response.toolCalls?.length ? TOOL_STOP_REASONS : DEFAULT_STOP_REASONS)[vendor],
   };
 }
 

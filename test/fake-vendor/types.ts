@@ -47,6 +47,30 @@ export interface FakeResponse {
   afterGate?: string[];
   /** After the chunks, send the vendor's in-band error with this type (Gemini: a status name such as UNAVAILABLE). */
   inBandError?: string;
+  /**
+   * After the text chunks, the reply asks for these tool calls in the vendor's streaming
+   * format (Anthropic tool_use blocks with input_json_delta, OpenAI tool_calls deltas by
+   * index, Gemini functionCall parts). The default stopReason becomes the vendor's tool
+   * value (tool_use, tool_calls; Gemini keeps STOP).
+   */
+  toolCalls?: FakeToolCall[];
+}
+
+export interface FakeToolCall {
+  /** The vendor call id (Gemini: sent as functionCall.id unless `omitId`). */
+  id: string;
+  /** The tool name as the request declared it. */
+  name: string;
+  arguments: Record<string, unknown>;
+  /**
+   * How the JSON text of the arguments is split across deltas (Anthropic, OpenAI); they
+   * must join to valid JSON. Default: JSON.stringify(arguments) in two pieces.
+   */
+  argumentChunks?: string[];
+  /** Gemini: leave functionCall.id out, as older models do. */
+  omitId?: boolean;
+  /** Gemini: a thoughtSignature on the part, which must come back unchanged. */
+  signature?: string;
 }
 
 /**

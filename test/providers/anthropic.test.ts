@@ -55,7 +55,7 @@ describe('mapAnthropicStopReason', () => {
     ['max_tokens', 'length'],
     ['model_context_window_exceeded', 'length'],
     ['refusal', 'content_filter'],
-    ['tool_use', 'other'],
+    ['tool_use', 'tool_calls'],
     ['pause_turn', 'other'],
   ] as const)('%s -> %s', (reason, expected) => {
     expect(mapAnthropicStopReason(reason)).toBe(expected);

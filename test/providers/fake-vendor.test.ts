@@ -49,6 +49,53 @@ describe('fake vendor wire formats', () => {
     expect(await response.json()).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
   });
 
+  it('streams Anthropic tool calls as tool_use blocks after the text block, with input_json_delta fragments', async () => {
+    fake.script('anthropic', {
+      chunks: ['Checking.'],
+      toolCalls: [
+        { id: 'toolu_A', name: 'get_weather', arguments: { city: 'Paris' }, argumentChunks: ['{"city": "Par', 'is"}'] },
+        { id: 'toolu_B', name: 'get_time', arguments: { zone: 'UTC' } },
+      ],
+    });
+    const text = await (await post(`${fake.anthropicBaseUrl}/v1/messages`, { model: 'm', stream: true })).text();
+    const frames = [...text.matchAll(/^event: (\w+)\ndata: (.*)$/gm)].map((match) => {
+      const data: unknown = JSON.parse(match[2] ?? '');
+      return { name: match[1], data };
+    });
+    const blockFrames = frames.filter((frame) => frame.name?.startsWith('content_block') === true).map((frame) => frame.data);
+    expect(blockFrames).toEqual([
+      { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Checking.' } },
+      { type: 'content_block_stop', index: 0 },
+      {
+        type: 'content_block_start',
+        index: 1,
+        content_block: { type: 'tool_use', id: 'toolu_A', name: 'get_weather', input: {}, caller: { type: 'direct' } },
+      },
+      { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '' } },
+      { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"city": "Par' } },
+      { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: 'is"}' } },
+      { type: 'content_block_stop', index: 1 },
+      {
+        type: 'content_block_start',
+        index: 2,
+        content_block: { type: 'tool_use', id: 'toolu_B', name: 'get_time', input: {}, caller: { type: 'direct' } },
+      },
+      { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '' } },
+      { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '{"zone"' } },
+      { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: ':"UTC"}' } },
+      { type: 'content_block_stop', index: 2 },
+    ]);
+    expect(frames.at(-2)?.data).toMatchObject({ type: 'message_delta', delta: { stop_reason: 'tool_use' } });
+  });
+
+  it('opens no text block for an Anthropic reply of tool calls only', async () => {
+    fake.script('anthropic', { chunks: [], toolCalls: [{ id: 'toolu_A', name: 'get_time', arguments: {} }] });
+    const text = await (await post(`${fake.anthropicBaseUrl}/v1/messages`, { model: 'm', stream: true })).text();
+    expect(text).not.toContain('"type":"text"');
+    expect(text).toContain('"index":0,"content_block":{"type":"tool_use"');
+  });
+
   it('streams OpenAI chunks, the usage chunk only when asked for, then [DONE]', async () => {
     const url = `${fake.openaiBaseUrl}/chat/completions`;
     const withUsage = await (await post(url, { model: 'm', stream: true, stream_options: { include_usage: true } })).text();
@@ -57,6 +104,55 @@ describe('fake vendor wire formats', () => {
     expect(JSON.parse(frames.at(-2)?.slice('data: '.length) ?? '')).toMatchObject({ choices: [], usage: { prompt_tokens: 12 } });
     const withoutUsage = await (await post(url, { model: 'm', stream: true })).text();
     expect(withoutUsage).not.toContain('prompt_tokens');
+  });
+
+  it('streams OpenAI tool calls as tool_calls deltas by index, then finish_reason tool_calls', async () => {
+    fake.script('openai', {
+      chunks: [],
+      toolCalls: [
+        { id: 'call_A', name: 'get_weather', arguments: { city: 'Paris' }, argumentChunks: ['{"city": "Par', 'is"}'] },
+        { id: 'call_B', name: 'get_time', arguments: {}, argumentChunks: [] },
+      ],
+    });
+    const text = await (await post(`${fake.openaiBaseUrl}/chat/completions`, { model: 'm', stream: true })).text();
+    const chunks = text
+      .trim()
+      .split('\n\n')
+      .filter((frame) => frame !== 'data: [DONE]')
+      .map((frame): unknown => JSON.parse(frame.slice('data: '.length)));
+    const choicesOf = (...choices: unknown[][]) => choices.map((choice) => ({ choices: choice }));
+    // toMatchObject on an array: as many chunks as listed, each with these choices
+    expect(chunks).toMatchObject(
+      choicesOf(
+        [{ index: 0, delta: { role: 'assistant', content: null, refusal: null }, logprobs: null, finish_reason: null }],
+        [
+          {
+            index: 0,
+            delta: { tool_calls: [{ index: 0, id: 'call_A', type: 'function', function: { name: 'get_weather', arguments: '' } }] },
+            logprobs: null,
+            finish_reason: null,
+          },
+        ],
+        [
+          {
+            index: 0,
+            delta: { tool_calls: [{ index: 0, function: { arguments: '{"city": "Par' } }] },
+            logprobs: null,
+            finish_reason: null,
+          },
+        ],
+        [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: 'is"}' } }] }, logprobs: null, finish_reason: null }],
+        [
+          {
+            index: 0,
+            delta: { tool_calls: [{ index: 1, id: 'call_B', type: 'function', function: { name: 'get_time', arguments: '' } }] },
+            logprobs: null,
+            finish_reason: null,
+          },
+        ],
+        [{ index: 0, delta: {}, logprobs: null, finish_reason: 'tool_calls' }],
+      ),
+    );
   });
 
   it('streams Gemini responses separated by CRLF CRLF with usage in the last', async () => {
@@ -71,6 +167,38 @@ describe('fake vendor wire formats', () => {
     });
     expect(JSON.parse(frames[0]?.slice('data: '.length) ?? '')).not.toHaveProperty('usageMetadata');
     expect(fake.requestsFor('gemini')[0]?.query).toEqual({ alt: 'sse' });
+  });
+
+  it('sends Gemini tool calls as whole functionCall parts in a last event with finishReason and usage', async () => {
+    fake.script('gemini', {
+      chunks: ['Checking.'],
+      toolCalls: [
+        { id: 'fc_A', name: 'get_weather', arguments: { city: 'Paris' }, signature: 'c2lnQQ==' },
+        { id: 'fc_B', name: 'get_time', arguments: {}, omitId: true },
+      ],
+    });
+    const response = await post(`${fake.geminiBaseUrl}/v1beta/models/g:streamGenerateContent?alt=sse`, { contents: [] });
+    const frames = (await response.text()).split('\r\n\r\n').filter((frame) => frame !== '');
+    const events = frames.map((frame): unknown => JSON.parse(frame.slice('data: '.length)));
+    expect(events).toHaveLength(2);
+    expect(events[0]).toMatchObject({ candidates: [{ content: { parts: [{ text: 'Checking.' }] } }] });
+    expect(events[0]).not.toHaveProperty('usageMetadata');
+    expect(events[1]).toMatchObject({
+      candidates: [
+        {
+          content: {
+            role: 'model',
+            parts: [
+              { functionCall: { name: 'get_weather', args: { city: 'Paris' }, id: 'fc_A' }, thoughtSignature: 'c2lnQQ==' },
+              { functionCall: { name: 'get_time', args: {} } },
+            ],
+          },
+          finishReason: 'STOP',
+        },
+      ],
+      usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 5 },
+    });
+    expect(frames[1]).not.toContain('fc_B');
   });
 
   it('puts Gemini’s retry delay in a RetryInfo detail', async () => {

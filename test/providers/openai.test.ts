@@ -62,7 +62,7 @@ describe('mapOpenAIFinishReason and convertOpenAIUsage', () => {
     ['stop', 'stop'],
     ['length', 'length'],
     ['content_filter', 'content_filter'],
-    ['tool_calls', 'other'],
+    ['tool_calls', 'tool_calls'],
     ['function_call', 'other'],
   ] as const)('%s -> %s', (reason, expected) => {
     expect(mapOpenAIFinishReason(reason)).toBe(expected);

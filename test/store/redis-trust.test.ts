@@ -14,6 +14,7 @@ import type { CancelTurnCommand, LiveEvent, TokenEvent } from '../../src/events/
 import { createRedisKeys, createRedisStore } from '../../src/store/redis-store.js';
 import { deleteKeys, TEST_REDIS_URL } from '../support/app.js';
 import { createDiscussion, expectTwoMessagesAmongOtherEntries, inject, makeMessage } from './fixtures.js';
+import { makeToolCall } from './store-contract-tool-calls.js';
 
 const keyPrefix = `test:${randomUUID()}:`;
 const keys = createRedisKeys(keyPrefix);
@@ -58,6 +59,8 @@ const CORRUPT_ENTRIES: [type: string, data: string][] = [
   ['vote', JSON.stringify({ for: 'Ada' })],
   ['status', JSON.stringify({ status: 'EXPLODED', at: '2025-03-01T10:03:00.000Z' })],
   ['message', JSON.stringify({ ...makeMessage('elsewhere'), role: 'ROBOT' })],
+  ['tool_call', JSON.stringify({ ...makeToolCall(), isError: 'maybe' })],
+  ['message', JSON.stringify(makeMessage('elsewhere', { toolCalls: [{ ...makeToolCall(), step: -1 }] }))],
 ];
 
 describe('redis store: stored values that do not parse', () => {
@@ -148,6 +151,32 @@ describe('redis store: stored values that do not parse', () => {
     await store.appendInFlight(record.id, 'Hello', 'm-2');
     expect(await store.getInFlight(record.id)).toStrictEqual({ ...inFlight, messageId: 'm-2', text: 'Hello' });
   });
+
+  it.each(['not json', JSON.stringify([{ tool: 'search/web_search' }]), JSON.stringify({ calls: [] })])(
+    'reads an in-flight message whose toolCalls field is %j without its calls, logged, and hands none to the next attempt',
+    async (field) => {
+      const record = await createDiscussion(store, { status: 'RUNNING' });
+      const inFlight = { messageId: 'm-1', author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:02:00.000Z' };
+      await store.beginInFlight(record.id, inFlight);
+      await store.appendToolCall(record.id, makeToolCall());
+      await store.appendInFlight(record.id, 'Spaces', 'm-1');
+      await redis.hset(keys.inFlight(record.id), 'toolCalls', field);
+
+      expect(await store.getInFlight(record.id)).toStrictEqual({ ...inFlight, text: 'Spaces' });
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]?.discussionId).toBe(record.id);
+      expect(warnings[0]?.msg).toMatch(/tool calls do not parse/);
+
+      // The restart is still announced (its message and turn are known); its calls are made again.
+      expect(await store.beginInFlight(record.id, { ...inFlight, messageId: 'm-2' })).toStrictEqual({
+        replaced: { messageId: 'm-1', turn: 0 },
+      });
+      expect(warnings).toHaveLength(2);
+      const next = makeToolCall({ messageId: 'm-2' });
+      expect(await store.appendToolCall(record.id, next)).toBeDefined();
+      expect(await store.getInFlight(record.id)).toStrictEqual({ ...inFlight, messageId: 'm-2', text: '', toolCalls: [next] });
+    },
+  );
 });
 
 describe('event bus over Redis pub/sub: payloads that are not ours', () => {
@@ -183,6 +212,39 @@ describe('event bus over Redis pub/sub: payloads that are not ours', () => {
     expect(received).toStrictEqual([tokenEvent(discussionId, 0), tokenEvent(discussionId, 1), { type: 'deleted', discussionId }]);
     expect(warnings).toHaveLength(4);
     expect(warnings.every((warning) => warning.discussionId === discussionId)).toBe(true);
+  });
+
+  it('delivers tool calls and messages that carry them, and drops a tool call of the wrong shape', async () => {
+    const discussionId = randomUUID();
+    const received: LiveEvent[] = [];
+    const unsubscribe = await bus.subscribe(discussionId, (event) => received.push(event));
+    const toolCall = makeToolCall({ reused: true });
+    const good: LiveEvent[] = [
+      { type: 'tool_call', discussionId, cursor: '1-0', toolCall },
+      {
+        type: 'message',
+        discussionId,
+        cursor: '2-0',
+        previousCursor: '1-0',
+        message: makeMessage(discussionId, { toolCalls: [toolCall] }),
+      },
+      { type: 'deleted', discussionId },
+    ];
+    const [call, message, deleted] = good;
+    if (call === undefined || message === undefined || deleted === undefined) throw new Error('events missing');
+
+    await bus.publish(discussionId, call);
+    await redis.publish(
+      `${keyPrefix}disc:{${discussionId}}:events`,
+      JSON.stringify({ type: 'tool_call', discussionId, cursor: '1-1', toolCall: { ...toolCall, durationMs: 'long' } }),
+    );
+    await bus.publish(discussionId, message);
+    await bus.publish(discussionId, deleted);
+
+    await vi.waitFor(() => expect(received.at(-1)?.type).toBe('deleted'));
+    unsubscribe();
+    expect(received).toStrictEqual(good);
+    expect(warnings).toHaveLength(1);
   });
 
   it('drops a command that does not parse and still acts on the next one', async () => {

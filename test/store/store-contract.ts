@@ -10,6 +10,7 @@ import { describeCountsContract } from './store-contract-counts.js';
 import { describeLogContract } from './store-contract-log.js';
 import { describeOwnerContract } from './store-contract-owners.js';
 import { describeSpeakerContract } from './store-contract-speaker.js';
+import { describeToolCallContract } from './store-contract-tool-calls.js';
 
 export interface StoreUnderTest {
   store: DiscussionStore;
@@ -41,6 +42,7 @@ export function describeStoreContract(name: string, makeStore: () => StoreUnderT
     describeSpeakerContract(store);
     describeOwnerContract(store);
     describeCountsContract(store);
+    describeToolCallContract(store);
   });
 }
 

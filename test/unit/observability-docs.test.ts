@@ -203,12 +203,16 @@ describe('docs/grafana/orchestrator.json and docs/alerts.yml against a real scra
 
   beforeAll(async () => {
     fake = await startFakeVendor();
-    server = await startTestApp({ redis: true, env: fake.environment() });
+    server = await startTestApp({ redis: true, env: { ...fake.environment(), MCP_SERVERS: 'examples/mcp-servers.json' } });
     const { url } = server;
     // Ada (the fake vendor) commits a reply with usage, then is refused: every turn metric gets a series.
+    // Bob (MOCK) calls the demo MCP server's tool the topic names: the tool metrics get theirs.
     fake.script('openai-compatible', { chunks: ['Counted.'], usage: { inputTokens: 10, outputTokens: 2 } }, { status: 401 });
-    const agents = [{ name: 'Ada', persona: 'Architect', provider: 'OPENAI_COMPATIBLE' }, mockAgents(2)[1]];
-    const id = await createDiscussion(url, { topic: 'Metrics for the docs', agents, maxRounds: 2 });
+    const agents = [
+      { name: 'Ada', persona: 'Architect', provider: 'OPENAI_COMPATIBLE' },
+      { ...mockAgents(2)[1], tools: ['demo'] },
+    ];
+    const id = await createDiscussion(url, { topic: 'Metrics for the docs, and demo/add {"a": 1, "b": 2}', agents, maxRounds: 2 });
     await mustGraphQL(url, START, { id });
     await vi.waitFor(
       async () => {

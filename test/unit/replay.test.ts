@@ -15,6 +15,7 @@ import { createMemoryStore } from '../../src/store/memory-store.js';
 import { createRedisStore } from '../../src/store/redis-store.js';
 import type { DiscussionStore, LogEntry } from '../../src/store/types.js';
 import { createDiscussion, makeMessage } from '../store/fixtures.js';
+import { makeToolCall } from '../store/store-contract-tool-calls.js';
 import { deleteKeys, TEST_REDIS_URL } from '../support/app.js';
 
 const keyPrefix = `test:${randomUUID()}:`;
@@ -58,6 +59,8 @@ const describeEvent = (event: StreamEvent): string => {
       return `status:${event.change.status}`;
     case 'token':
       return `token:${event.delta}`;
+    case 'tool_call':
+      return `tool_call:${event.toolCall.tool}`;
     case 'overflow':
       return `overflow:${event.capacity}`;
     case 'speaker_selected':
@@ -128,6 +131,37 @@ describe.each(MODES)('a discussion stream whose live events arrive out of log or
       'message:fourth',
       'status:COMPLETED',
     ]);
+  });
+
+  it('replays tool calls, puts one published after its message back in log order, and moves a messages-only stream past them', async () => {
+    const id = await running();
+    await store.beginInFlight(id, { messageId: 'm-1', author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:03:00.000Z' });
+    const search = await store.appendToolCall(id, makeToolCall({ messageId: 'm-1', tool: 'search/web_search' }));
+    await publish(id, search);
+    const everything = drain(await openDiscussionStream({ bus, store }, id, { after: '0-0' }));
+    const messagesOnly = drain(
+      await openDiscussionStream({ bus, store }, id, { after: '0-0', wants: (event) => event.type === 'message' }),
+    );
+
+    const fetched = await store.appendToolCall(id, makeToolCall({ messageId: 'm-1', tool: 'fetch/get', step: 2 }));
+    const answer = await store.appendMessage(id, makeMessage(id, { id: 'm-1', content: 'answer' }), {
+      fenceTurn: 0,
+      round: 0,
+      consecutiveFailures: 0,
+      inFlightMessageId: 'm-1',
+    });
+    // The message names the second call as the entry before it: the stream reads that call from the log first.
+    await publish(id, answer?.entry);
+    await publish(id, fetched);
+    await publish(id, (await store.transition(id, { from: ['RUNNING'], to: 'COMPLETED' }))?.entry);
+
+    expect((await everything).map(describeEvent)).toEqual([
+      'tool_call:search/web_search',
+      'tool_call:fetch/get',
+      'message:answer',
+      'status:COMPLETED',
+    ]);
+    expect((await messagesOnly).map(describeEvent)).toEqual(['message:answer']);
   });
 
   it('gets the final events committed while it opened, though they are published after it opened', async () => {

@@ -1,0 +1,116 @@
+import { addUsage, type Usage } from '../domain.js';
+import type { ProviderError } from '../providers/errors.js';
+import type { ChatModel, ChatRequest, StreamPart, ToolCallRequest, ToolStep } from '../providers/types.js';
+import type { ToolCallRecord } from '../store/types.js';
+import type { TokenSink } from './token-sink.js';
+import type { RanToolCall, TurnTools } from './tool-calls.js';
+
+/** What a turn's model calls produced, all steps together. */
+export interface ReplyOutcome {
+  /** Every step's text, joined as it streamed. */
+  text: string;
+  /** The last step's finish, with the usage of every step summed. */
+  finish?: Extract<StreamPart, { type: 'finish' }>;
+  failure?: ProviderError;
+  firstTokenAt?: number;
+  /** The calls made, in order, as recorded. */
+  toolCalls: ToolCallRecord[];
+  /** A tool call could not be recorded: the turn was taken over or has ended; the attempt stops. */
+  fencedOff?: boolean;
+}
+
+export interface ReplyStepsOptions {
+  model: ChatModel;
+  request: Omit<ChatRequest, 'tools' | 'toolChoice' | 'toolSteps'>;
+  tokens: TokenSink;
+  tools: TurnTools | undefined;
+  /** MAX_TOOL_STEPS: model calls that may ask for tools; the one after must answer in text. */
+  maxSteps: number;
+  /** Persists and publishes a finished call; false when the attempt no longer owns the turn. */
+  record(call: RanToolCall): Promise<ToolCallRecord | undefined>;
+}
+
+/** Between the texts of two steps, so "Let me check." and "It is 18 °C." do not run together. */
+const STEP_SEPARATOR = '\n\n';
+
+/**
+ * Streams a turn's reply: one model call, and while the model asks for tools (and steps
+ * remain), the calls, then the model again with the results. Text of every step streams
+ * into one message.
+ */
+export async function streamReplySteps(options: ReplyStepsOptions): Promise<ReplyOutcome> {
+  const { model, request, tokens, tools, maxSteps, record } = options;
+  const { signal } = request;
+  const outcome: ReplyOutcome = { text: '', toolCalls: [] };
+  const usage: Usage = {};
+  const steps: ToolStep[] = [];
+  let stepText = '';
+
+  const pushText = (text: string) => {
+    if (signal.aborted || text.length === 0) return;
+    const separator = stepText === '' && outcome.text !== '' && !/\s$/.test(outcome.text) ? STEP_SEPARATOR : '';
+    outcome.firstTokenAt ??= Date.now();
+    outcome.text += separator + text;
+    stepText += text;
+    tokens.push(separator + text);
+  };
+
+  for (let step = 1; ; step++) {
+    const lastStep = step > maxSteps;
+    const calls: ToolCallRequest[] = [];
+    stepText = '';
+    let finish: Extract<StreamPart, { type: 'finish' }> | undefined;
+    const stream = model.stream({
+      ...request,
+      ...(tools ? { tools: tools.definitions, toolChoice: lastStep ? 'none' : 'auto', toolSteps: steps } : {}),
+    });
+    for await (const part of stream) {
+      switch (part.type) {
+        case 'text-delta':
+          pushText(part.text);
+          break;
+        case 'tool-call':
+          calls.push(part.call);
+          break;
+        case 'tool-result': {
+          // the provider ran this call itself (CLAUDE_AGENT): record it, nothing to run
+          const call = calls.find((item) => item.id === part.callId);
+          if (!call || !tools) break;
+          calls.splice(calls.indexOf(call), 1);
+          const ran = tools.ranByProvider(call, { content: part.content, isError: part.isError, durationMs: part.durationMs ?? 0 }, step);
+          const saved = await record(ran);
+          if (saved) outcome.toolCalls.push(saved);
+          else outcome.fencedOff = true;
+          break;
+        }
+        case 'finish':
+          finish = part;
+          break;
+        case 'error':
+          outcome.failure = part.error;
+          break;
+        default: {
+          const unknown: never = part;
+          throw new Error(`unknown stream part ${JSON.stringify(unknown)}`);
+        }
+      }
+    }
+    addUsage(usage, finish?.usage);
+    if (finish) outcome.finish = { ...finish, usage: { ...usage } };
+    const wantsTools = finish?.finishReason === 'tool_calls' && calls.length > 0 && tools !== undefined && !lastStep;
+    if (!wantsTools || outcome.failure || signal.aborted || outcome.fencedOff) return outcome;
+    const results = [];
+    for (const call of calls) {
+      const ran = await tools.run(call, step, signal);
+      const saved = await record(ran);
+      if (!saved) {
+        outcome.fencedOff = true;
+        return outcome;
+      }
+      outcome.toolCalls.push(saved);
+      results.push(ran.result);
+      if (signal.aborted) return outcome;
+    }
+    steps.push({ text: stepText, calls, results });
+  }
+}
