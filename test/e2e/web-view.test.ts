@@ -287,3 +287,53 @@ describe('the web view with auth on', () => {
     expect(await page.getByLabel('Token', { exact: true }).count()).toBe(0);
   });
 });
+
+describe('the web view with MCP tools', () => {
+  let tooled: TestApp | undefined;
+  beforeAll(async () => {
+    tooled = await startTestApp({ redis: true, env: { MCP_SERVERS: 'examples/mcp-servers.json' } });
+  });
+  afterAll(async () => {
+    await tooled?.close();
+  });
+
+  it('lists the call a turn made under its message, live and again after a reload, once', async () => {
+    if (!tooled) throw new Error('the app is not started yet');
+    const id = await createDiscussion(tooled.url, {
+      topic: 'What is 2 + 3? Ask demo/add {"a": 2, "b": 3}',
+      agents: mockAgents(1, { tools: ['demo'] }),
+      maxRounds: 1,
+    });
+    const page = await newPage();
+    await page.goto(`${new URL(tooled.url).origin}/discussions/${id}`);
+    await page.getByTestId('connection').getByText('live').waitFor();
+    await page.getByRole('button', { name: 'Start' }).click();
+    await status(page).getByText('Completed').waitFor();
+    const { messages } = await readTranscript(tooled.url, id);
+    const reply = messages.find((message) => message.author === 'Ada');
+    if (!reply) throw new Error('Ada did not answer');
+    await shown(page, reply.id);
+
+    const adasMessage = transcript(page).locator(`li[data-message-id="${reply.id}"]`);
+    const calls = adasMessage.getByRole('list', { name: 'Tool calls' }).getByRole('listitem');
+    const expectTheSum = async () => {
+      expect(await adasMessage.locator('article strong').first().textContent()).toBe('Ada');
+      expect(await calls.count()).toBe(1);
+      expect(await calls.locator('.tool').textContent()).toBe('demo/add');
+      expect(JSON.parse((await calls.locator('.arguments').textContent()) ?? '')).toEqual({ a: 2, b: 3 });
+      expect(await calls.locator('.result').textContent()).toBe('5');
+      expect(await calls.locator('.error').count()).toBe(0);
+      expect(await page.getByRole('list', { name: 'Tool calls' }).count()).toBe(1);
+    };
+    await calls.first().waitFor();
+    await expectTheSum();
+    expect(await adasMessage.textContent()).toContain('it answered "5"');
+
+    // After a reload the call comes from the replayed log and the message's own toolCalls: still once.
+    await page.reload();
+    await status(page).getByText('Completed').waitFor();
+    await shown(page, reply.id);
+    await calls.first().waitFor();
+    await expectTheSum();
+  });
+});

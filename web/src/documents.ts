@@ -69,6 +69,22 @@ export const HeaderFields = graphql(`
   }
 `);
 
+// On the interface, so a call reads the same from a message's `toolCalls` and from a live `ToolCallEvent`.
+export const ToolCallFields = graphql(`
+  fragment ToolCallFields on ToolCallDetails {
+    id
+    messageId
+    tool
+    arguments
+    result
+    isError
+    durationMs
+    step
+    at
+    reused
+  }
+`);
+
 export const DiscussionQuery = graphql(`
   query Discussion($id: ID!) {
     discussion(id: $id) {
@@ -121,7 +137,14 @@ export const DiscussionEventsSubscription = graphql(`
             outputTokens
             totalTokens
           }
+          toolCalls {
+            ...ToolCallFields
+          }
         }
+      }
+      ... on ToolCallEvent {
+        cursor
+        ...ToolCallFields
       }
       ... on TokenEvent {
         messageId

@@ -42,6 +42,12 @@ export function hueOf(name: string): number {
   return Math.round((hash % 1000) * 137.508) % 360;
 }
 
+/** One line of at most `max` characters: each run of white space becomes one space, and a longer line ends in "…". */
+export function shortText(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
 export function titleCase(value: string): string {
   return value.charAt(0) + value.slice(1).toLowerCase().replaceAll('_', ' ');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_LIVE_STATE, applyEvent, mergeInFlight, type LiveEvent, type LiveState, type Message } from './live-state';
+import { EMPTY_LIVE_STATE, applyEvent, mergeInFlight, type LiveEvent, type LiveState, type Message, type ToolCall } from './live-state';
 
 const token = (messageId: string, offset: number, delta: string): LiveEvent => ({
   __typename: 'TokenEvent',
@@ -8,7 +8,20 @@ const token = (messageId: string, offset: number, delta: string): LiveEvent => (
   offset,
   delta,
 });
-const message = (id: string, cursor: string, content: string): LiveEvent => ({
+const call = (messageId: string, id: string, result = '5'): ToolCall => ({
+  id,
+  messageId,
+  tool: 'demo/add',
+  arguments: '{"a": 2, "b": 3}',
+  result,
+  isError: false,
+  durationMs: 3,
+  step: 1,
+  at: '2026-12-06T00:00:00.000Z',
+  reused: false,
+});
+const toolCallEvent = (cursor: string, finished: ToolCall): LiveEvent => ({ __typename: 'ToolCallEvent', cursor, ...finished });
+const message = (id: string, cursor: string, content: string, toolCalls: ToolCall[] = []): LiveEvent => ({
   __typename: 'MessageEvent',
   cursor,
   message: {
@@ -23,9 +36,11 @@ const message = (id: string, cursor: string, content: string): LiveEvent => ({
     finishReason: 'stop',
     createdAt: '2026-12-06T00:00:00.000Z',
     usage: null,
+    toolCalls,
   } satisfies Message,
 });
 const fold = (events: LiveEvent[], from: LiveState = EMPTY_LIVE_STATE) => events.reduce(applyEvent, from);
+const pendingIds = (state: LiveState, messageId: string) => state.pendingToolCalls.get(messageId)?.map((known) => known.id);
 
 describe('the live view state', () => {
   it('joins tokens by offset: a repeated or overlapping delta does not duplicate text', () => {
@@ -86,5 +101,55 @@ describe('the live view state', () => {
       streaming,
     );
     expect(ended.inFlight).toBeUndefined();
+  });
+
+  describe('tool calls', () => {
+    it('keeps the calls that finish before their message with the message in flight, then shows the committed ones', () => {
+      // The first call can finish before any token of its message: it waits under the message id.
+      let state = fold([toolCallEvent('2-0', call('m1', 'c1'))]);
+      expect(pendingIds(state, 'm1')).toEqual(['c1']);
+      expect(state.cursor).toBe('2-0');
+      expect(state.items).toEqual([]);
+      state = fold([token('m1', 0, 'I asked'), toolCallEvent('3-0', call('m1', 'c2', '7'))], state);
+      expect(state.inFlight).toMatchObject({ messageId: 'm1', text: 'I asked' });
+      expect(state.pendingToolCalls.get('m1')?.map((known) => known.result)).toEqual(['5', '7']);
+
+      state = fold([message('m1', '4-0', 'I asked demo/add.', [call('m1', 'c1'), call('m1', 'c2', '7')])], state);
+      expect(state.inFlight).toBeUndefined();
+      expect(state.pendingToolCalls.size).toBe(0);
+      const [committed] = state.items;
+      expect(committed?.kind === 'message' ? committed.message.toolCalls.map((known) => known.id) : []).toEqual(['c1', 'c2']);
+      expect(state.cursor).toBe('4-0');
+    });
+
+    it('shows each call once after a reconnect replays it, keyed by call id and message id', () => {
+      const first = toolCallEvent('2-0', call('m1', 'c1'));
+      let state = fold([token('m1', 0, 'Hm'), first, first]);
+      // The same call under another cursor is still one call; the same vendor id in another message is another.
+      state = fold([toolCallEvent('2-1', call('m1', 'c1')), toolCallEvent('2-2', call('m2', 'c1'))], state);
+      expect(pendingIds(state, 'm1')).toEqual(['c1']);
+      expect(pendingIds(state, 'm2')).toEqual(['c1']);
+      expect(state.cursor).toBe('2-2');
+
+      // A replay from the start brings the calls again before the commit: only the message's own stay.
+      state = fold([message('m1', '3-0', 'Hm, 5.', [call('m1', 'c1')]), first, message('m1', '3-0', 'Hm, 5.', [call('m1', 'c1')])], state);
+      expect(state.pendingToolCalls.has('m1')).toBe(false);
+      expect(state.items.map((item) => item.cursor)).toEqual(['3-0']);
+      // A call replayed after its message committed does not come back as pending.
+      expect(fold([toolCallEvent('2-9', call('m1', 'c9'))], state).pendingToolCalls.has('m1')).toBe(false);
+    });
+
+    it('drops the calls of a restarted turn and keeps the new attempt’s, and an ended discussion keeps none pending', () => {
+      let state = fold([token('m1', 0, 'Lost'), toolCallEvent('2-0', call('m1', 'c1'))]);
+      state = fold([{ __typename: 'TurnRestartedEvent', discardedMessageId: 'm1' }], state);
+      expect(state.pendingToolCalls.has('m1')).toBe(false);
+      expect(state.inFlight).toBeUndefined();
+      state = fold([toolCallEvent('3-0', call('m2', 'c1')), token('m2', 0, 'Again')], state);
+      expect(pendingIds(state, 'm2')).toEqual(['c1']);
+      // A restart of another message leaves these alone.
+      expect(pendingIds(fold([{ __typename: 'TurnRestartedEvent', discardedMessageId: 'm0' }], state), 'm2')).toEqual(['c1']);
+      state = fold([{ __typename: 'StatusEvent', cursor: '4-0', status: 'STOPPED', stopReason: 'user', error: null }], state);
+      expect(state.pendingToolCalls.size).toBe(0);
+    });
   });
 });

@@ -7,15 +7,20 @@
  * grows by `text.slice(0, offset) + delta` whenever that is longer; a token that
  * starts past the end of the text means some were missed (a reconnect), so the
  * state asks for `inFlight` again (`gap`) and merges it the same way.
+ *
+ * Tool calls are persisted as they finish, before their message commits: they wait
+ * under the id of the message being written, once per call id, and the committed
+ * message brings its own `toolCalls` in their place.
  */
 import { ENDED } from './format';
-import type { DiscussionEventsSubscription, DiscussionQuery } from './gql/graphql';
+import type { DiscussionEventsSubscription, DiscussionQuery, ToolCallFieldsFragment } from './gql/graphql';
 
 export type LiveEvent = DiscussionEventsSubscription['discussionEvents'];
 type EventOf<T extends LiveEvent['__typename']> = Extract<LiveEvent, { __typename: T }>;
 export type Message = EventOf<'MessageEvent'>['message'];
 export type SpeakerPick = Omit<EventOf<'SpeakerSelectedEvent'>, '__typename'>;
 export type StatusChange = Omit<EventOf<'StatusEvent'>, '__typename'>;
+export type ToolCall = Omit<ToolCallFieldsFragment, '__typename'>;
 export type InFlight = NonNullable<NonNullable<DiscussionQuery['discussion']>['inFlight']>;
 export type StreamingMessage = Pick<InFlight, 'messageId' | 'author' | 'text'> & Partial<Omit<InFlight, 'messageId' | 'author' | 'text'>>;
 
@@ -29,6 +34,8 @@ export interface LiveState {
   /** The last persisted event's cursor: resubscribe with it as `after`. */
   readonly cursor: string | undefined;
   readonly inFlight: StreamingMessage | undefined;
+  /** The finished calls of messages not committed yet, by message id, in the order they finished. */
+  readonly pendingToolCalls: ReadonlyMap<string, readonly ToolCall[]>;
   /** Tokens were missed: fetch `inFlight` and merge it. */
   readonly gap: boolean;
   readonly seenCursors: ReadonlySet<string>;
@@ -41,6 +48,7 @@ export const EMPTY_LIVE_STATE: LiveState = {
   items: [],
   cursor: undefined,
   inFlight: undefined,
+  pendingToolCalls: new Map(),
   gap: false,
   seenCursors: new Set(),
   committedIds: new Set(),
@@ -50,6 +58,24 @@ export const EMPTY_LIVE_STATE: LiveState = {
 function withItem(state: LiveState, item: TimelineItem): LiveState {
   if (state.seenCursors.has(item.cursor)) return state;
   return { ...state, items: [...state.items, item], cursor: item.cursor, seenCursors: new Set(state.seenCursors).add(item.cursor) };
+}
+
+function withoutPendingCalls(state: LiveState, messageId: string): LiveState {
+  if (!state.pendingToolCalls.has(messageId)) return state;
+  const pendingToolCalls = new Map(state.pendingToolCalls);
+  pendingToolCalls.delete(messageId);
+  return { ...state, pendingToolCalls };
+}
+
+function joinToolCall(state: LiveState, event: EventOf<'ToolCallEvent'>): LiveState {
+  const { __typename: _, cursor, ...call } = event;
+  if (state.seenCursors.has(cursor)) return state;
+  const next = { ...state, cursor, seenCursors: new Set(state.seenCursors).add(cursor) };
+  // A committed message shows its own `toolCalls`; a call replayed under another cursor is still the same call.
+  if (state.committedIds.has(call.messageId)) return next;
+  const calls = state.pendingToolCalls.get(call.messageId) ?? [];
+  if (calls.some((known) => known.id === call.id)) return next;
+  return { ...next, pendingToolCalls: new Map(state.pendingToolCalls).set(call.messageId, [...calls, call]) };
 }
 
 function joinToken(previous: LiveState, token: EventOf<'TokenEvent'>): LiveState {
@@ -67,8 +93,13 @@ export function applyEvent(state: LiveState, event: LiveEvent): LiveState {
   switch (event.__typename) {
     case 'TokenEvent':
       return joinToken(state, event);
+    case 'ToolCallEvent':
+      return joinToolCall(state, event);
     case 'MessageEvent': {
-      const next = withItem(state, { kind: 'message', cursor: event.cursor, message: event.message });
+      const next = withoutPendingCalls(
+        withItem(state, { kind: 'message', cursor: event.cursor, message: event.message }),
+        event.message.id,
+      );
       const committedIds = new Set(next.committedIds).add(event.message.id);
       const inFlight = next.inFlight?.messageId === event.message.id ? undefined : next.inFlight;
       return { ...next, committedIds, inFlight, gap: inFlight ? next.gap : false };
@@ -81,12 +112,18 @@ export function applyEvent(state: LiveState, event: LiveEvent): LiveState {
       const { __typename: _, ...change } = event;
       const next = withItem(state, { kind: 'status', cursor: event.cursor, change });
       // An ended discussion writes nothing more: a reply cut short by a failure is not left "writing".
-      return ENDED.has(event.status) ? { ...next, inFlight: undefined, gap: false } : next;
+      return ENDED.has(event.status) ? { ...next, inFlight: undefined, pendingToolCalls: new Map(), gap: false } : next;
     }
-    case 'TurnRestartedEvent':
-      return state.inFlight?.messageId === event.discardedMessageId ? { ...state, inFlight: undefined, gap: false } : state;
-    default:
+    case 'TurnRestartedEvent': {
+      const next = withoutPendingCalls(state, event.discardedMessageId);
+      return next.inFlight?.messageId === event.discardedMessageId ? { ...next, inFlight: undefined, gap: false } : next;
+    }
+    default: {
+      // Every kind this view was built with is handled above; one a newer server sends is left out, not shown wrong.
+      const unhandled: never = event;
+      void unhandled;
       return state;
+    }
   }
 }
 

@@ -30,6 +30,8 @@ export type Agent = Participant & {
   /** The persona part of the system prompt, as resolved at creation. */
   systemPrompt: Scalars['String']['output'];
   temperature?: Maybe<Scalars['Float']['output']>;
+  /** The MCP servers or server/tool names it may call. */
+  tools: Array<Scalars['String']['output']>;
   usage: Usage;
 };
 
@@ -50,6 +52,8 @@ export type AgentInput = {
   systemPrompt?: InputMaybe<Scalars['String']['input']>;
   /** 0 to 2. */
   temperature?: InputMaybe<Scalars['Float']['input']>;
+  /** MCP servers (`search`: all its tools) or single tools (`search/web_search`) the agent may call during its turns; see `mcpServers`. At most 32. */
+  tools?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 export type CreateDiscussionInput = {
@@ -65,6 +69,8 @@ export type CreateDiscussionInput = {
   termination?: InputMaybe<TerminationInput>;
   /** At most 4000 characters. */
   topic: Scalars['String']['input'];
+  /** An http(s) URL that gets the discussion's summary as JSON (signed when the server sets WEBHOOK_SECRET) once it is COMPLETED, STOPPED or FAILED, retried with backoff until it answers 2xx. No user name or password in it; loopback, private and link-local hosts are refused unless the server sets WEBHOOK_ALLOW_PRIVATE=true. At most 2000 characters. */
+  webhookUrl?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type Discussion = {
@@ -95,6 +101,8 @@ export type Discussion = {
   turn: Scalars['Int']['output'];
   /** Every agent's and selector's tokens, summed. */
   usage: Usage;
+  /** Where the discussion POSTs its summary when it reaches a final status (see the API docs, Webhooks). */
+  webhookUrl?: Maybe<Scalars['String']['output']>;
 };
 
 
@@ -117,7 +125,7 @@ export type DiscussionEdge = {
   node: Discussion;
 };
 
-export type DiscussionEvent = MessageEvent | SpeakerSelectedEvent | StatusEvent | TokenEvent | TurnRestartedEvent;
+export type DiscussionEvent = MessageEvent | SpeakerSelectedEvent | StatusEvent | TokenEvent | ToolCallEvent | TurnRestartedEvent;
 
 export type DiscussionStatus =
   | 'COMPLETED'
@@ -156,6 +164,36 @@ export type InFlightMessage = {
   turn: Scalars['Int']['output'];
 };
 
+/** An MCP server from the MCP_SERVERS file; this process connects to it on first use and again after it dies. */
+export type McpServer = {
+  __typename?: 'McpServer';
+  /** Why it is down. */
+  error?: Maybe<Scalars['String']['output']>;
+  /** What `AgentInput.tools` takes for all its tools. */
+  name: Scalars['String']['output'];
+  /** Its tools, as last listed. */
+  tools: Array<McpTool>;
+  /** `stdio` (a command this server runs) or `http` (streamable HTTP). */
+  transport: Scalars['String']['output'];
+  /** Connected now. */
+  up: Scalars['Boolean']['output'];
+};
+
+export type McpTool = {
+  __typename?: 'McpTool';
+  description?: Maybe<Scalars['String']['output']>;
+  /** The server says calling it twice does no more than once (MCP's idempotentHint). */
+  idempotent: Scalars['Boolean']['output'];
+  /** The JSON Schema of its arguments, as JSON text. */
+  inputSchema: Scalars['String']['output'];
+  /** The MCP name, unique on its server. */
+  name: Scalars['String']['output'];
+  /** The server says it changes nothing (MCP's readOnlyHint). */
+  readOnly: Scalars['Boolean']['output'];
+  /** What `AgentInput.tools` takes for this tool alone: `server/tool`. */
+  spec: Scalars['String']['output'];
+};
+
 export type Message = {
   __typename?: 'Message';
   author: Scalars['String']['output'];
@@ -165,7 +203,7 @@ export type Message = {
   cursor: Scalars['String']['output'];
   discussionId: Scalars['ID']['output'];
   durationMs?: Maybe<Scalars['Int']['output']>;
-  /** Why the reply ended: stop, length, content_filter, cancelled (stopped by a user) or other. */
+  /** Why the reply ended: stop, length, content_filter, cancelled (stopped by a user), tool_calls (it still asked for tools when MAX_TOOL_STEPS ran out) or other. */
   finishReason?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   model?: Maybe<Scalars['String']['output']>;
@@ -173,6 +211,8 @@ export type Message = {
   role: MessageRole;
   round: Scalars['Int']['output'];
   timeToFirstTokenMs?: Maybe<Scalars['Int']['output']>;
+  /** The tools the agent called during this turn, in order (see `discussionEvents` for them live). */
+  toolCalls: Array<ToolCall>;
   /** The turn this message ended (agent and system messages) or was written in (human messages), from 0. */
   turn: Scalars['Int']['output'];
   usage?: Maybe<Usage>;
@@ -304,6 +344,8 @@ export type Query = {
   discussion?: Maybe<Discussion>;
   /** Discussions newest first. Page forward with `first` and `after`. Page size `first`: 0 to 500, 50 when omitted. */
   discussions: DiscussionConnection;
+  /** The MCP servers agents may call tools of, with their tools and whether each is up (connecting those that are not yet). */
+  mcpServers: Array<McpServer>;
   personaTemplates: Array<PersonaTemplate>;
   /** Every provider, whether it is configured, and its default model. */
   providers: Array<ProviderInfo>;
@@ -423,6 +465,75 @@ export type TokenEvent = {
   offset: Scalars['Int']['output'];
 };
 
+export type ToolCall = ToolCallDetails & {
+  __typename?: 'ToolCall';
+  /** The arguments the model sent, as JSON text (cut past 8,000 characters). */
+  arguments: Scalars['String']['output'];
+  at: Scalars['DateTime']['output'];
+  durationMs: Scalars['Int']['output'];
+  /** The vendor's call id, unique within the message. */
+  id: Scalars['ID']['output'];
+  /** The call failed, timed out (TOOL_TIMEOUT_MS), was cancelled or named no offered tool; `result` says why, and the model saw it. */
+  isError: Scalars['Boolean']['output'];
+  /** The message of the turn that made the call. */
+  messageId: Scalars['ID']['output'];
+  /** What the model got back: the output, or what went wrong (cut past MAX_TOOL_RESULT_CHARS, with a note). */
+  result: Scalars['String']['output'];
+  /** Taken from an earlier attempt of the same turn, whose process died, instead of calling the tool a second time. */
+  reused: Scalars['Boolean']['output'];
+  /** Which model call of the turn asked for it, from 1. */
+  step: Scalars['Int']['output'];
+  /** `server/tool`. */
+  tool: Scalars['String']['output'];
+};
+
+/** A tool an agent called during its turn, through MCP (see `mcpServers`). */
+export type ToolCallDetails = {
+  /** The arguments the model sent, as JSON text (cut past 8,000 characters). */
+  arguments: Scalars['String']['output'];
+  at: Scalars['DateTime']['output'];
+  durationMs: Scalars['Int']['output'];
+  /** The vendor's call id, unique within the message. */
+  id: Scalars['ID']['output'];
+  /** The call failed, timed out (TOOL_TIMEOUT_MS), was cancelled or named no offered tool; `result` says why, and the model saw it. */
+  isError: Scalars['Boolean']['output'];
+  /** The message of the turn that made the call. */
+  messageId: Scalars['ID']['output'];
+  /** What the model got back: the output, or what went wrong (cut past MAX_TOOL_RESULT_CHARS, with a note). */
+  result: Scalars['String']['output'];
+  /** Taken from an earlier attempt of the same turn, whose process died, instead of calling the tool a second time. */
+  reused: Scalars['Boolean']['output'];
+  /** Which model call of the turn asked for it, from 1. */
+  step: Scalars['Int']['output'];
+  /** `server/tool`. */
+  tool: Scalars['String']['output'];
+};
+
+/** A tool call as it finished, persisted in the log: replayed by `discussionEvents(after:)`. */
+export type ToolCallEvent = ToolCallDetails & {
+  __typename?: 'ToolCallEvent';
+  /** The arguments the model sent, as JSON text (cut past 8,000 characters). */
+  arguments: Scalars['String']['output'];
+  at: Scalars['DateTime']['output'];
+  cursor: Scalars['String']['output'];
+  discussionId: Scalars['ID']['output'];
+  durationMs: Scalars['Int']['output'];
+  /** The vendor's call id, unique within the message. */
+  id: Scalars['ID']['output'];
+  /** The call failed, timed out (TOOL_TIMEOUT_MS), was cancelled or named no offered tool; `result` says why, and the model saw it. */
+  isError: Scalars['Boolean']['output'];
+  /** The message of the turn that made the call. */
+  messageId: Scalars['ID']['output'];
+  /** What the model got back: the output, or what went wrong (cut past MAX_TOOL_RESULT_CHARS, with a note). */
+  result: Scalars['String']['output'];
+  /** Taken from an earlier attempt of the same turn, whose process died, instead of calling the tool a second time. */
+  reused: Scalars['Boolean']['output'];
+  /** Which model call of the turn asked for it, from 1. */
+  step: Scalars['Int']['output'];
+  /** `server/tool`. */
+  tool: Scalars['String']['output'];
+};
+
 /** The process running a turn died and the turn starts over: drop the tokens of `discardedMessageId`; the new attempt streams under a new message id from index 0. */
 export type TurnRestartedEvent = {
   __typename?: 'TurnRestartedEvent';
@@ -461,6 +572,15 @@ export type CreateDiscussionMutation = { __typename?: 'Mutation', createDiscussi
 
 export type HeaderFieldsFragment = { __typename?: 'Discussion', id: string, topic: string, protocol: Protocol, status: DiscussionStatus, stopReason?: string | null, error?: string | null, currentRound: number, maxRounds: number, turn: number, nextSpeaker?: string | null, messageCount: number, createdAt: string, usage: { __typename?: 'Usage', inputTokens?: number | null, outputTokens?: number | null, totalTokens?: number | null } };
 
+type ToolCallFields_ToolCall_Fragment = { __typename?: 'ToolCall', id: string, messageId: string, tool: string, arguments: string, result: string, isError: boolean, durationMs: number, step: number, at: string, reused: boolean };
+
+type ToolCallFields_ToolCallEvent_Fragment = { __typename?: 'ToolCallEvent', id: string, messageId: string, tool: string, arguments: string, result: string, isError: boolean, durationMs: number, step: number, at: string, reused: boolean };
+
+export type ToolCallFieldsFragment =
+  | ToolCallFields_ToolCall_Fragment
+  | ToolCallFields_ToolCallEvent_Fragment
+;
+
 export type DiscussionQueryVariables = Exact<{
   id: Scalars['ID']['input'];
 }>;
@@ -478,10 +598,11 @@ export type DiscussionEventsSubscriptionVariables = Exact<{
 
 
 export type DiscussionEventsSubscription = { __typename?: 'Subscription', discussionEvents:
-    | { __typename: 'MessageEvent', cursor: string, message: { __typename?: 'Message', id: string, author: string, role: MessageRole, content: string, round: number, turn: number, provider?: Provider | null, model?: string | null, finishReason?: string | null, createdAt: string, usage?: { __typename?: 'Usage', inputTokens?: number | null, outputTokens?: number | null, totalTokens?: number | null } | null } }
+    | { __typename: 'MessageEvent', cursor: string, message: { __typename?: 'Message', id: string, author: string, role: MessageRole, content: string, round: number, turn: number, provider?: Provider | null, model?: string | null, finishReason?: string | null, createdAt: string, usage?: { __typename?: 'Usage', inputTokens?: number | null, outputTokens?: number | null, totalTokens?: number | null } | null, toolCalls: Array<{ __typename?: 'ToolCall', id: string, messageId: string, tool: string, arguments: string, result: string, isError: boolean, durationMs: number, step: number, at: string, reused: boolean }> } }
     | { __typename: 'SpeakerSelectedEvent', cursor: string, speaker: string, reason: string, candidates: Array<string>, fellBack: boolean }
     | { __typename: 'StatusEvent', cursor: string, status: DiscussionStatus, stopReason?: string | null, error?: string | null }
     | { __typename: 'TokenEvent', messageId: string, author: string, offset: number, delta: string }
+    | { __typename: 'ToolCallEvent', cursor: string, id: string, messageId: string, tool: string, arguments: string, result: string, isError: boolean, durationMs: number, step: number, at: string, reused: boolean }
     | { __typename: 'TurnRestartedEvent', discardedMessageId: string }
    };
 
@@ -531,11 +652,12 @@ export type TranscriptMarkdownQueryVariables = Exact<{
 export type TranscriptMarkdownQuery = { __typename?: 'Query', discussion?: { __typename?: 'Discussion', id: string, topic: string, transcriptMarkdown: string } | null };
 
 export const HeaderFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"HeaderFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Discussion"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"topic"}},{"kind":"Field","name":{"kind":"Name","value":"protocol"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"stopReason"}},{"kind":"Field","name":{"kind":"Name","value":"error"}},{"kind":"Field","name":{"kind":"Name","value":"currentRound"}},{"kind":"Field","name":{"kind":"Name","value":"maxRounds"}},{"kind":"Field","name":{"kind":"Name","value":"turn"}},{"kind":"Field","name":{"kind":"Name","value":"nextSpeaker"}},{"kind":"Field","name":{"kind":"Name","value":"messageCount"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"usage"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"inputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"outputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"totalTokens"}}]}}]}}]} as unknown as DocumentNode<HeaderFieldsFragment, unknown>;
+export const ToolCallFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ToolCallFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ToolCallDetails"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"messageId"}},{"kind":"Field","name":{"kind":"Name","value":"tool"}},{"kind":"Field","name":{"kind":"Name","value":"arguments"}},{"kind":"Field","name":{"kind":"Name","value":"result"}},{"kind":"Field","name":{"kind":"Name","value":"isError"}},{"kind":"Field","name":{"kind":"Name","value":"durationMs"}},{"kind":"Field","name":{"kind":"Name","value":"step"}},{"kind":"Field","name":{"kind":"Name","value":"at"}},{"kind":"Field","name":{"kind":"Name","value":"reused"}}]}}]} as unknown as DocumentNode<ToolCallFieldsFragment, unknown>;
 export const DiscussionsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Discussions"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"discussions"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"50"}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"topic"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"protocol"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"messageCount"}},{"kind":"Field","name":{"kind":"Name","value":"usage"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalTokens"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<DiscussionsQuery, DiscussionsQueryVariables>;
 export const SetupDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Setup"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"providers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"configured"}},{"kind":"Field","name":{"kind":"Name","value":"defaultModel"}}]}},{"kind":"Field","name":{"kind":"Name","value":"personaTemplates"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"description"}}]}}]}}]} as unknown as DocumentNode<SetupQuery, SetupQueryVariables>;
 export const CreateDiscussionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateDiscussion"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateDiscussionInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createDiscussion"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<CreateDiscussionMutation, CreateDiscussionMutationVariables>;
 export const DiscussionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Discussion"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"discussion"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"HeaderFields"}},{"kind":"Field","name":{"kind":"Name","value":"participants"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Agent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"persona"}},{"kind":"Field","name":{"kind":"Name","value":"stance"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Human"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"speaksInTurn"}},{"kind":"Field","name":{"kind":"Name","value":"waitSeconds"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"inFlight"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"messageId"}},{"kind":"Field","name":{"kind":"Name","value":"author"}},{"kind":"Field","name":{"kind":"Name","value":"text"}},{"kind":"Field","name":{"kind":"Name","value":"round"}},{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"model"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"HeaderFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Discussion"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"topic"}},{"kind":"Field","name":{"kind":"Name","value":"protocol"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"stopReason"}},{"kind":"Field","name":{"kind":"Name","value":"error"}},{"kind":"Field","name":{"kind":"Name","value":"currentRound"}},{"kind":"Field","name":{"kind":"Name","value":"maxRounds"}},{"kind":"Field","name":{"kind":"Name","value":"turn"}},{"kind":"Field","name":{"kind":"Name","value":"nextSpeaker"}},{"kind":"Field","name":{"kind":"Name","value":"messageCount"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"usage"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"inputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"outputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"totalTokens"}}]}}]}}]} as unknown as DocumentNode<DiscussionQuery, DiscussionQueryVariables>;
-export const DiscussionEventsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"DiscussionEvents"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"discussionEvents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"discussionId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MessageEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"message"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"author"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"content"}},{"kind":"Field","name":{"kind":"Name","value":"round"}},{"kind":"Field","name":{"kind":"Name","value":"turn"}},{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"finishReason"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"usage"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"inputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"outputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"totalTokens"}}]}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"TokenEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"messageId"}},{"kind":"Field","name":{"kind":"Name","value":"author"}},{"kind":"Field","name":{"kind":"Name","value":"offset"}},{"kind":"Field","name":{"kind":"Name","value":"delta"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"StatusEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"stopReason"}},{"kind":"Field","name":{"kind":"Name","value":"error"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SpeakerSelectedEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"speaker"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"candidates"}},{"kind":"Field","name":{"kind":"Name","value":"fellBack"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"TurnRestartedEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"discardedMessageId"}}]}}]}}]}}]} as unknown as DocumentNode<DiscussionEventsSubscription, DiscussionEventsSubscriptionVariables>;
+export const DiscussionEventsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"DiscussionEvents"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"discussionEvents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"discussionId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MessageEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"message"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"author"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"content"}},{"kind":"Field","name":{"kind":"Name","value":"round"}},{"kind":"Field","name":{"kind":"Name","value":"turn"}},{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"finishReason"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"usage"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"inputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"outputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"totalTokens"}}]}},{"kind":"Field","name":{"kind":"Name","value":"toolCalls"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"ToolCallFields"}}]}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ToolCallEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"FragmentSpread","name":{"kind":"Name","value":"ToolCallFields"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"TokenEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"messageId"}},{"kind":"Field","name":{"kind":"Name","value":"author"}},{"kind":"Field","name":{"kind":"Name","value":"offset"}},{"kind":"Field","name":{"kind":"Name","value":"delta"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"StatusEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"stopReason"}},{"kind":"Field","name":{"kind":"Name","value":"error"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SpeakerSelectedEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"speaker"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"candidates"}},{"kind":"Field","name":{"kind":"Name","value":"fellBack"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"TurnRestartedEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"discardedMessageId"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ToolCallFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ToolCallDetails"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"messageId"}},{"kind":"Field","name":{"kind":"Name","value":"tool"}},{"kind":"Field","name":{"kind":"Name","value":"arguments"}},{"kind":"Field","name":{"kind":"Name","value":"result"}},{"kind":"Field","name":{"kind":"Name","value":"isError"}},{"kind":"Field","name":{"kind":"Name","value":"durationMs"}},{"kind":"Field","name":{"kind":"Name","value":"step"}},{"kind":"Field","name":{"kind":"Name","value":"at"}},{"kind":"Field","name":{"kind":"Name","value":"reused"}}]}}]} as unknown as DocumentNode<DiscussionEventsSubscription, DiscussionEventsSubscriptionVariables>;
 export const StartDiscussionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"StartDiscussion"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"initialMessage"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"startDiscussion"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"initialMessage"},"value":{"kind":"Variable","name":{"kind":"Name","value":"initialMessage"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"HeaderFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"HeaderFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Discussion"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"topic"}},{"kind":"Field","name":{"kind":"Name","value":"protocol"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"stopReason"}},{"kind":"Field","name":{"kind":"Name","value":"error"}},{"kind":"Field","name":{"kind":"Name","value":"currentRound"}},{"kind":"Field","name":{"kind":"Name","value":"maxRounds"}},{"kind":"Field","name":{"kind":"Name","value":"turn"}},{"kind":"Field","name":{"kind":"Name","value":"nextSpeaker"}},{"kind":"Field","name":{"kind":"Name","value":"messageCount"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"usage"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"inputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"outputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"totalTokens"}}]}}]}}]} as unknown as DocumentNode<StartDiscussionMutation, StartDiscussionMutationVariables>;
 export const PauseDiscussionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"PauseDiscussion"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pauseDiscussion"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"HeaderFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"HeaderFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Discussion"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"topic"}},{"kind":"Field","name":{"kind":"Name","value":"protocol"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"stopReason"}},{"kind":"Field","name":{"kind":"Name","value":"error"}},{"kind":"Field","name":{"kind":"Name","value":"currentRound"}},{"kind":"Field","name":{"kind":"Name","value":"maxRounds"}},{"kind":"Field","name":{"kind":"Name","value":"turn"}},{"kind":"Field","name":{"kind":"Name","value":"nextSpeaker"}},{"kind":"Field","name":{"kind":"Name","value":"messageCount"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"usage"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"inputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"outputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"totalTokens"}}]}}]}}]} as unknown as DocumentNode<PauseDiscussionMutation, PauseDiscussionMutationVariables>;
 export const ResumeDiscussionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ResumeDiscussion"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"resumeDiscussion"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"HeaderFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"HeaderFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Discussion"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"topic"}},{"kind":"Field","name":{"kind":"Name","value":"protocol"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"stopReason"}},{"kind":"Field","name":{"kind":"Name","value":"error"}},{"kind":"Field","name":{"kind":"Name","value":"currentRound"}},{"kind":"Field","name":{"kind":"Name","value":"maxRounds"}},{"kind":"Field","name":{"kind":"Name","value":"turn"}},{"kind":"Field","name":{"kind":"Name","value":"nextSpeaker"}},{"kind":"Field","name":{"kind":"Name","value":"messageCount"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"usage"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"inputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"outputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"totalTokens"}}]}}]}}]} as unknown as DocumentNode<ResumeDiscussionMutation, ResumeDiscussionMutationVariables>;

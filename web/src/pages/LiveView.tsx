@@ -4,9 +4,10 @@ import { errorText, type Api } from '../client';
 import { ControlMutations, InjectMutation } from '../documents';
 import { ENDED, PROVIDER_NAMES, STATUS_LABELS, hueOf, timeText, titleCase, usageText } from '../format';
 import type { HeaderFieldsFragment } from '../gql/graphql';
-import type { StreamingMessage, TimelineItem } from '../live-state';
+import type { StreamingMessage, TimelineItem, ToolCall } from '../live-state';
 import { onLinkClick } from '../router';
 import { DownloadTranscript } from './DownloadTranscript';
+import { ToolCalls } from './ToolCalls';
 import { useLiveDiscussion, type Participants } from '../use-live-discussion';
 
 type Control = keyof typeof ControlMutations;
@@ -62,6 +63,7 @@ function TimelineEntry({ item }: { item: TimelineItem }) {
           <Bubble author={message.author} role={message.role} meta={meta}>
             {message.content}
           </Bubble>
+          <ToolCalls calls={message.toolCalls} author={message.author} />
         </li>
       );
     }
@@ -83,13 +85,14 @@ function TimelineEntry({ item }: { item: TimelineItem }) {
   }
 }
 
-function Streaming({ message }: { message: StreamingMessage }) {
+function Streaming({ message, toolCalls }: { message: StreamingMessage; toolCalls: readonly ToolCall[] }) {
   const meta = [message.provider ? PROVIDER_NAMES[message.provider] : undefined, message.model].filter(Boolean).join(' · ');
   return (
     <div class="in-flight" data-message-id={message.messageId}>
       <Bubble author={message.author} role="AGENT" meta={meta} streaming>
         {message.text}
       </Bubble>
+      <ToolCalls calls={toolCalls} author={message.author} />
     </div>
   );
 }
@@ -172,7 +175,7 @@ function Controls({ id, status }: { id: string; status: HeaderFieldsFragment['st
 export function LiveView({ api, id }: { api: Api; id: string }) {
   const { header, participants, live, connection, failure } = useLiveDiscussion(api, id);
   const end = useRef<HTMLDivElement>(null);
-  useEffect(() => end.current?.scrollIntoView({ block: 'end' }), [live.items.length, live.inFlight?.text]);
+  useEffect(() => end.current?.scrollIntoView({ block: 'end' }), [live.items.length, live.inFlight?.text, live.pendingToolCalls]);
   if (failure)
     return (
       <p role="alert" class="error">
@@ -247,7 +250,7 @@ export function LiveView({ api, id }: { api: Api; id: string }) {
           <TimelineEntry key={item.cursor} item={item} />
         ))}
       </ol>
-      {live.inFlight ? <Streaming message={live.inFlight} /> : null}
+      {live.inFlight ? <Streaming message={live.inFlight} toolCalls={live.pendingToolCalls.get(live.inFlight.messageId) ?? []} /> : null}
       <div ref={end} />
       <Composer id={id} header={header} participants={participants} />
       <p class="meta">
