@@ -281,6 +281,38 @@ describe('MCP tools in discussions', () => {
     expect(message?.toolCalls.map(({ tool, isError }) => ({ tool, isError }))).toEqual([{ tool: 'web/slow', isError: true }]);
   });
 
+  it('accepts a whole server that is down, refuses one of its tools, and runs the turn without them', async () => {
+    const file = await writeServersFile(directory, { down: { url: 'http://127.0.0.1:1/mcp' } });
+    const alone = await startTestApp({ env: { MCP_SERVERS: file } });
+    try {
+      const schema = z.strictObject({
+        mcpServers: z.array(z.strictObject({ name: z.string(), up: z.boolean(), error: z.string().nullable() })),
+      });
+      const { mcpServers } = await mustGraphQL(alone.url, '{ mcpServers { name up error } }', undefined, { schema });
+      expect(mcpServers.map(({ name, up }) => ({ name, up }))).toEqual([{ name: 'down', up: false }]);
+      expect(mcpServers[0]?.error).toMatch(/ECONNREFUSED|fetch failed|refused/i);
+
+      const refused = await postGraphQL(alone.url, 'mutation($input: CreateDiscussionInput!) { createDiscussion(input: $input) { id } }', {
+        input: { topic: 'x', agents: [{ name: 'Ada', provider: 'MOCK', tools: ['down/anything'] }] },
+      });
+      expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(refused.errors?.[0]?.message).toMatch(/input\.agents\[0\]\.tools\[0\].*not reachable/);
+
+      const id = await createDiscussion(alone.url, {
+        topic: 'Ask down/anything {}',
+        agents: [{ name: 'Ada', provider: 'MOCK', tools: ['down'] }],
+        maxRounds: 1,
+      });
+      await mustGraphQL(alone.url, START, { id });
+      await expect.poll(async () => (await readTranscript(alone.url, id)).status, { timeout: 30_000 }).toBe('COMPLETED');
+      const [message] = (await readTranscript(alone.url, id)).messages;
+      expect(message?.toolCalls).toEqual([]);
+      expect(message?.content).not.toBe('');
+    } finally {
+      await alone.close();
+    }
+  });
+
   it('turns a tool that does not answer within TOOL_TIMEOUT_MS into an error result the model sees', async () => {
     const file = await writeServersFile(directory, { web: { url: http.url } });
     const quick = await startTestApp({ env: { MCP_SERVERS: file, TOOL_TIMEOUT_MS: '300' } });
