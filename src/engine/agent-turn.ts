@@ -117,6 +117,7 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
       logger,
       now,
       discussionId: record.id,
+      signal,
     });
     const outcome = await streamReplySteps({
       model,
@@ -229,6 +230,8 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
     if (!cancelled && (outcome.failure || !outcome.finish)) {
       const failure = outcome.failure ?? new ProviderError('unknown', 'the stream ended without finishing');
       observe(speaker, 'failed', outcome, startedAt, failure.kind);
+      // steps that finished before the failure (a tool loop) used tokens: they count toward the owner's budget
+      await context.recordUsage(record, outcome.finish?.usage);
       await recordFailure(record, speaker, plan.round, failure, messageId);
       return;
     }

@@ -30,6 +30,9 @@ export interface ReplyStepsOptions {
   record(call: RanToolCall): Promise<ToolCallRecord | undefined>;
 }
 
+/** Calls run from one reply of the model, one after the other; those past it get an error result. */
+export const MAX_CALLS_PER_STEP = 16;
+
 /** Between the texts of two steps, so "Let me check." and "It is 18 °C." do not run together. */
 const STEP_SEPARATOR = '\n\n';
 
@@ -79,8 +82,9 @@ export async function streamReplySteps(options: ReplyStepsOptions): Promise<Repl
           calls.splice(calls.indexOf(call), 1);
           const ran = tools.ranByProvider(call, { content: part.content, isError: part.isError, durationMs: part.durationMs ?? 0 }, step);
           const saved = await record(ran);
-          if (saved) outcome.toolCalls.push(saved);
-          else outcome.fencedOff = true;
+          // another attempt owns the turn: stop reading, which ends the provider's run (its own calls too)
+          if (!saved) return { ...outcome, fencedOff: true };
+          outcome.toolCalls.push(saved);
           break;
         }
         case 'finish':
@@ -100,8 +104,11 @@ export async function streamReplySteps(options: ReplyStepsOptions): Promise<Repl
     const wantsTools = finish?.finishReason === 'tool_calls' && calls.length > 0 && tools !== undefined && !lastStep;
     if (!wantsTools || outcome.failure || signal.aborted || outcome.fencedOff) return outcome;
     const results = [];
-    for (const call of calls) {
-      const ran = await tools.run(call, step, signal);
+    for (const [index, call] of calls.entries()) {
+      const ran =
+        index < MAX_CALLS_PER_STEP
+          ? await tools.run(call, step, signal)
+          : tools.refuse(call, step, `not run: at most ${MAX_CALLS_PER_STEP} tool calls are run per reply; ask for fewer at a time`);
       const saved = await record(ran);
       if (!saved) {
         outcome.fencedOff = true;

@@ -69,6 +69,8 @@ export interface TurnTools {
   run(call: ToolCallRequest, step: number, signal: AbortSignal): Promise<RanToolCall>;
   /** A call the provider ran itself (CLAUDE_AGENT): recorded, not run. */
   ranByProvider(call: ToolCallRequest, outcome: Omit<ToolCallOutcome, 'truncated'>, step: number): RanToolCall;
+  /** A call not run, answered with why. */
+  refuse(call: ToolCallRequest, step: number, reason: string): RanToolCall;
 }
 
 export interface TurnToolsOptions {
@@ -81,27 +83,42 @@ export interface TurnToolsOptions {
   logger: Logger;
   now: () => Date;
   discussionId: string;
+  /** The turn's: a stop while servers are being reached ends the wait. */
+  signal: AbortSignal;
+}
+
+/** Resolves (to undefined) when the signal aborts; never rejects. */
+function untilAborted(signal: AbortSignal): Promise<undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true }));
 }
 
 /** What the turn may call; undefined when the agent has no tools (or none could be listed: the turn goes on without). */
 export async function prepareTurnTools(options: TurnToolsOptions): Promise<TurnTools | undefined> {
-  const { hub, specs, logger, now, discussionId, maxResultChars } = options;
+  const { hub, specs, logger, now, discussionId, maxResultChars, signal } = options;
   if (!hub || !specs || specs.length === 0) return undefined;
+  // Each spec on its own, so one server down costs only its tools; all at once, and no longer than the turn lasts.
+  const lists = specs.map((spec) =>
+    Promise.resolve()
+      .then(() => hub.resolve([spec]))
+      .catch((error: unknown) => {
+        logger.warn({ discussionId, spec, err: error }, 'tool not available for this turn');
+        return [];
+      }),
+  );
+  const settled = await Promise.race([Promise.all(lists), untilAborted(signal)]);
+  if (settled === undefined) return undefined;
   const resolved = new Map<string, ResolvedTool>();
-  for (const spec of specs) {
-    try {
-      for (const tool of await hub.resolve([spec])) resolved.set(`${tool.server}/${tool.tool.name}`, tool);
-    } catch (error) {
-      logger.warn({ discussionId, spec, err: error }, 'tool not available for this turn');
-    }
-  }
+  for (const tool of settled.flat()) resolved.set(`${tool.server}/${tool.tool.name}`, tool);
   if (resolved.size === 0) return undefined;
   const definitions = buildToolDefinitions([...resolved.values()]);
   const byName = new Map(definitions.map((definition) => [definition.name, definition]));
-  const reusable = [...(options.previous ?? [])].filter((record) => !record.isError);
+  // A dead attempt's list holds what it inherited from the attempts before it, and its copies of those (reused): each call once.
+  const reusable = [...(options.previous ?? [])].filter((record) => !record.isError && !record.reused);
 
+  /** `outcome.content` is already cut to the cap (the hub cuts, `ranByProvider` too). */
   const finish = (call: ToolCallRequest, tool: string, outcome: Omit<ToolCallOutcome, 'truncated'>, step: number, reused?: boolean) => {
-    const content = capText(outcome.content, maxResultChars);
+    const { content } = outcome;
     return {
       result: { callId: call.id, name: call.name, content, isError: outcome.isError },
       record: {
@@ -169,8 +186,19 @@ export async function prepareTurnTools(options: TurnToolsOptions): Promise<TurnT
 
   function ranByProvider(call: ToolCallRequest, outcome: Omit<ToolCallOutcome, 'truncated'>, step: number): RanToolCall {
     const definition = byName.get(call.name);
-    return finish(call, definition ? `${definition.server}/${definition.tool}` : call.name, outcome, step);
+    const content = capText(outcome.content, maxResultChars);
+    return finish(call, definition ? `${definition.server}/${definition.tool}` : call.name, { ...outcome, content }, step);
   }
 
-  return { definitions, run, ranByProvider };
+  function refuse(call: ToolCallRequest, step: number, reason: string): RanToolCall {
+    const definition = byName.get(call.name);
+    return finish(
+      call,
+      definition ? `${definition.server}/${definition.tool}` : call.name,
+      { content: reason, isError: true, durationMs: 0 },
+      step,
+    );
+  }
+
+  return { definitions, run, ranByProvider, refuse };
 }

@@ -255,7 +255,9 @@ export function createMemoryStore({ retentionMs }: { retentionMs?: number } = {}
         if (stored === undefined || stored.record.turn !== inFlight.turn || isTerminal(stored.record.status)) return undefined;
         const replaced = stored.inFlight;
         const { toolCalls, ...fields } = cloneJson(inFlight);
-        stored.inFlight = withToolCalls({ ...fields, text: '' }, toolCalls);
+        // an attempt that replaces one of the same turn keeps its calls, so a third attempt can reuse them too
+        const inherited = replaced?.turn === inFlight.turn ? (replaced.toolCalls ?? []) : [];
+        stored.inFlight = withToolCalls({ ...fields, text: '' }, [...inherited, ...(toolCalls ?? [])]);
         return replaced === undefined
           ? {}
           : { replaced: withToolCalls({ messageId: replaced.messageId, turn: replaced.turn }, replaced.toolCalls) };

@@ -194,7 +194,8 @@ return { cursor, previous }
  * KEYS: discussion hash, in-flight hash, in-flight text.
  * ARGV: the turn, then field, value… of the in-flight metadata.
  * Replaces the in-flight message with an empty one when the discussion is at
- * that turn and has not ended. Returns { replaced message id, its turn, its tool
+ * that turn and has not ended; one that replaces an attempt of the same turn
+ * keeps its tool calls. Returns { replaced message id, its turn, its tool
  * calls' JSON } ('' for none), or false when the discussion is missing, has
  * ended or is at another turn (nothing written).
  */
@@ -206,6 +207,11 @@ if not turn or tonumber(turn) ~= tonumber(ARGV[1]) or ended(status) then return 
 local replaced = redis.call('HMGET', KEYS[2], 'messageId', 'turn', 'toolCalls')
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2], unpack(ARGV, 2))
+if replaced[3] and tonumber(replaced[2]) == tonumber(ARGV[1]) then
+  -- a list that does not decode is not handed on: the next attempt makes those calls again
+  local decoded, list = pcall(cjson.decode, replaced[3])
+  if decoded and type(list) == 'table' and list[1] ~= nil then redis.call('HSET', KEYS[2], 'toolCalls', replaced[3]) end
+end
 redis.call('SET', KEYS[3], '')
 return { replaced[1] or '', replaced[2] or '', replaced[3] or '' }
 `,

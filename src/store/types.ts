@@ -165,7 +165,11 @@ export interface InFlightRecord {
   turn: number;
   startedAt: string;
   text: string;
-  /** The calls this attempt completed so far, in order: a restarted attempt reuses them instead of calling again. */
+  /**
+   * The calls this turn's attempts completed so far, in order: an attempt that replaces one of
+   * the same turn starts with its list, reuses those instead of calling again (its copies are
+   * marked `reused`), and adds its own.
+   */
   toolCalls?: ToolCallRecord[];
 }
 

@@ -268,6 +268,12 @@ function secretsOf(config: McpServerConfig): string[] {
   }
 }
 
+/**
+ * Every secret, and each long enough word of it (a server's answer may quote the bare token of
+ * `Bearer <token>`), as written and URL-encoded, longest first so a whole value goes before its parts.
+ */
 function scrub(message: string, secrets: readonly string[]): string {
-  return secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), message);
+  const words = secrets.flatMap((secret) => [secret, ...secret.split(/\s+/).filter((word) => word.length >= MIN_SECRET_LENGTH)]);
+  const forms = [...new Set(words.flatMap((word) => [word, encodeURIComponent(word)]))].sort((a, b) => b.length - a.length);
+  return forms.reduce((text, secret) => text.split(secret).join('[redacted]'), message);
 }

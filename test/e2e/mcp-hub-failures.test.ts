@@ -221,10 +221,13 @@ describe('an unreachable server', () => {
 
   it('keeps secrets out of its errors and logs, and is not tried again within the backoff', async () => {
     let requests = 0;
-    // A broken server that quotes the credential back in its error page.
+    // A broken server that quotes the credential back in its error page, whole and as the bare token.
     const { server: refusing, url } = await listen((request, response) => {
       requests += 1;
-      response.writeHead(500, { 'content-type': 'text/plain' }).end(`bad credential: ${request.headers.authorization ?? ''}`);
+      const credential = request.headers.authorization ?? '';
+      response
+        .writeHead(500, { 'content-type': 'text/plain' })
+        .end(`bad credential: ${credential} (token ${credential.split(' ').at(-1) ?? ''})`);
     });
     const logs = watchLogs();
     const hub = createToolHub({ refusing: { transport: 'http', url, headers: { authorization: SECRET } } }, LIMITS, logs.logger);

@@ -124,7 +124,6 @@ describe.each([
       const outcome = await quick.call('tools', 'slow', {}, noSignal());
       expect(outcome).toMatchObject({ content: 'the tool did not answer within 300 ms (TOOL_TIMEOUT_MS)', isError: true });
       await cancelledOnServer;
-      expect(await quick.call('tools', 'add', { a: 1, b: 1 }, noSignal())).toMatchObject({ content: '2', isError: false });
     } finally {
       await quick.close();
     }

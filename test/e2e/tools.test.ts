@@ -261,6 +261,15 @@ describe('MCP tools in discussions', () => {
     expect(message?.content).toMatch(/^I asked tools\/add and it answered "5"\. /);
   });
 
+  it('cuts a result past MAX_TOOL_RESULT_CHARS once, saying how much the model saw', async () => {
+    const { transcript } = await runOneTurn({ provider: 'MOCK', tools: ['tools/big'] }, 'Ask tools/big {"chars": 20000}');
+
+    const [call] = transcript.messages[0]?.toolCalls ?? [];
+    expect(call?.isError).toBe(false);
+    expect(call?.result.startsWith('x'.repeat(16_000))).toBe(true);
+    expect(call?.result.slice(16_000)).toBe('\n[result cut: 16000 of 20000 characters shown]');
+  });
+
   it('cancels a tool call in progress when the discussion is stopped', async () => {
     fake.script('anthropic', { chunks: ['Let me wait.'], toolCalls: [{ id: 'toolu_slow', name: 'web__slow', arguments: {} }] });
     const id = await createDiscussion(server.url, {

@@ -136,23 +136,34 @@ export function describeToolCallContract(store: () => DiscussionStore): void {
   });
 
   describe('tool calls across attempts and commits', () => {
-    it('hands the calls of the replaced attempt to a restarted one of the same turn, which starts with none', async () => {
+    it('hands the calls of the replaced attempt to a restarted one of the same turn, which keeps them for the next', async () => {
       const id = await streaming();
       const calls = [makeToolCall(), makeToolCall({ tool: 'fetch/get', step: 2 })];
       for (const call of calls) await store().appendToolCall(id, call);
 
       expect(await store().beginInFlight(id, inFlight('m-2'))).toStrictEqual({ replaced: { messageId: 'm-1', turn: 0, toolCalls: calls } });
-      expect(await store().getInFlight(id)).toStrictEqual({ ...inFlight('m-2'), text: '' });
+      expect(await store().getInFlight(id)).toStrictEqual({ ...inFlight('m-2'), text: '', toolCalls: calls });
       // The dead attempt can no longer add to its successor.
       expect(await store().appendToolCall(id, makeToolCall({ step: 3 }))).toBeUndefined();
 
       const reused = { ...makeToolCall({ messageId: 'm-2' }), reused: true };
       await store().appendToolCall(id, reused);
-      // A replaced attempt with its own calls hands those on, not its predecessor's.
+      // An attempt that dies too hands on what it inherited and what it added: a third attempt reuses the first one's calls.
       expect(await store().beginInFlight(id, inFlight('m-3'))).toStrictEqual({
-        replaced: { messageId: 'm-2', turn: 0, toolCalls: [reused] },
+        replaced: { messageId: 'm-2', turn: 0, toolCalls: [...calls, reused] },
       });
-      expect(await store().beginInFlight(id, inFlight('m-4'))).toStrictEqual({ replaced: { messageId: 'm-3', turn: 0 } });
+      expect(await store().beginInFlight(id, inFlight('m-4'))).toStrictEqual({
+        replaced: { messageId: 'm-3', turn: 0, toolCalls: [...calls, reused] },
+      });
+    });
+
+    it('starts a later turn without the calls of the one before', async () => {
+      const id = await streaming();
+      await store().appendToolCall(id, makeToolCall());
+      await store().appendMessage(id, makeMessage(id, { id: 'm-1' }), commit('m-1'));
+      expect(await store().beginInFlight(id, { ...inFlight('m-2'), turn: 1 })).toStrictEqual({});
+      const next = await store().getInFlight(id);
+      expect(next && 'toolCalls' in next).toBe(false);
     });
 
     it('begins an in-flight message with the calls it is given', async () => {
@@ -162,6 +173,7 @@ export function describeToolCallContract(store: () => DiscussionStore): void {
       await store().appendToolCall(record.id, makeToolCall({ step: 2, id: 'call-2' }));
       expect((await store().getInFlight(record.id))?.toolCalls?.map((call) => call.id)).toStrictEqual([carried.id, 'call-2']);
 
+      await store().clearInFlight(record.id, 'm-1');
       await store().beginInFlight(record.id, { ...inFlight('m-2'), toolCalls: [] });
       const empty = await store().getInFlight(record.id);
       expect(empty && 'toolCalls' in empty).toBe(false);

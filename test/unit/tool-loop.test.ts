@@ -7,7 +7,9 @@ import { PubSub } from 'graphql-subscriptions';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ProviderName } from '../../src/domain.js';
+import { MAX_CALLS_PER_STEP } from '../../src/engine/reply-steps.js';
 import { createTurnRunner } from '../../src/engine/turn-runner.js';
+import { ProviderError } from '../../src/providers/errors.js';
 import { createEventBus } from '../../src/events/bus.js';
 import type { LiveEvent } from '../../src/events/types.js';
 import type { ChatModel, ChatRequest, StreamPart, ToolCallRequest } from '../../src/providers/types.js';
@@ -90,6 +92,7 @@ const answers = (text: string): StreamPart[] => [
 ];
 
 function setUp(model: ChatModel, hub: ToolHub | undefined, maxSteps = 8) {
+  const recordedTokens: number[] = [];
   const store = createMemoryStore();
   const bus = createEventBus({ pubsub: new PubSub() });
   const scheduler: TurnScheduler = {
@@ -113,8 +116,17 @@ function setUp(model: ChatModel, hub: ToolHub | undefined, maxSteps = 8) {
     logger: pino({ level: 'silent' }),
     tools: hub,
     toolSettings: { maxSteps, maxResultChars: 1_000 },
+    quotas: {
+      chargeMutations: () => Promise.resolve(),
+      tokenBudgetSpent: () => Promise.resolve(undefined),
+      recordTokens: (_owner: string, tokens: number) => {
+        recordedTokens.push(tokens);
+        return Promise.resolve();
+      },
+      maxRunning: 100,
+    },
   });
-  return { store, bus, runner };
+  return { store, bus, runner, recordedTokens };
 }
 
 const agentWith = (tools: string[]) => ({
@@ -269,6 +281,64 @@ describe('the tool loop of a turn', () => {
       { id: 'c-new', result: '41', reused: true },
       { id: 'e-new', result: 'echo: x', reused: undefined },
     ]);
+  });
+
+  it('reuses what the first of two dead attempts completed when the second died before asking', async () => {
+    const { hub, calls } = scriptedHub();
+    const { model } = scriptedModel([asksFor(call('c-3', 'tools__counter', {})), answers('Done.')]);
+    const { store, runner } = setUp(model, hub);
+    const record = await createDiscussion(store, agentWith(['tools']));
+    const attempt = (messageId: string) => ({ messageId, author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:03:00.000Z' });
+    await store.beginInFlight(record.id, attempt('first'));
+    await store.appendToolCall(record.id, {
+      id: 'c-1',
+      messageId: 'first',
+      tool: 'tools/counter',
+      arguments: '{}',
+      result: '41',
+      isError: false,
+      durationMs: 7,
+      step: 1,
+      at: '2025-03-01T10:03:01.000Z',
+    });
+    // The second attempt died before its model asked for anything.
+    await store.beginInFlight(record.id, attempt('second'));
+
+    await runner.runJob({ discussionId: record.id, turn: 0 });
+
+    expect(calls).toEqual([]);
+    expect((await committedMessage(store, record.id))?.toolCalls?.map(({ result, reused }) => ({ result, reused }))).toEqual([
+      { result: '41', reused: true },
+    ]);
+  });
+
+  it(`runs at most ${MAX_CALLS_PER_STEP} calls of one reply and answers the rest with an error`, async () => {
+    const { hub, calls } = scriptedHub();
+    const many = Array.from({ length: MAX_CALLS_PER_STEP + 2 }, (_, index) => call(`c${index}`, 'tools__echo', { text: String(index) }));
+    const { model, requests } = scriptedModel([asksFor(...many), answers('Enough.')]);
+    const { store, runner } = setUp(model, hub);
+    const record = await createDiscussion(store, agentWith(['tools']));
+
+    await runner.runJob({ discussionId: record.id, turn: 0 });
+
+    expect(calls).toHaveLength(MAX_CALLS_PER_STEP);
+    const results = requests[1]?.toolSteps?.[0]?.results ?? [];
+    expect(results.map((result) => result.isError)).toEqual([...Array<boolean>(MAX_CALLS_PER_STEP).fill(false), true, true]);
+    expect(results.at(-1)?.content).toContain(`at most ${MAX_CALLS_PER_STEP} tool calls`);
+  });
+
+  it("counts the tokens of the steps before a failure toward the owner's budget", async () => {
+    const { hub } = scriptedHub();
+    const failing: StreamPart[] = [{ type: 'error', error: new ProviderError('server', 'the vendor broke') }];
+    const { model } = scriptedModel([asksFor(call('c1', 'tools__echo', { text: 'x' })), failing]);
+    const { store, runner, recordedTokens } = setUp(model, hub);
+    const record = await createDiscussion(store, agentWith(['tools']));
+
+    await runner.runJob({ discussionId: record.id, turn: 0 });
+
+    const [note] = (await store.readLog(record.id, { limit: 10 })).filter((entry) => entry.type === 'message');
+    expect(note?.type === 'message' && note.message.role).toBe('SYSTEM');
+    expect(recordedTokens).toContain(14);
   });
 
   it('runs the turn without tools when the server cannot list them, and offers none to an agent without tools', async () => {
