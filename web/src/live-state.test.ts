@@ -122,7 +122,7 @@ describe('the live view state', () => {
       expect(state.cursor).toBe('4-0');
     });
 
-    it('shows each call once after a reconnect replays it, keyed by call id and message id', () => {
+    it('shows each call once after a reconnect replays it, keyed by message, step and call id', () => {
       const first = toolCallEvent('2-0', call('m1', 'c1'));
       let state = fold([token('m1', 0, 'Hm'), first, first]);
       // The same call under another cursor is still one call; the same vendor id in another message is another.
@@ -130,6 +130,12 @@ describe('the live view state', () => {
       expect(pendingIds(state, 'm1')).toEqual(['c1']);
       expect(pendingIds(state, 'm2')).toEqual(['c1']);
       expect(state.cursor).toBe('2-2');
+      // A server that numbers calls per reply uses call_0 again at the next step: that is another call.
+      state = fold([toolCallEvent('2-3', { ...call('m1', 'c1', '9'), step: 2 })], state);
+      expect(state.pendingToolCalls.get('m1')?.map((known) => [known.step, known.result])).toEqual([
+        [1, '5'],
+        [2, '9'],
+      ]);
 
       // A replay from the start brings the calls again before the commit: only the message's own stay.
       state = fold([message('m1', '3-0', 'Hm, 5.', [call('m1', 'c1')]), first, message('m1', '3-0', 'Hm, 5.', [call('m1', 'c1')])], state);

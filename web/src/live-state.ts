@@ -9,7 +9,7 @@
  * state asks for `inFlight` again (`gap`) and merges it the same way.
  *
  * Tool calls are persisted as they finish, before their message commits: they wait
- * under the id of the message being written, once per call id, and the committed
+ * under the id of the message being written, once per step and call id, and the committed
  * message brings its own `toolCalls` in their place.
  */
 import { ENDED } from './format';
@@ -74,7 +74,8 @@ function joinToolCall(state: LiveState, event: EventOf<'ToolCallEvent'>): LiveSt
   // A committed message shows its own `toolCalls`; a call replayed under another cursor is still the same call.
   if (state.committedIds.has(call.messageId)) return next;
   const calls = state.pendingToolCalls.get(call.messageId) ?? [];
-  if (calls.some((known) => known.id === call.id)) return next;
+  // Some OpenAI-compatible servers number calls per reply (call_0 again at the next step): a call is its step and id.
+  if (calls.some((known) => known.id === call.id && known.step === call.step)) return next;
   return { ...next, pendingToolCalls: new Map(state.pendingToolCalls).set(call.messageId, [...calls, call]) };
 }
 

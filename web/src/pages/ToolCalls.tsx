@@ -50,7 +50,7 @@ export function ToolCalls({ calls, author }: { calls: readonly ToolCall[]; autho
   return (
     <ul class="tool-calls" aria-label="Tool calls" style={{ '--hue': hueOf(author) }}>
       {calls.map((call) => (
-        <ToolCallEntry key={`${call.messageId}/${call.id}`} call={call} />
+        <ToolCallEntry key={`${call.messageId}/${call.step}/${call.id}`} call={call} />
       ))}
     </ul>
   );
