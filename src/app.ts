@@ -103,7 +103,7 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
   const http =
     config.role === 'worker'
       ? createHealthServer({ isReady: runtime.isReady, metrics })
-      : createGraphQLServer({ config, logger, discussions, providers, tools: toolHub, isReady: runtime.isReady, metrics });
+      : createGraphQLServer({ config, logger, discussions, providers, pricing, tools: toolHub, isReady: runtime.isReady, metrics });
   const { server } = http;
 
   let stopping: Promise<void> | undefined;

@@ -56,7 +56,15 @@ export function createSpeakerSelector({ store, bus, providers, now, recordUsage 
           usage: {},
         };
     if (signal.aborted) return undefined;
-    const entry = await store.appendSelection(record.id, { ...result, speaker: result.choice, candidates: names, at: now().toISOString() });
+    // Who picked is kept with the pick: its usage is priced at that model's price.
+    const entry = await store.appendSelection(record.id, {
+      ...result,
+      speaker: result.choice,
+      candidates: names,
+      at: now().toISOString(),
+      provider,
+      model: modelName,
+    });
     if (!entry) return undefined;
     await Promise.all([publishEntry(bus, record.id, entry), recordUsage(record, result.usage)]);
     if (moderator && result.choice === CONCLUDE) {

@@ -8,6 +8,7 @@ import type { Identity } from '../auth/identity.js';
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { DiscussionService, OwnerDiscussions } from '../engine/discussion-service.js';
+import type { Pricing } from '../pricing/pricing.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ToolHub } from '../tools/types.js';
 import type { GraphQLContext } from '../schema/builder.js';
@@ -53,6 +54,7 @@ export function createGraphQLServer({
   logger,
   discussions,
   providers,
+  pricing,
   tools,
   isReady,
   metrics,
@@ -61,6 +63,8 @@ export function createGraphQLServer({
   logger: Logger;
   discussions: DiscussionService;
   providers: ProviderRegistry;
+  /** Prices `Usage.costUsd`. */
+  pricing: Pricing;
   /** The MCP servers, for the `mcpServers` query; none listed when absent. */
   tools?: ToolHub;
   isReady: () => Promise<boolean>;
@@ -84,6 +88,7 @@ export function createGraphQLServer({
     identity,
     discussions: discussionsFor(identity),
     providers,
+    pricing,
     tools,
     onSlowConsumer,
   });

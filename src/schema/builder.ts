@@ -2,6 +2,7 @@ import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { Identity } from '../auth/identity.js';
 import type { OwnerDiscussions } from '../engine/discussion-service.js';
+import type { Pricing } from '../pricing/pricing.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ToolHub } from '../tools/types.js';
 
@@ -11,6 +12,8 @@ export interface GraphQLContext {
   /** The caller's discussions: every method is already scoped to the caller's owner. */
   discussions: OwnerDiscussions;
   providers: ProviderRegistry;
+  /** The price table `Usage.costUsd` is computed with. */
+  pricing: Pricing;
   /** The process's MCP servers (MCP_SERVERS); absent: none configured. */
   tools?: ToolHub;
   /**

@@ -2,6 +2,7 @@ import type { DiscussionRecord, InFlightRecord } from '../store/types.js';
 import { badInput, notFound, slowConsumer } from '../engine/errors.js';
 import { DEFAULT_PAGE, MAX_PAGE } from '../engine/message-paging.js';
 import { DEFAULTS, LIMITS } from '../engine/validation.js';
+import { pricedDiscussion } from '../pricing/cost.js';
 import { builder } from './builder.js';
 import { subscriberEvents } from './subscriber-events.js';
 import { mapToConnection } from './connection.js';
@@ -71,8 +72,8 @@ export const DiscussionType = builder.objectRef<DiscussionRecord>('Discussion').
     }),
     usage: t.field({
       type: UsageType,
-      description: "Every agent's and selector's tokens, summed.",
-      resolve: (discussion) => discussion.usage,
+      description: "Every agent's and selector's tokens, summed; `costUsd` is the sum of their costs.",
+      resolve: pricedDiscussion,
     }),
     nextSpeaker: t.string({
       nullable: true,

@@ -2,6 +2,7 @@ import type { SpeakerSelection, StatusChange } from '../store/types.js';
 import type { CursoredMessage } from '../engine/discussion-service.js';
 import type { OverflowEvent, StreamEvent, TokenEvent, TurnRestartedEvent } from '../events/types.js';
 import { slowConsumer } from '../engine/errors.js';
+import { pricedByModel } from '../pricing/cost.js';
 import { builder } from './builder.js';
 import { subscriberEvents } from './subscriber-events.js';
 import { DiscussionStatusEnum } from './enums.js';
@@ -62,7 +63,12 @@ const SpeakerSelectedEventType = builder.objectRef<SpeakerSelectedShape>('Speake
     attempts: t.exposeInt('attempts'),
     fellBack: t.exposeBoolean('fellBack', { description: 'The selector gave no usable answer, so turn order decided.' }),
     at: t.field({ type: 'DateTime', resolve: (event) => event.at }),
-    usage: t.field({ type: UsageType, nullable: true, resolve: (event) => event.usage ?? null }),
+    usage: t.field({
+      type: UsageType,
+      nullable: true,
+      description: "The picking model's tokens, priced at its price.",
+      resolve: (event) => (event.usage ? pricedByModel(event.usage, event.provider, event.model) : null),
+    }),
   }),
 });
 

@@ -1,5 +1,6 @@
 import type { CursoredMessage } from '../engine/discussion-service.js';
 import { slowConsumer } from '../engine/errors.js';
+import { pricedByModel } from '../pricing/cost.js';
 import { builder } from './builder.js';
 import { subscriberEvents } from './subscriber-events.js';
 import { MessageRoleEnum, ProviderEnum } from './enums.js';
@@ -21,7 +22,11 @@ export const MessageType = builder.objectRef<CursoredMessage>('Message').impleme
       description: 'The turn this message ended (agent and system messages) or was written in (human messages), from 0.',
     }),
     createdAt: t.field({ type: 'DateTime', resolve: (message) => message.createdAt }),
-    usage: t.field({ type: UsageType, nullable: true, resolve: (message) => message.usage ?? null }),
+    usage: t.field({
+      type: UsageType,
+      nullable: true,
+      resolve: (message) => (message.usage ? pricedByModel(message.usage, message.provider, message.model) : null),
+    }),
     finishReason: t.string({
       nullable: true,
       description:

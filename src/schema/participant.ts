@@ -1,4 +1,5 @@
 import type { AgentConfig, DiscussionRecord, HumanConfig } from '../store/types.js';
+import { pricedByModel } from '../pricing/cost.js';
 import { builder } from './builder.js';
 import { ProviderEnum, StanceEnum } from './enums.js';
 import { UsageType } from './usage.js';
@@ -27,7 +28,11 @@ builder.objectRef<Extract<ParticipantShape, { kind: 'agent' }>>('Agent').impleme
     maxContextTokens: t.int({ nullable: true, resolve: ({ agent }) => agent.maxContextTokens ?? null }),
     stance: t.field({ type: StanceEnum, resolve: ({ agent }) => agent.stance }),
     tools: t.stringList({ description: 'The MCP servers or server/tool names it may call.', resolve: ({ agent }) => agent.tools ?? [] }),
-    usage: t.field({ type: UsageType, resolve: ({ agent, discussion }) => discussion.agentUsage[agent.name] ?? {} }),
+    usage: t.field({
+      type: UsageType,
+      description: 'The sums over its messages, priced at its model.',
+      resolve: ({ agent, discussion }) => pricedByModel(discussion.agentUsage[agent.name] ?? {}, agent.provider, agent.model),
+    }),
   }),
 });
 

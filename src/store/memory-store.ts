@@ -15,6 +15,7 @@ import {
   hasAnyCount,
   normalizeRecord,
   pickUsage,
+  selectorUsageKey,
   withToolCalls,
 } from './records.js';
 import { createExpirySchedule, fillStatusCounts } from './retention.js';
@@ -204,8 +205,11 @@ export function createMemoryStore({ retentionMs }: { retentionMs?: number } = {}
           selection: cloneJson(selection),
         });
         record.nextSpeaker = selection.speaker;
-        // The selector is no agent of the discussion: its cost counts in the totals only.
+        // The selector is no agent of the discussion: its cost counts in the totals, and per model that picked.
         addUsage(record.usage, selection.usage);
+        if (selection.provider !== undefined && selection.model !== undefined && hasAnyCount(pickUsage(selection.usage))) {
+          addUsage(((record.selectorUsage ??= {})[selectorUsageKey(selection.provider, selection.model)] ??= {}), selection.usage);
+        }
         return entry;
       }),
 

@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import { DISCUSSION_STATUSES, FINISH_REASONS, MESSAGE_ROLES, PROTOCOLS, PROVIDERS, STANCES, STOP_REASONS } from '../domain.js';
-import type { DiscussionStatus, Usage } from '../domain.js';
+import type { DiscussionStatus, ProviderName, Usage } from '../domain.js';
 import { isCursor } from './types.js';
 import type {
   AgentConfig,
@@ -67,6 +67,26 @@ export function pickUsage(usage: Usage | undefined): Usage {
 
 export const hasAnyCount = (usage: Usage): boolean => USAGE_COUNTS.some((count) => usage[count] !== undefined);
 
+/** The `selectorUsage` key of the model that made a pick: `PROVIDER/model`. */
+export const selectorUsageKey = (provider: ProviderName, model: string): string => `${provider}/${model}`;
+
+/** The provider and model of a `selectorUsage` key; undefined when it is not one (the provider has no `/`, a model may). */
+export function parseSelectorUsageKey(key: string): { provider: ProviderName; model: string } | undefined {
+  const slash = key.indexOf('/');
+  const provider = PROVIDERS.find((name) => name === key.slice(0, slash));
+  return slash > 0 && provider !== undefined ? { provider, model: key.slice(slash + 1) } : undefined;
+}
+
+/** Only the entries with a reported count: what both stores keep (Redis cannot hold an empty entry). */
+function pickUsageEntries(entries: Record<string, Usage>): Record<string, Usage> {
+  const picked: Record<string, Usage> = {};
+  for (const [name, usage] of Object.entries(entries)) {
+    const counts = pickUsage(usage);
+    if (hasAnyCount(counts)) picked[name] = counts;
+  }
+  return picked;
+}
+
 /** Applies a transition's patch: a value sets the field, null removes it, undefined leaves it. */
 export function applyStatePatch(state: DiscussionState, patch: StatePatch | undefined): void {
   // Generic per field, so each value keeps its own field's type (stopReason is a closed set).
@@ -84,11 +104,8 @@ export function applyStatePatch(state: DiscussionState, patch: StatePatch | unde
  * hold an empty entry, so the memory store does not either).
  */
 export function normalizeRecord(record: DiscussionRecord): DiscussionRecord {
-  const agentUsage: Record<string, Usage> = {};
-  for (const [name, usage] of Object.entries(record.agentUsage)) {
-    const picked = pickUsage(usage);
-    if (hasAnyCount(picked)) agentUsage[name] = picked;
-  }
+  const agentUsage = pickUsageEntries(record.agentUsage);
+  const selectorUsage = pickUsageEntries(record.selectorUsage ?? {});
   const normalized: DiscussionRecord = {
     ...pickConfig(record),
     id: record.id,
@@ -102,6 +119,7 @@ export function normalizeRecord(record: DiscussionRecord): DiscussionRecord {
     agentUsage,
     consecutiveFailures: record.consecutiveFailures,
   };
+  if (Object.keys(selectorUsage).length > 0) normalized.selectorUsage = selectorUsage;
   // The optional state fields the record has set, as a patch that sets them.
   applyStatePatch(normalized, record);
   return normalized;
@@ -283,5 +301,7 @@ export const speakerSelectionSchema = schemaFor<SpeakerSelection>()(
     fellBack: z.boolean(),
     at: timestampSchema,
     usage: usageSchema.optional(),
+    provider: z.enum(PROVIDERS).optional(),
+    model: z.string().optional(),
   }),
 );

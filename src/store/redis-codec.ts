@@ -38,6 +38,9 @@ const AGENT_USAGE_PREFIXES: Record<UsageCount, string> = { inputTokens: 'in:', o
 
 export const agentUsageField = (count: UsageCount, agentName: string): string => `${AGENT_USAGE_PREFIXES[count]}${agentName}`;
 
+/** Field prefixes of the picks' usage per model: `selector-in:<PROVIDER/model>`, `selector-out:<PROVIDER/model>` (no agent prefix is a prefix of these). */
+export const SELECTOR_USAGE_PREFIXES: Record<UsageCount, string> = { inputTokens: 'selector-in:', outputTokens: 'selector-out:' };
+
 /** The discussion hash as field, value, field, value… Usage counts only once reported. */
 export function encodeRecord(record: DiscussionRecord): string[] {
   const fields: string[] = [
@@ -65,6 +68,10 @@ export function encodeRecord(record: DiscussionRecord): string[] {
       const value = usage[count];
       if (value !== undefined) fields.push(agentUsageField(count, agentName), String(value));
     }
+    for (const [key, usage] of Object.entries(record.selectorUsage ?? {})) {
+      const value = usage[count];
+      if (value !== undefined) fields.push(`${SELECTOR_USAGE_PREFIXES[count]}${key}`, String(value));
+    }
   }
   for (const field of STATE_PATCH_FIELDS) {
     const value = record[field];
@@ -79,19 +86,26 @@ export const countText = z
   .regex(/^\d{1,15}$/, 'not a count')
   .transform(Number);
 
-/** Usage per agent from its `in:<name>` and `out:<name>` fields; a value that is not a count is an issue. */
-function decodeAgentUsage(fields: Record<string, unknown>, context: z.RefinementCtx): Record<string, Usage> {
-  const agentUsage: Record<string, Usage> = {};
+/**
+ * Usage per name from the fields under `prefixes` (per agent: `in:<name>` and `out:<name>`);
+ * a value that is not a count is an issue.
+ */
+function decodeUsageFields(
+  fields: Record<string, unknown>,
+  prefixes: Record<UsageCount, string>,
+  context: z.RefinementCtx,
+): Record<string, Usage> {
+  const usageByName: Record<string, Usage> = {};
   for (const [field, value] of Object.entries(fields)) {
     for (const count of USAGE_COUNTS) {
-      const prefix = AGENT_USAGE_PREFIXES[count];
+      const prefix = prefixes[count];
       if (!field.startsWith(prefix)) continue;
       const total = countText.safeParse(value);
-      if (total.success) (agentUsage[field.slice(prefix.length)] ??= {})[count] = total.data;
+      if (total.success) (usageByName[field.slice(prefix.length)] ??= {})[count] = total.data;
       else context.addIssue({ code: 'custom', path: [field], message: 'not a count' });
     }
   }
-  return agentUsage;
+  return usageByName;
 }
 
 /** The discussion hash (see `encodeRecord`); loose, so the per-agent usage fields reach the transform. */
@@ -123,9 +137,11 @@ const discussionHashSchema = z
       currentRound: hash.round,
       messageCount: hash.messageCount,
       usage: pickUsage(hash),
-      agentUsage: decodeAgentUsage(hash, context),
+      agentUsage: decodeUsageFields(hash, AGENT_USAGE_PREFIXES, context),
       consecutiveFailures: hash.failures,
     };
+    const selectorUsage = decodeUsageFields(hash, SELECTOR_USAGE_PREFIXES, context);
+    if (Object.keys(selectorUsage).length > 0) record.selectorUsage = selectorUsage;
     // The optional state fields the hash has, as a patch that sets them.
     applyStatePatch(record, hash);
     return record;

@@ -172,9 +172,11 @@ return { cursor, previous, redis.call('HGETALL', KEYS[1]) }
 
 /**
  * KEYS: discussion hash, log.
- * ARGV: selection JSON, speaker, input tokens or '', output tokens or ''.
+ * ARGV: selection JSON, speaker, input tokens or '', output tokens or '', the picking model's
+ * `PROVIDER/model` or ''.
  * Logs the selection, sets the next speaker and adds the usage to the
- * discussion's totals (the selector is no agent: no per-agent field).
+ * discussion's totals and to the picking model's `selector-in:`/`selector-out:`
+ * fields (the selector is no agent: no per-agent field).
  * Returns { cursor, previous cursor }, or false when the discussion is missing or has ended (nothing written).
  */
 export const appendSelectionScript = defineScript(
@@ -184,8 +186,14 @@ local status = redis.call('HGET', KEYS[1], 'status')
 if not status or ended(status) then return false end
 local cursor, previous = appendToLog('speaker_selected', ARGV[1])
 redis.call('HSET', KEYS[1], 'nextSpeaker', ARGV[2])
-if ARGV[3] ~= '' then redis.call('HINCRBY', KEYS[1], 'inputTokens', ARGV[3]) end
-if ARGV[4] ~= '' then redis.call('HINCRBY', KEYS[1], 'outputTokens', ARGV[4]) end
+if ARGV[3] ~= '' then
+  redis.call('HINCRBY', KEYS[1], 'inputTokens', ARGV[3])
+  if ARGV[5] ~= '' then redis.call('HINCRBY', KEYS[1], 'selector-in:' .. ARGV[5], ARGV[3]) end
+end
+if ARGV[4] ~= '' then
+  redis.call('HINCRBY', KEYS[1], 'outputTokens', ARGV[4])
+  if ARGV[5] ~= '' then redis.call('HINCRBY', KEYS[1], 'selector-out:' .. ARGV[5], ARGV[4]) end
+end
 return { cursor, previous }
 `,
 );

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { ACTIVE_STATUSES, isActive } from '../domain.js';
-import { assertTokenCounts, buildStatusChange, cloneJson, creationTime, normalizeRecord } from './records.js';
+import { assertTokenCounts, buildStatusChange, cloneJson, creationTime, normalizeRecord, selectorUsageKey } from './records.js';
 import {
   type Readable,
   decodeAccess,
@@ -244,7 +244,12 @@ export function createRedisStore({
           redis,
           appendSelectionScript,
           [keys.discussion(id), keys.log(id)],
-          [data, selection.speaker, ...encodeUsageArguments(selection.usage)],
+          [
+            data,
+            selection.speaker,
+            ...encodeUsageArguments(selection.usage),
+            selection.provider !== undefined && selection.model !== undefined ? selectorUsageKey(selection.provider, selection.model) : '',
+          ],
         ),
       );
       if (position === undefined) return undefined;

@@ -58,6 +58,11 @@ export interface DiscussionState {
   usage: Usage;
   /** Per agent name, the same sums. */
   agentUsage: Record<string, Usage>;
+  /**
+   * The picks' sums per `PROVIDER/model` that made them (see `selectorUsageKey`), so a cost can
+   * be priced without reading the log. Absent until a pick with a known model reports a count.
+   */
+  selectorUsage?: Record<string, Usage>;
   /** Failed turns in a row; a successful agent turn resets it. */
   consecutiveFailures: number;
   stopReason?: StopReason;
@@ -126,6 +131,9 @@ export interface SpeakerSelection {
   at: string;
   /** What the selector's calls cost; added to the discussion's usage. */
   usage?: Usage;
+  /** Who made the pick (the OPEN selector or the moderator's model), for pricing its usage. */
+  provider?: ProviderName;
+  model?: string;
 }
 
 export interface StatusChange {
@@ -273,7 +281,8 @@ export interface DiscussionStore {
 
   /**
    * Appends a speaker selection to the log, sets `nextSpeaker` to its speaker and adds
-   * its usage to the discussion's (not to any agent's), atomically. Undefined (nothing
+   * its usage to the discussion's (not to any agent's) and, when it names its provider
+   * and model, to that model's `selectorUsage`, atomically. Undefined (nothing
    * written) when the discussion does not exist or has ended.
    */
   appendSelection(id: string, selection: SpeakerSelection): Promise<Extract<LogEntry, { type: 'speaker_selected' }> | undefined>;

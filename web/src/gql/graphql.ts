@@ -32,6 +32,7 @@ export type Agent = Participant & {
   temperature?: Maybe<Scalars['Float']['output']>;
   /** The MCP servers or server/tool names it may call. */
   tools: Array<Scalars['String']['output']>;
+  /** The sums over its messages, priced at its model. */
   usage: Usage;
 };
 
@@ -99,7 +100,7 @@ export type Discussion = {
   transcriptMarkdown: Scalars['String']['output'];
   /** How many turns have been taken. */
   turn: Scalars['Int']['output'];
-  /** Every agent's and selector's tokens, summed. */
+  /** Every agent's and selector's tokens, summed; `costUsd` is the sum of their costs. */
   usage: Usage;
   /** Where the discussion POSTs its summary when it reaches a final status (see the API docs, Webhooks). */
   webhookUrl?: Maybe<Scalars['String']['output']>;
@@ -382,6 +383,7 @@ export type SpeakerSelectedEvent = {
   fellBack: Scalars['Boolean']['output'];
   reason: Scalars['String']['output'];
   speaker: Scalars['String']['output'];
+  /** The picking model's tokens, priced at its price. */
   usage?: Maybe<Usage>;
 };
 
@@ -545,6 +547,8 @@ export type TurnRestartedEvent = {
 /** Token counts as the providers reported them. A count no provider reported is null, never a made-up 0. */
 export type Usage = {
   __typename?: 'Usage';
+  /** What these tokens cost in US dollars at the server's price table (PRICING_FILE overrides it). Null when a model has no price or a count is unknown, never an estimate. A discussion's is the sum of its agents' and selector picks' costs. */
+  costUsd?: Maybe<Scalars['Float']['output']>;
   inputTokens?: Maybe<Scalars['Int']['output']>;
   outputTokens?: Maybe<Scalars['Int']['output']>;
   /** The sum of the reported counts; null when neither was reported. */
