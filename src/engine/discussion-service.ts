@@ -25,10 +25,13 @@ import { transcriptMarkdown } from './transcript-markdown.js';
 import {
   authorSchema,
   checkProtocolRules,
+  checkVisibleTo,
   checkWebhookHost,
   contentSchema,
   type CreateDiscussionInput,
   createDiscussionSchema,
+  type InjectOptions,
+  injectOptionsSchema,
   parseInput,
 } from './validation.js';
 
@@ -81,11 +84,15 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
     return name;
   }
 
-  const humanMessage = (record: DiscussionRecord, author: string, content: string): MessageRecord =>
-    createMessageRecord(record.id, { author, role: 'HUMAN', content, round: record.currentRound, turn: record.turn }, now());
+  const humanMessage = (record: DiscussionRecord, author: string, content: string, visibleTo?: string[]): MessageRecord =>
+    createMessageRecord(
+      record.id,
+      { author, role: 'HUMAN', content, round: record.currentRound, turn: record.turn, ...(visibleTo ? { visibleTo } : {}) },
+      now(),
+    );
 
-  async function appendHumanMessage(record: DiscussionRecord, author: string, content: string): Promise<CursoredMessage> {
-    const appended = await store.appendMessage(record.id, humanMessage(record, author, content));
+  async function appendHumanMessage(record: DiscussionRecord, message: MessageRecord): Promise<CursoredMessage> {
+    const appended = await store.appendMessage(record.id, message);
     if (!appended) throw notFound('Discussion', record.id);
     await publishEntry(bus, record.id, appended.entry);
     return { ...appended.entry.message, cursor: appended.entry.cursor };
@@ -179,20 +186,23 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
           patch: { startedAt: now().toISOString() },
         });
         if (!started) refuse(await reload(id), 'start');
-        if (content !== undefined && speaker !== undefined) await appendHumanMessage(started, speaker, content);
+        if (content !== undefined && speaker !== undefined) await appendHumanMessage(started, humanMessage(started, speaker, content));
         await scheduler.schedule({ discussionId: id, turn: started.turn });
         return reload(id);
       },
 
-      async inject(id: string, content: string, author?: string | null): Promise<CursoredMessage> {
+      async inject(id: string, content: string, author?: string | null, options?: InjectOptions | null): Promise<CursoredMessage> {
         await charge();
         const record = await load(id, 'discussionId');
         const text = parseInput(contentSchema, content, 'content');
         const name = checkAuthor(record, author, 'author');
+        const { visibleTo } = parseInput(injectOptionsSchema, options ?? {}, 'options');
+        // The author is not added: a human may write a note only the named agents read.
+        const message = humanMessage(record, name, text, checkVisibleTo(record, visibleTo, 'options.visibleTo'));
         if (!OPEN_STATUSES.includes(record.status)) refuse(record, 'inject a message into');
         // The human the discussion waits for takes its turn; anyone else adds to the transcript.
-        const turn = await runner.takeHumanTurn(record, humanMessage(record, name, text));
-        return turn ? { ...turn.message, cursor: turn.cursor } : appendHumanMessage(record, name, text);
+        const turn = await runner.takeHumanTurn(record, message);
+        return turn ? { ...turn.message, cursor: turn.cursor } : appendHumanMessage(record, message);
       },
 
       async pause(id: string) {

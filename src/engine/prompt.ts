@@ -79,10 +79,17 @@ export function buildSystemPrompt(
     .join('\n');
 }
 
-/** The transcript as one agent sees it: its own turns as `assistant`, everyone else's as named `user` turns. */
+/** Whether `name`'s context holds the message: every message without `visibleTo`, a private one only for those it names. */
+export const isVisibleTo = (message: Pick<MessageRecord, 'visibleTo'>, name: string): boolean =>
+  message.visibleTo === undefined || message.visibleTo.includes(name);
+
+/**
+ * The transcript as one agent sees it: its own turns as `assistant`, everyone else's as named `user` turns,
+ * leaving out private messages not meant for it (an empty name, as the OPEN selector passes, sees none).
+ */
 export function buildTranscript(messages: readonly MessageRecord[], agentName: string): ChatTurn[] {
   return messages
-    .filter((message) => message.role !== 'SYSTEM' && message.content.length > 0)
+    .filter((message) => message.role !== 'SYSTEM' && message.content.length > 0 && isVisibleTo(message, agentName))
     .map((message) => ({
       role: message.role === 'AGENT' && message.author === agentName ? 'assistant' : 'user',
       name: message.author,

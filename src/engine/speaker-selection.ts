@@ -36,6 +36,7 @@ export function createSpeakerSelector({ store, bus, providers, now, recordUsage 
     const model = providers.get(provider);
     const names = plan.candidates.map(speakerName);
     const system = moderator ? buildModeratorPickPrompt(record, moderator, names) : buildSelectorPrompt(record, names);
+    // A private message reaches the moderator's pick only if it names the moderator; the OPEN selector is no participant and sees none.
     const transcript = buildTranscript(history.slice(-SELECTOR_TRANSCRIPT), moderator?.name ?? '');
     const result = model
       ? await selectSpeaker({

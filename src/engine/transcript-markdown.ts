@@ -50,6 +50,7 @@ function messageHeading(message: MessageRecord): string {
     );
   if (message.role === 'AGENT') parts.push(usageText(message.usage));
   if (message.finishReason && message.finishReason !== 'stop') parts.push(`ended: ${message.finishReason}`);
+  if (message.visibleTo) parts.push(`private, visible to ${message.visibleTo.map(inline).join(', ')}`);
   return parts.join(' · ');
 }
 

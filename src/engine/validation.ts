@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { PROTOCOLS, PROVIDERS, type Protocol, STANCES, type Stance } from '../domain.js';
+import type { DiscussionConfig } from '../store/types.js';
 import { isPrivateHost, MAX_WEBHOOK_URL_LENGTH, webhookUrlProblem } from '../webhooks/address.js';
-import { badInput, type DomainError } from './errors.js';
+import { badInput, type DomainError, quoteInput } from './errors.js';
 
 export const LIMITS = {
   topic: 4_000,
@@ -135,6 +136,36 @@ export type ValidCreateDiscussionInput = z.output<typeof createDiscussionSchema>
 
 export const contentSchema = text('content', LIMITS.content);
 export const authorSchema = text('author', LIMITS.name);
+
+/** `InjectOptions`; `visibleTo` is bounded here before any name is looked up, then checked against the participants. */
+export const injectOptionsSchema = z.object({
+  visibleTo: z
+    .array(name)
+    .min(1, 'must name at least one participant (leave it out for everyone)')
+    .max(LIMITS.agents + LIMITS.humans, `at most ${LIMITS.agents + LIMITS.humans} names`)
+    .nullish(),
+});
+
+export type InjectOptions = z.input<typeof injectOptionsSchema>;
+
+/**
+ * The participants a private message is for, spelled as configured and without duplicates;
+ * undefined (everyone) when `visibleTo` is absent. Names match ignoring case, as authors do.
+ */
+export function checkVisibleTo(
+  discussion: Pick<DiscussionConfig, 'agents' | 'humans'>,
+  visibleTo: readonly string[] | null | undefined,
+  field: string,
+): string[] | undefined {
+  if (visibleTo === null || visibleTo === undefined) return undefined;
+  const participants = [...discussion.agents, ...discussion.humans].map((participant) => participant.name);
+  const chosen = visibleTo.map((wanted, index) => {
+    const configured = participants.find((participant) => participant.toLowerCase() === wanted.toLowerCase());
+    if (configured === undefined) throw badInput(`${field}[${index}]`, `${quoteInput(wanted)} is not a participant of this discussion`);
+    return configured;
+  });
+  return [...new Set(chosen)];
+}
 
 /** `input.agents[1].name` from a zod path. */
 function formatPath(root: string, path: readonly PropertyKey[]): string {

@@ -40,6 +40,21 @@ export const MessageType = builder.objectRef<CursoredMessage>('Message').impleme
       description: 'The tools the agent called during this turn, in order (see `discussionEvents` for them live).',
       resolve: (message) => message.toolCalls ?? [],
     }),
+    visibleTo: t.stringList({
+      nullable: true,
+      description:
+        'The only participants whose contexts hold this message (a private message); null: everyone. Subscribers see it either way.',
+      resolve: (message) => message.visibleTo ?? null,
+    }),
+  }),
+});
+
+const InjectOptions = builder.inputType('InjectOptions', {
+  fields: (t) => ({
+    visibleTo: t.stringList({
+      description:
+        'Makes the message private: only these participants (agents or humans, at least one) have it in their context. The author is not added. Null or left out: everyone.',
+    }),
   }),
 });
 
@@ -47,13 +62,14 @@ builder.mutationField('injectMessage', (t) =>
   t.field({
     type: MessageType,
     description:
-      'A human message, persisted at once and seen by every later turn. `author` defaults to "user" and must not be an agent\'s name.',
+      'A human message, persisted at once and seen by every later turn (only by the named participants with `options.visibleTo`). `author` defaults to "user" and must not be an agent\'s name.',
     args: {
       discussionId: t.arg.id({ required: true }),
       content: t.arg.string({ required: true }),
       author: t.arg.string(),
+      options: t.arg({ type: InjectOptions }),
     },
-    resolve: (_root, args, context) => context.discussions.inject(String(args.discussionId), args.content, args.author),
+    resolve: (_root, args, context) => context.discussions.inject(String(args.discussionId), args.content, args.author, args.options),
   }),
 );
 

@@ -280,6 +280,7 @@ export const messageRecordSchema = schemaFor<MessageRecord>()(
     timeToFirstTokenMs: z.number().optional(),
     durationMs: z.number().optional(),
     toolCalls: z.array(toolCallRecordSchema).optional(),
+    visibleTo: z.array(z.string()).optional(),
   }),
 );
 

@@ -96,6 +96,8 @@ export interface MessageRecord {
   durationMs?: number;
   /** The tool calls the agent made during the turn, in order (absent: none). */
   toolCalls?: ToolCallRecord[];
+  /** The only participants whose contexts hold this message, as configured (absent: everyone's). */
+  visibleTo?: string[];
 }
 
 /** One tool call made during an agent's turn (MCP, see src/tools). */

@@ -68,3 +68,20 @@ describe('the prompt an agent sees', () => {
     ]);
   });
 });
+
+describe('private messages in the transcript', () => {
+  const note = (visibleTo: string[]): MessageRecord => ({ ...message('Grace', 'HUMAN', `for ${visibleTo.join('+')}`), visibleTo });
+  const messages = [message('user', 'HUMAN', 'Go.'), note(['Ada']), note(['Bob', 'Mia']), message('Ada', 'AGENT', 'One repo.')];
+  const contents = (agentName: string) => buildTranscript(messages, agentName).map((turn) => turn.content);
+
+  it('holds a private message only for the participants it names, by their exact configured name', () => {
+    expect(contents('Ada')).toEqual(['Go.', 'for Ada', 'One repo.']);
+    expect(contents('Bob')).toEqual(['Go.', 'for Bob+Mia', 'One repo.']);
+    expect(contents('Mia')).toEqual(['Go.', 'for Bob+Mia', 'One repo.']);
+    expect(contents('ada')).toEqual(['Go.', 'One repo.']);
+  });
+
+  it('gives the OPEN selector, which passes no name, no private message', () => {
+    expect(contents('')).toEqual(['Go.', 'One repo.']);
+  });
+});
