@@ -65,6 +65,7 @@ export const HeaderFields = graphql(`
       inputTokens
       outputTokens
       totalTokens
+      costUsd
     }
   }
 `);
@@ -132,10 +133,12 @@ export const DiscussionEventsSubscription = graphql(`
           model
           finishReason
           createdAt
+          visibleTo
           usage {
             inputTokens
             outputTokens
             totalTokens
+            costUsd
           }
           toolCalls {
             ...ToolCallFields

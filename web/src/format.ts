@@ -17,9 +17,16 @@ interface UsageLike {
   inputTokens?: number | null;
   outputTokens?: number | null;
   totalTokens?: number | null;
+  costUsd?: number | null;
 }
 
-/** "1,234 tokens (1,000 in, 234 out)"; a count no provider reported is "not reported", never 0. */
+/** "$0.0123": four decimals below a dollar, cents above; the server gives null when it cannot price, shown as nothing. */
+export function costText(costUsd: number | null | undefined): string | undefined {
+  if (costUsd == null) return undefined;
+  return costUsd < 1 ? `$${costUsd.toFixed(4)}` : `$${costUsd.toFixed(2)}`;
+}
+
+/** "1,234 tokens (1,000 in, 234 out), $0.0123"; a count no provider reported is "not reported", never 0; no price, no cost. */
 export function usageText(usage: UsageLike | null | undefined): string {
   if (!usage || usage.totalTokens == null) return 'usage not reported';
   const parts = [
@@ -27,7 +34,8 @@ export function usageText(usage: UsageLike | null | undefined): string {
     usage.outputTokens == null ? undefined : `${usage.outputTokens.toLocaleString('en')} out`,
   ];
   const detail = parts.filter(Boolean).join(', ');
-  return `${usage.totalTokens.toLocaleString('en')} tokens${detail ? ` (${detail})` : ''}`;
+  const cost = costText(usage.costUsd);
+  return `${usage.totalTokens.toLocaleString('en')} tokens${detail ? ` (${detail})` : ''}${cost ? `, ${cost}` : ''}`;
 }
 
 export function timeText(iso: string): string {

@@ -57,7 +57,8 @@ function TimelineEntry({ item }: { item: TimelineItem }) {
         .join(' · ');
       const usage = message.role === 'AGENT' ? ` · ${usageText(message.usage)}` : '';
       const finish = message.finishReason && message.finishReason !== 'stop' ? ` · ${message.finishReason}` : '';
-      const meta = `${who} · round ${message.round}${usage}${finish}`;
+      const audience = message.visibleTo ? ` · private, visible to ${message.visibleTo.join(', ')}` : '';
+      const meta = `${who} · round ${message.round}${usage}${finish}${audience}`;
       return (
         <li data-message-id={message.id}>
           <Bubble author={message.author} role={message.role} meta={meta}>
