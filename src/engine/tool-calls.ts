@@ -5,6 +5,8 @@ import type { ToolCallRequest, ToolDefinition, ToolResultPart } from '../provide
 import type { ToolCallRecord } from '../store/types.js';
 import { MAX_TOOL_ARGUMENT_CHARS, type ResolvedTool, type ToolCallOutcome, type ToolHub } from '../tools/types.js';
 import { tracer } from '../tracing/tracing.js';
+import { cutText } from '../cut-text.js';
+import { untilAborted } from '../until-aborted.js';
 
 /** Every vendor accepts `[A-Za-z0-9_-]{1,64}` as a tool name. */
 const NAME_LIMIT = 64;
@@ -41,7 +43,7 @@ export function canonicalJson(value: unknown): string {
 
 /** Cuts a text to `limit` characters with a note saying how much was kept. */
 export function capText(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit)}\n[cut: ${limit} of ${text.length} characters shown]`;
+  return cutText(text, limit, 'cut').text;
 }
 
 /** The model's arguments as an object, or why they are not one. */
@@ -87,12 +89,6 @@ export interface TurnToolsOptions {
   signal: AbortSignal;
 }
 
-/** Resolves (to undefined) when the signal aborts; never rejects. */
-function untilAborted(signal: AbortSignal): Promise<undefined> {
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true }));
-}
-
 /** What the turn may call; undefined when the agent has no tools (or none could be listed: the turn goes on without). */
 export async function prepareTurnTools(options: TurnToolsOptions): Promise<TurnTools | undefined> {
   const { hub, specs, logger, now, discussionId, maxResultChars, signal } = options;
@@ -106,7 +102,7 @@ export async function prepareTurnTools(options: TurnToolsOptions): Promise<TurnT
         return [];
       }),
   );
-  const settled = await Promise.race([Promise.all(lists), untilAborted(signal)]);
+  const settled = await untilAborted(Promise.all(lists), signal).catch(() => undefined);
   if (settled === undefined) return undefined;
   const resolved = new Map<string, ResolvedTool>();
   for (const tool of settled.flat()) resolved.set(`${tool.server}/${tool.tool.name}`, tool);

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { createRedisKeys } from '../store/redis-keys.js';
-import { appendTokenScript, runScript } from '../store/redis-scripts.js';
+import { appendTokenScript } from '../store/redis-in-flight-lua.js';
+import { runScript } from '../store/redis-scripts.js';
 import { discussionChannel } from './bus.js';
 import type { TokenWriter } from './token-writer.js';
 

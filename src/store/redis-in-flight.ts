@@ -9,7 +9,8 @@ import { PROVIDERS } from '../domain.js';
 import { jsonText, schemaFor, timestampSchema, toolCallRecordSchema, withToolCalls } from './records.js';
 import { countText, type Decoded, decodeWith, pairsToObject, parseReply, type Readable } from './redis-codec.js';
 import type { RedisKeys } from './redis-keys.js';
-import { appendTokenScript, beginInFlightScript, clearInFlightScript, getInFlightScript, runScript } from './redis-scripts.js';
+import { appendTokenScript, beginInFlightScript, clearInFlightScript, getInFlightScript } from './redis-in-flight-lua.js';
+import { runScript } from './redis-scripts.js';
 import type { DiscussionStore, InFlightRecord, ToolCallRecord } from './types.js';
 
 export function encodeInFlight(inFlight: Omit<InFlightRecord, 'text'>): string[] {
@@ -27,7 +28,7 @@ export function encodeInFlight(inFlight: Omit<InFlightRecord, 'text'>): string[]
   ];
   if (inFlight.provider !== undefined) fields.push('provider', inFlight.provider);
   if (inFlight.model !== undefined) fields.push('model', inFlight.model);
-  // A JSON list that the tool-call script grows (redis-tool-calls-lua.ts); absent while empty.
+  // A JSON list that the tool-call script grows (redis-in-flight-lua.ts); absent while empty.
   if (inFlight.toolCalls !== undefined && inFlight.toolCalls.length > 0) fields.push('toolCalls', JSON.stringify(inFlight.toolCalls));
   return fields;
 }

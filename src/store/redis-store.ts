@@ -1,5 +1,5 @@
 // The Redis store: see redis-keys.ts for its layout, redis-scripts.ts (and
-// redis-tool-calls-lua.ts) for its atomic steps, redis-codec.ts for what it writes and parses back,
+// redis-in-flight-lua.ts) for its atomic steps, redis-codec.ts for what it writes and parses back,
 // redis-log-reads.ts for reading the log and redis-in-flight.ts for the
 // message being streamed.
 
@@ -31,7 +31,7 @@ import {
   transitionScript,
 } from './redis-scripts.js';
 import { createRedisInFlight } from './redis-in-flight.js';
-import { appendToolCallScript } from './redis-tool-calls-lua.js';
+import { appendToolCallScript } from './redis-in-flight-lua.js';
 import { createRedisLogReads } from './redis-log-reads.js';
 import { createRedisKeys } from './redis-keys.js';
 import { createRedisBookkeeping } from './redis-retention.js';

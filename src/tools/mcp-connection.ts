@@ -7,6 +7,7 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontex
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ToolListChangedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
+import { untilAborted } from '../until-aborted.js';
 import { mapTool } from './mcp-result.js';
 import type { McpServerConfig, McpServerStatus, McpToolInfo, ToolLimits } from './types.js';
 
@@ -223,25 +224,6 @@ async function listAllTools(client: Client, options: { signal?: AbortSignal; tim
     cursor = result.nextCursor;
   }
   throw new Error(`its tool list goes on for more than ${MAX_TOOL_PAGES} pages`);
-}
-
-/** The promise, or a rejection as soon as the signal aborts (for steps that do not take a signal themselves). */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new Error('aborted'));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }
 
 function messageOf(error: unknown): string {

@@ -1,7 +1,8 @@
 // The MCP servers of this process behind the ToolHub contract: lazy shared connections, calls that never throw.
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import { createServerConnection, untilAborted, type ReadyServer, type ServerConnection } from './mcp-connection.js';
+import { untilAborted } from '../until-aborted.js';
+import { createServerConnection, type ReadyServer, type ServerConnection } from './mcp-connection.js';
 import { convertCallResult, cutContent } from './mcp-result.js';
 import {
   UnknownToolError,

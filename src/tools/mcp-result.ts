@@ -1,5 +1,6 @@
 // Pure helpers: what the model sees of an MCP tool's answer.
 import type { CallToolResult, ContentBlock, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { cutText } from '../cut-text.js';
 import type { McpToolInfo } from './types.js';
 
 /** What `Client.callTool` resolves to: a result, or the pre-2024-11 `{ toolResult }` form some old servers send. */
@@ -55,8 +56,6 @@ export function convertContentBlock(block: ContentBlock): string {
 
 /** The content cut to `maxChars` (never inside a surrogate pair), with a note saying how much was kept. */
 export function cutContent(content: string, maxChars: number): { content: string; truncated: boolean } {
-  if (content.length <= maxChars) return { content, truncated: false };
-  const lastKept = content.charCodeAt(maxChars - 1);
-  const end = lastKept >= 0xd800 && lastKept <= 0xdbff ? maxChars - 1 : maxChars;
-  return { content: `${content.slice(0, end)}\n[result cut: ${end} of ${content.length} characters shown]`, truncated: true };
+  const { text, truncated } = cutText(content, maxChars, 'result cut');
+  return { content: text, truncated };
 }
