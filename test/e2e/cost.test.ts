@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { ProviderName } from '../../src/domain.js';
 import { PRICE_TABLE } from '../../src/pricing/price-table.js';
-import { BOTH_MODES, startTestApp, type TestApp } from '../support/app.js';
+import { BOTH_MODES } from '../support/app.js';
 import { createWsClient, mustGraphQL, subscribeWs } from '../support/clients.js';
 import { createDiscussion, START } from '../support/documents.js';
-import { startFakeVendor, type FakeUsage, type FakeVendor } from '../fake-vendor/server.js';
+import type { FakeUsage } from '../fake-vendor/server.js';
+import { useAppWithFakeVendor } from '../support/fake-vendor-app.js';
 
 const COSTS = `query($id: ID!) { discussion(id: $id) { status usage { inputTokens outputTokens costUsd }
   participants { name ... on Agent { provider model usage { inputTokens outputTokens costUsd } } }
@@ -65,29 +66,18 @@ const BOB = { provider: 'OPENAI', model: 'gpt-4.1-mini' } as const;
 const SELECTOR = { provider: 'GEMINI', model: 'gemini-2.5-flash' } as const;
 
 describe.each(BOTH_MODES)('Usage.costUsd with the fake vendors ($mode mode)', ({ redis }) => {
-  let fake: FakeVendor;
-  let server: TestApp;
-
-  beforeAll(async () => {
-    fake = await startFakeVendor();
-    server = await startTestApp({ redis, env: { ...fake.environment(), PROVIDER_MAX_RETRIES: '0' } });
-  });
-  afterAll(async () => {
-    await server.close();
-    await fake.close();
-  });
-  beforeEach(() => fake.reset());
+  const context = useAppWithFakeVendor({ redis });
 
   /** Runs a discussion to its end; its costs as the API reports them, and its picks in order. */
   async function run(input: Record<string, unknown>) {
-    const id = await createDiscussion(server.url, input);
-    const ws = createWsClient(server.url);
+    const id = await createDiscussion(context.server.url, input);
+    const ws = createWsClient(context.server.url);
     try {
       const events = await subscribeWs(ws, PICKS, { id, after: '0-0' }, 'discussionEvents', pickEventSchema);
-      await mustGraphQL(server.url, START, { id });
+      await mustGraphQL(context.server.url, START, { id });
       const all = await events.collector.waitForCompletion({ timeoutMs: 60_000 });
       const picks = all.filter((event) => event.__typename === 'SpeakerSelectedEvent');
-      const { discussion } = await mustGraphQL(server.url, COSTS, { id }, { schema: costsSchema });
+      const { discussion } = await mustGraphQL(context.server.url, COSTS, { id }, { schema: costsSchema });
       const agent = (name: string) => discussion.participants.find((participant) => participant.name === name);
       const messagesOf = (name: string) => discussion.messages.edges.map((edge) => edge.node).filter((message) => message.author === name);
       return { discussion, picks, agent, messagesOf };
@@ -111,10 +101,10 @@ describe.each(BOTH_MODES)('Usage.costUsd with the fake vendors ($mode mode)', ({
       { inputTokens: 452, outputTokens: 12 },
       { inputTokens: 519, outputTokens: 14 },
     ];
-    fake.script('anthropic', ...adaUsage.map((usage) => ({ chunks: ['Ada ', 'speaks.'], usage })));
-    fake.script('openai', ...bobUsage.map((usage) => ({ chunks: ['Bob ', 'speaks.'], usage })));
+    context.fake.script('anthropic', ...adaUsage.map((usage) => ({ chunks: ['Ada ', 'speaks.'], usage })));
+    context.fake.script('openai', ...bobUsage.map((usage) => ({ chunks: ['Bob ', 'speaks.'], usage })));
     // OPEN never picks the one who just spoke, so the picks alternate.
-    fake.script(
+    context.fake.script(
       'gemini',
       ...['Ada', 'Bob', 'Ada', 'Bob'].map((speaker, index) => ({
         chunks: [JSON.stringify({ speaker, reason: 'turn' })],
@@ -132,7 +122,7 @@ describe.each(BOTH_MODES)('Usage.costUsd with the fake vendors ($mode mode)', ({
       selector: SELECTOR,
     });
     expect(discussion.status).toBe('COMPLETED');
-    expect(fake.pending('anthropic') + fake.pending('openai') + fake.pending('gemini')).toBe(0);
+    expect(context.fake.pending('anthropic') + context.fake.pending('openai') + context.fake.pending('gemini')).toBe(0);
 
     // Each message: its own tokens at its model's price.
     const adaCosts = adaUsage.map((usage) => tableCost(ADA.provider, ADA.model, usage));
@@ -162,8 +152,8 @@ describe.each(BOTH_MODES)('Usage.costUsd with the fake vendors ($mode mode)', ({
 
   it('gives an unpriced model null for its messages, its agent and the discussion, and keeps the priced ones', async () => {
     const adaUsage = { inputTokens: 800, outputTokens: 90 };
-    fake.script('anthropic', { chunks: ['Ada speaks.'], usage: adaUsage });
-    fake.script('openai-compatible', { chunks: ['Llama speaks.'], usage: { inputTokens: 700, outputTokens: 80 } });
+    context.fake.script('anthropic', { chunks: ['Ada speaks.'], usage: adaUsage });
+    context.fake.script('openai-compatible', { chunks: ['Llama speaks.'], usage: { inputTokens: 700, outputTokens: 80 } });
     const { discussion, agent, messagesOf } = await run({
       topic: 'A model no table knows',
       maxRounds: 1,

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { BOTH_MODES, startTestApp, type TestApp } from '../support/app.js';
+import { BOTH_MODES } from '../support/app.js';
 import { createWsClient, mustGraphQL, postGraphQL, subscribeWs } from '../support/clients.js';
 import { createDiscussion, START } from '../support/documents.js';
-import { startFakeVendor, type FakeVendor, type FakeVendorName, type RecordedRequest } from '../fake-vendor/server.js';
+import type { FakeVendorName, RecordedRequest } from '../fake-vendor/server.js';
+import { useAppWithFakeVendor } from '../support/fake-vendor-app.js';
 
 const INJECT = `mutation($id: ID!, $content: String!, $author: String, $options: InjectOptions) {
   injectMessage(discussionId: $id, content: $content, author: $author, options: $options) { id author visibleTo } }`;
@@ -34,22 +35,11 @@ const bodyHolds = (request: RecordedRequest | undefined, text: string): boolean 
 };
 
 describe.each(BOTH_MODES)('private messages reach only the participants they name ($mode mode)', ({ redis }) => {
-  let fake: FakeVendor;
-  let server: TestApp;
-
-  beforeAll(async () => {
-    fake = await startFakeVendor();
-    server = await startTestApp({ redis, env: { ...fake.environment(), PROVIDER_MAX_RETRIES: '0' } });
-  });
-  afterAll(async () => {
-    await server.close();
-    await fake.close();
-  });
-  beforeEach(() => fake.reset());
+  const context = useAppWithFakeVendor({ redis });
 
   async function inject(id: string, content: string, author: string, visibleTo?: string[]) {
     const data = await mustGraphQL(
-      server.url,
+      context.server.url,
       INJECT,
       { id, content, author, options: visibleTo ? { visibleTo } : null },
       { schema: injectedSchema },
@@ -59,11 +49,11 @@ describe.each(BOTH_MODES)('private messages reach only the participants they nam
 
   /** Starts the discussion, lets `during` act on its events, and returns every event once it ends plus its messages as stored. */
   async function runToEnd(id: string, during?: (events: { waitFor: (status: string, count: number) => Promise<void> }) => Promise<void>) {
-    const ws = createWsClient(server.url);
+    const ws = createWsClient(context.server.url);
     try {
       const events = await subscribeWs(ws, EVENTS, { id, after: '0-0' }, 'discussionEvents', eventSchema);
       const added = await subscribeWs(ws, MESSAGE_ADDED, { id, after: '0-0' }, 'messageAdded', messageSchema);
-      await mustGraphQL(server.url, START, { id });
+      await mustGraphQL(context.server.url, START, { id });
       await during?.({
         waitFor: async (status, count) => {
           await events.collector.waitFor((values) => values.filter((event) => event.status === status).length >= count, { what: status });
@@ -71,7 +61,7 @@ describe.each(BOTH_MODES)('private messages reach only the participants they nam
       });
       const all = await events.collector.waitForCompletion({ timeoutMs: 60_000 });
       const messageAdded = await added.collector.waitForCompletion({ timeoutMs: 60_000 });
-      const { discussion } = await mustGraphQL(server.url, TRANSCRIPT, { id }, { schema: transcriptSchema });
+      const { discussion } = await mustGraphQL(context.server.url, TRANSCRIPT, { id }, { schema: transcriptSchema });
       const eventMessages = all.flatMap((event) => (event.message ? [event.message] : []));
       return { discussion, eventMessages, messageAdded, stored: discussion.messages.edges.map((edge) => edge.node) };
     } finally {
@@ -79,10 +69,10 @@ describe.each(BOTH_MODES)('private messages reach only the participants they nam
     }
   }
 
-  const requests = (vendor: FakeVendorName) => fake.requestsFor(vendor).filter((request) => request.method === 'POST');
+  const requests = (vendor: FakeVendorName) => context.fake.requestsFor(vendor).filter((request) => request.method === 'POST');
 
   it('ROUND_ROBIN: a note for Ada is in her request body only, and every subscriber sees it marked', async () => {
-    const id = await createDiscussion(server.url, {
+    const id = await createDiscussion(context.server.url, {
       topic: 'Which queue to use',
       maxRounds: 1,
       agents: [
@@ -120,7 +110,7 @@ describe.each(BOTH_MODES)('private messages reach only the participants they nam
   });
 
   it('DEBATE: a note for the debaters never reaches the judge', async () => {
-    const id = await createDiscussion(server.url, {
+    const id = await createDiscussion(context.server.url, {
       topic: 'Remote work beats the office',
       protocol: 'DEBATE',
       maxRounds: 1,
@@ -146,7 +136,7 @@ describe.each(BOTH_MODES)('private messages reach only the participants they nam
   });
 
   it("a human's turn answered privately reaches only the agent it names", async () => {
-    const id = await createDiscussion(server.url, {
+    const id = await createDiscussion(context.server.url, {
       topic: 'Budget for next year',
       maxRounds: 2,
       agents: [
@@ -179,7 +169,7 @@ describe.each(BOTH_MODES)('private messages reach only the participants they nam
   });
 
   it('MODERATED: the moderator reads a note for it in every call, picks too; the OPEN selector reads none', async () => {
-    const moderated = await createDiscussion(server.url, {
+    const moderated = await createDiscussion(context.server.url, {
       topic: 'Which database',
       protocol: 'MODERATED',
       maxRounds: 1,
@@ -199,8 +189,8 @@ describe.each(BOTH_MODES)('private messages reach only the participants they nam
     expect(moderator.map((request) => [bodyHolds(request, forMo), bodyHolds(request, forAda)])).toEqual(moderator.map(() => [true, false]));
     expect(requests('anthropic').map((request) => [bodyHolds(request, forMo), bodyHolds(request, forAda)])).toEqual([[false, true]]);
 
-    fake.reset();
-    const open = await createDiscussion(server.url, {
+    context.fake.reset();
+    const open = await createDiscussion(context.server.url, {
       topic: 'Which cache',
       protocol: 'OPEN',
       maxRounds: 1,
@@ -220,20 +210,20 @@ describe.each(BOTH_MODES)('private messages reach only the participants they nam
   });
 
   it('refuses a visibleTo that names no participant, naming the entry', async () => {
-    const id = await createDiscussion(server.url, {
+    const id = await createDiscussion(context.server.url, {
       topic: 'Names',
       agents: [{ name: 'Ada', provider: 'MOCK' }],
       humans: [{ name: 'Grace' }],
     });
     const variables = (visibleTo: string[]) => ({ id, content: 'psst', author: 'Grace', options: { visibleTo } });
-    const unknown = await postGraphQL(server.url, INJECT, variables(['Grace', 'Zed']));
+    const unknown = await postGraphQL(context.server.url, INJECT, variables(['Grace', 'Zed']));
     expect(unknown.errors?.[0]).toMatchObject({
       message: 'options.visibleTo[1]: "Zed" is not a participant of this discussion',
       extensions: { code: 'BAD_USER_INPUT', field: 'options.visibleTo[1]' },
     });
-    const empty = await postGraphQL(server.url, INJECT, variables([]));
+    const empty = await postGraphQL(context.server.url, INJECT, variables([]));
     expect(empty.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'options.visibleTo' });
-    const { discussion } = await mustGraphQL(server.url, TRANSCRIPT, { id }, { schema: transcriptSchema });
+    const { discussion } = await mustGraphQL(context.server.url, TRANSCRIPT, { id }, { schema: transcriptSchema });
     expect(discussion.messages.edges).toEqual([]);
   });
 });

@@ -7,17 +7,15 @@
 import { PubSub } from 'graphql-subscriptions';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { ProviderName } from '../../src/domain.js';
 import { createTurnCancellation } from '../../src/engine/turn-cancellation.js';
 import { createTurnRunner } from '../../src/engine/turn-runner.js';
 import { createEventBus } from '../../src/events/bus.js';
 import type { LiveEvent } from '../../src/events/types.js';
 import type { ChatModel, StreamPart } from '../../src/providers/types.js';
-import type { ProviderRegistry } from '../../src/providers/registry.js';
-import type { TurnJob, TurnScheduler } from '../../src/queue/types.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { DiscussionStore } from '../../src/store/types.js';
 import { createDiscussion } from '../store/fixtures.js';
+import { recordingScheduler, scriptedRegistry } from '../support/engine-doubles.js';
 
 /** A model that streams one delta, then waits for `release` before finishing. */
 function gatedModel() {
@@ -55,23 +53,8 @@ function abortableModel(text: string) {
 function setUp(model?: ChatModel) {
   const store = createMemoryStore();
   const bus = createEventBus({ pubsub: new PubSub() });
-  const scheduled: TurnJob[] = [];
-  const scheduler: TurnScheduler = {
-    schedule: (job) => {
-      scheduled.push(job);
-      return Promise.resolve();
-    },
-    cancel: async () => {},
-    startWorker: () => {},
-    waitingCount: () => Promise.resolve(scheduled.length),
-    isReady: () => Promise.resolve(true),
-    close: async () => {},
-  };
-  const providers: ProviderRegistry = {
-    list: () => [],
-    get: (name: ProviderName) => (name === 'MOCK' ? model : undefined),
-    defaultModel: () => 'scripted',
-  };
+  const { scheduler, scheduled } = recordingScheduler();
+  const providers = scriptedRegistry(model);
   const dependencies = { store, bus, providers, scheduler, logger: pino({ level: 'silent' }) };
   const runner = createTurnRunner(dependencies);
   return { store, bus, runner, scheduled, dependencies };

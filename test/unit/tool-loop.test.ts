@@ -6,19 +6,17 @@
 import { PubSub } from 'graphql-subscriptions';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { ProviderName } from '../../src/domain.js';
 import { MAX_CALLS_PER_STEP } from '../../src/engine/reply-steps.js';
 import { createTurnRunner } from '../../src/engine/turn-runner.js';
 import { ProviderError } from '../../src/providers/errors.js';
 import { createEventBus } from '../../src/events/bus.js';
 import type { LiveEvent } from '../../src/events/types.js';
 import type { ChatModel, ChatRequest, StreamPart, ToolCallRequest } from '../../src/providers/types.js';
-import type { ProviderRegistry } from '../../src/providers/registry.js';
-import type { TurnScheduler } from '../../src/queue/types.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { MessageRecord } from '../../src/store/types.js';
 import { UnknownToolError, type McpToolInfo, type ToolCallOutcome, type ToolHub } from '../../src/tools/types.js';
 import { createDiscussion } from '../store/fixtures.js';
+import { recordingScheduler, scriptedRegistry } from '../support/engine-doubles.js';
 
 const TOOLS: McpToolInfo[] = ['echo', 'counter', 'slow'].map((name) => ({
   name,
@@ -95,19 +93,8 @@ function setUp(model: ChatModel, hub: ToolHub | undefined, maxSteps = 8) {
   const recordedTokens: number[] = [];
   const store = createMemoryStore();
   const bus = createEventBus({ pubsub: new PubSub() });
-  const scheduler: TurnScheduler = {
-    schedule: () => Promise.resolve(),
-    cancel: async () => {},
-    startWorker: () => {},
-    waitingCount: () => Promise.resolve(0),
-    isReady: () => Promise.resolve(true),
-    close: async () => {},
-  };
-  const providers: ProviderRegistry = {
-    list: () => [],
-    get: (name: ProviderName) => (name === 'MOCK' ? model : undefined),
-    defaultModel: () => 'scripted',
-  };
+  const { scheduler } = recordingScheduler();
+  const providers = scriptedRegistry(model);
   const runner = createTurnRunner({
     store,
     bus,
