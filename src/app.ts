@@ -75,6 +75,7 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
   );
   const engine = {
     metrics,
+    pricing,
     tools: toolHub,
     toolSettings: { maxSteps: config.tools.maxSteps, maxResultChars: config.tools.maxResultChars },
     store: runtime.store,

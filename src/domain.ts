@@ -46,6 +46,7 @@ export const STOP_REASONS = {
   judgeConcluded: 'judge_concluded',
   moderatorConcluded: 'moderator_concluded',
   ownerTokenBudget: 'owner_daily_token_budget',
+  costBudget: 'cost_budget',
 } as const;
 export type StopReason = (typeof STOP_REASONS)[keyof typeof STOP_REASONS];
 

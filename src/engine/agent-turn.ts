@@ -7,6 +7,7 @@ import type { AgentConfig, DiscussionRecord, MessageRecord, ToolCallRecord } fro
 import { publishEntry } from './dependencies.js';
 import { type ReplyOutcome, streamReplySteps } from './reply-steps.js';
 import { prepareTurnTools } from './tool-calls.js';
+import { budgetCall } from './cost-budget.js';
 import { DEFAULT_CONTEXT_TOKENS, DEFAULT_REPLY_RESERVE, fitTranscript } from './context-budget.js';
 import { createMessageRecord, createSystemNote } from './message-records.js';
 import { buildSystemPrompt, buildTranscript } from './prompt.js';
@@ -132,6 +133,7 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
       tokens,
       tools,
       maxSteps: toolSettings.maxSteps,
+      budget: (request, usedInTurn) => budgetCall(context.pricing, record, speaker, request, usedInTurn),
       record: async (ran) => {
         const entry = await store.appendToolCall(record.id, { ...ran.record, messageId });
         if (!entry) return undefined;
@@ -227,6 +229,12 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
       return;
     }
     const cancelled = controller.signal.aborted;
+    if (outcome.budgetSpent && !outcome.finish && !cancelled) {
+      // the cap leaves no room for even a short reply: nothing was called, the discussion ends
+      await store.clearInFlight(record.id, messageId);
+      await conclude(record, 'COMPLETED', STOP_REASONS.costBudget);
+      return;
+    }
     if (!cancelled && (outcome.failure || !outcome.finish)) {
       const failure = outcome.failure ?? new ProviderError('unknown', 'the stream ended without finishing');
       observe(speaker, 'failed', outcome, startedAt, failure.kind);
@@ -264,7 +272,9 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
     if (committed && !cancelled) observe(speaker, 'committed', outcome, startedAt);
     if (!committed || cancelled) return;
     const stopReason =
-      plan.final ?? (findStopPhrase(outcome.text, record.termination.stopPhrases) === undefined ? undefined : STOP_REASONS.stopPhrase);
+      plan.final ??
+      (outcome.budgetSpent ? STOP_REASONS.costBudget : undefined) ??
+      (findStopPhrase(outcome.text, record.termination.stopPhrases) === undefined ? undefined : STOP_REASONS.stopPhrase);
     if (stopReason !== undefined) {
       await conclude(committed.record, 'COMPLETED', stopReason);
       return;

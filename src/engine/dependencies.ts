@@ -1,3 +1,4 @@
+import type { Pricing } from '../pricing/pricing.js';
 import type { Logger } from 'pino';
 import { ACTIVE_STATUSES, type DiscussionStatus, isTerminal, type ProviderName } from '../domain.js';
 import type { EventBus } from '../events/bus.js';
@@ -66,6 +67,8 @@ export interface EngineDependencies {
   webhooks?: WebhookNotifier;
   /** The MCP servers agents may call (MCP_SERVERS); an agent with `tools` is refused at creation when absent. */
   tools?: ToolHub;
+  /** Model prices (PRICING_FILE over the built-in table), for `maxCostUsd`; the built-in table when absent. */
+  pricing?: Pricing;
   /** MAX_TOOL_STEPS and the result cap; the defaults of src/tools/types.ts when absent. */
   toolSettings?: { maxSteps: number; maxResultChars: number };
 }

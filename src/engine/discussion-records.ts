@@ -35,6 +35,7 @@ export function createDiscussionRecord(
     termination: {
       maxMessages: input.termination.maxMessages ?? undefined,
       maxTotalTokens: input.termination.maxTotalTokens ?? undefined,
+      maxCostUsd: input.termination.maxCostUsd ?? undefined,
       stopPhrases: input.termination.stopPhrases,
     },
     selector: input.selector

@@ -18,6 +18,8 @@ import {
 } from './message-paging.js';
 import { createMessageRecord } from './message-records.js';
 import { checkAgentTools } from './tool-validation.js';
+import { checkCostCap } from './cost-budget.js';
+import { createPricing } from '../pricing/pricing.js';
 import { UNLIMITED_QUOTAS } from './quotas.js';
 import { createTurnCancellation } from './turn-cancellation.js';
 import type { TurnRunner } from './turn-runner.js';
@@ -64,6 +66,7 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
   const { store, bus, providers, scheduler, runner } = dependencies;
   const quotas = dependencies.quotas ?? UNLIMITED_QUOTAS;
   const now = dependencies.now ?? (() => new Date());
+  const pricing = dependencies.pricing ?? createPricing();
   const { stopDiscussion } = createTurnCancellation(dependencies);
 
   async function reload(id: string): Promise<DiscussionRecord> {
@@ -162,6 +165,7 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
           }
         }
         const record = createDiscussionRecord(owner, input, providers, now());
+        checkCostCap(pricing, record);
         await store.create(record);
         return record;
       },

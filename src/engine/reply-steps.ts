@@ -2,6 +2,7 @@ import { addUsage, type Usage } from '../domain.js';
 import type { ProviderError } from '../providers/errors.js';
 import type { ChatModel, ChatRequest, StreamPart, ToolCallRequest, ToolStep } from '../providers/types.js';
 import type { ToolCallRecord } from '../store/types.js';
+import type { CallBudget } from './cost-budget.js';
 import type { TokenSink } from './token-sink.js';
 import type { RanToolCall, TurnTools } from './tool-calls.js';
 
@@ -17,6 +18,8 @@ export interface ReplyOutcome {
   toolCalls: ToolCallRecord[];
   /** A tool call could not be recorded: the turn was taken over or has ended; the attempt stops. */
   fencedOff?: boolean;
+  /** The discussion's cost cap left no room for the next call: the turn ends with what it has, and so does the discussion. */
+  budgetSpent?: boolean;
 }
 
 export interface ReplyStepsOptions {
@@ -28,6 +31,8 @@ export interface ReplyStepsOptions {
   maxSteps: number;
   /** Persists and publishes a finished call; false when the attempt no longer owns the turn. */
   record(call: RanToolCall): Promise<ToolCallRecord | undefined>;
+  /** The cost cap's say before each call (src/engine/cost-budget.ts): the output tokens it may ask for, or none. */
+  budget?: (request: ChatRequest, usedInTurn: Usage) => CallBudget;
 }
 
 /** Calls run from one reply of the model, one after the other; those past it get an error result. */
@@ -42,7 +47,7 @@ const STEP_SEPARATOR = '\n\n';
  * into one message.
  */
 export async function streamReplySteps(options: ReplyStepsOptions): Promise<ReplyOutcome> {
-  const { model, request, tokens, tools, maxSteps, record } = options;
+  const { model, request, tokens, tools, maxSteps, record, budget } = options;
   const { signal } = request;
   const outcome: ReplyOutcome = { text: '', toolCalls: [] };
   const usage: Usage = {};
@@ -63,10 +68,17 @@ export async function streamReplySteps(options: ReplyStepsOptions): Promise<Repl
     const calls: ToolCallRequest[] = [];
     stepText = '';
     let finish: Extract<StreamPart, { type: 'finish' }> | undefined;
-    const stream = model.stream({
+    const stepRequest: ChatRequest = {
       ...request,
       ...(tools ? { tools: tools.definitions, toolChoice: lastStep ? 'none' : 'auto', toolSteps: steps } : {}),
-    });
+    };
+    const allowed = budget?.(stepRequest, usage);
+    if (allowed === 'spent') {
+      // after tool steps the message keeps their text; it was cut short, as by a token limit
+      if (outcome.finish) outcome.finish = { ...outcome.finish, finishReason: 'length' };
+      return { ...outcome, budgetSpent: true };
+    }
+    const stream = model.stream(allowed ? { ...stepRequest, maxTokens: allowed.maxTokens } : stepRequest);
     for await (const part of stream) {
       switch (part.type) {
         case 'text-delta':

@@ -69,6 +69,13 @@ export function parseSelection(text: string, allowed: readonly string[]): { choi
   return choice ? { choice, reason: '' } : undefined;
 }
 
+/** Output tokens one answer of a chooser may use. */
+export const SELECTOR_MAX_TOKENS = 200;
+/** Answers asked for at most: the first and one correction. */
+export const SELECTOR_ATTEMPTS = 2;
+/** An upper estimate of what the chooser is sent besides the transcript: the instruction, and for a correction the earlier answer (cut at 2,000 characters) and the correction. */
+export const SELECTOR_EXTRA_INPUT_TOKENS = 1_200;
+
 function instruction(allowed: readonly string[]): string {
   return `Reply with only a JSON object {"speaker": "<name>", "reason": "<one short sentence>"} where <name> is exactly one of: ${allowed.join(', ')}.`;
 }
@@ -81,14 +88,14 @@ export async function selectSpeaker(request: SelectionRequest): Promise<Selectio
   const allowed = request.allowConclude ? [...request.candidates, CONCLUDE] : request.candidates;
   const usage: Usage = {};
   const messages: ChatTurn[] = [...request.transcript, { role: 'user', name: 'orchestrator', content: instruction(allowed) }];
-  for (let attempt = 1; attempt <= 2; attempt++) {
+  for (let attempt = 1; attempt <= SELECTOR_ATTEMPTS; attempt++) {
     let text = '';
     for await (const part of request.model.stream({
       model: request.modelName,
       system: request.system,
       messages,
       temperature: 0,
-      maxTokens: 200,
+      maxTokens: SELECTOR_MAX_TOKENS,
       responseFormat: 'json',
       signal: request.signal,
     })) {
@@ -103,5 +110,11 @@ export async function selectSpeaker(request: SelectionRequest): Promise<Selectio
       { role: 'user', name: 'orchestrator', content: `That answer could not be used. ${instruction(allowed)}` },
     );
   }
-  return { choice: request.fallback, reason: 'no usable answer from the selector; turn order decided', attempts: 2, fellBack: true, usage };
+  return {
+    choice: request.fallback,
+    reason: 'no usable answer from the selector; turn order decided',
+    attempts: SELECTOR_ATTEMPTS,
+    fellBack: true,
+    usage,
+  };
 }

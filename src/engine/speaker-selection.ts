@@ -4,8 +4,12 @@ import { DEFAULT_CONTEXT_TOKENS, fitTranscript } from './context-budget.js';
 import { publishEntry } from './dependencies.js';
 import { buildModeratorPickPrompt, buildSelectorPrompt, buildTranscript } from './prompt.js';
 import { moderatorOf, speakerName, turnOrder, type TurnPlan } from './protocols.js';
-import { CONCLUDE, selectSpeaker } from './selector.js';
+import { CONCLUDE, SELECTOR_ATTEMPTS, SELECTOR_EXTRA_INPUT_TOKENS, SELECTOR_MAX_TOKENS, selectSpeaker } from './selector.js';
+import { pickFits } from './cost-budget.js';
 import type { SpeakPlan, TurnContext } from './turn-context.js';
+
+/** A pick's worst case under a cost cap: every answer it may ask for. */
+const PICK_LIMITS = { attempts: SELECTOR_ATTEMPTS, maxTokens: SELECTOR_MAX_TOKENS, extraInputTokens: SELECTOR_EXTRA_INPUT_TOKENS };
 
 /** The selector reads this many of the latest messages. */
 const SELECTOR_TRANSCRIPT = 12;
@@ -23,7 +27,7 @@ export interface SpeakerSelector {
   select(record: DiscussionRecord, plan: SelectPlan, history: MessageRecord[], signal: AbortSignal): Promise<SpeakPlan | undefined>;
 }
 
-export function createSpeakerSelector({ store, bus, providers, now, recordUsage }: TurnContext): SpeakerSelector {
+export function createSpeakerSelector({ store, bus, providers, now, recordUsage, pricing }: TurnContext): SpeakerSelector {
   async function select(
     record: DiscussionRecord,
     plan: SelectPlan,
@@ -38,24 +42,30 @@ export function createSpeakerSelector({ store, bus, providers, now, recordUsage 
     const system = moderator ? buildModeratorPickPrompt(record, moderator, names) : buildSelectorPrompt(record, names);
     // A private message reaches the moderator's pick only if it names the moderator; the OPEN selector is no participant and sees none.
     const transcript = buildTranscript(history.slice(-SELECTOR_TRANSCRIPT), moderator?.name ?? '');
-    const result = model
-      ? await selectSpeaker({
-          model,
-          modelName,
-          system,
-          transcript: fitTranscript(system, transcript, DEFAULT_CONTEXT_TOKENS[provider] / 2),
-          candidates: names,
-          allowConclude: moderator !== undefined,
-          fallback: speakerName(plan.fallback),
-          signal,
-        })
-      : {
-          choice: speakerName(plan.fallback),
-          reason: `${provider} is not configured; turn order decided`,
-          attempts: 0,
-          fellBack: true,
-          usage: {},
-        };
+    const fitted = fitTranscript(system, transcript, DEFAULT_CONTEXT_TOKENS[provider] / 2);
+    // under a cost cap a pick whose worst case does not fit is not asked for: turn order decides
+    const affordable = pickFits(pricing, record, { provider, model: modelName }, { system, messages: fitted }, PICK_LIMITS);
+    const result =
+      model && affordable
+        ? await selectSpeaker({
+            model,
+            modelName,
+            system,
+            transcript: fitted,
+            candidates: names,
+            allowConclude: moderator !== undefined,
+            fallback: speakerName(plan.fallback),
+            signal,
+          })
+        : {
+            choice: speakerName(plan.fallback),
+            reason: model
+              ? 'the cost cap (maxCostUsd) leaves no room for a pick; turn order decided'
+              : `${provider} is not configured; turn order decided`,
+            attempts: 0,
+            fellBack: true,
+            usage: {},
+          };
     if (signal.aborted) return undefined;
     // Who picked is kept with the pick: its usage is priced at that model's price.
     const entry = await store.appendSelection(record.id, {

@@ -4,6 +4,7 @@ import { createTokenWriter, type TokenWriter } from '../events/token-writer.js';
 import { type EngineDependencies, publishEntry, transitionAndPublish } from './dependencies.js';
 import type { TurnPlan } from './protocols.js';
 import { type OwnerQuotas, UNLIMITED_QUOTAS } from './quotas.js';
+import { createPricing, type Pricing } from '../pricing/pricing.js';
 
 /** A turn whose speaker is known: an agent to stream, or a human to wait for. */
 export type SpeakPlan = Extract<TurnPlan, { kind: 'speak' }>;
@@ -14,6 +15,7 @@ export type SpeakPlan = Extract<TurnPlan, { kind: 'speak' }>;
  */
 export interface TurnContext extends EngineDependencies {
   now: () => Date;
+  pricing: Pricing;
   quotas: OwnerQuotas;
   tokens: TokenWriter;
   /** Counts tokens a call used toward its owner's daily budget. */
@@ -40,6 +42,7 @@ export function createTurnContext(dependencies: EngineDependencies): TurnContext
   const { store, bus, scheduler, logger } = dependencies;
   const now = dependencies.now ?? (() => new Date());
   const quotas = dependencies.quotas ?? UNLIMITED_QUOTAS;
+  const pricing = dependencies.pricing ?? createPricing();
   const tokens = dependencies.tokens ?? createTokenWriter({ store, bus });
 
   const recordUsage = (record: Pick<DiscussionRecord, 'owner'>, usage: Usage | undefined) =>
@@ -71,5 +74,5 @@ export function createTurnContext(dependencies: EngineDependencies): TurnContext
     if (updated.status === 'RUNNING') await scheduler.schedule({ discussionId: updated.id, turn: updated.turn });
   }
 
-  return { ...dependencies, now, quotas, tokens, recordUsage, commitTurn, conclude, continueAfter };
+  return { ...dependencies, now, quotas, pricing, tokens, recordUsage, commitTurn, conclude, continueAfter };
 }

@@ -11,6 +11,7 @@ import { createHumanTurn } from './human-turn.js';
 import { planTurn, type Speaker, type TurnPlan } from './protocols.js';
 import { createSpeakerSelector, previousSpeaker } from './speaker-selection.js';
 import { checkLimits } from './termination.js';
+import { costBudgetReached } from './cost-budget.js';
 import { createTurnContext } from './turn-context.js';
 
 export type { AbortReason } from './active-turns.js';
@@ -37,7 +38,7 @@ export interface TurnRunner {
 /** Runs the scheduler's jobs: plans each turn and hands it to the agent, the human or the selector. */
 export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
   const context = createTurnContext(dependencies);
-  const { store, scheduler, logger, conclude, quotas } = context;
+  const { store, scheduler, logger, conclude, quotas, pricing } = context;
   const activeTurns = createActiveTurns(context);
   const agentTurn = createAgentTurn(context);
   const humanTurn = createHumanTurn(context);
@@ -61,7 +62,8 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
 
   async function runTurn(record: DiscussionRecord, controller: AbortController) {
     // Limits first: a discussion that ends here need not read its transcript.
-    const limit = checkLimits(record) ?? (await ownerBudgetSpent(record));
+    const limit =
+      checkLimits(record) ?? (costBudgetReached(pricing, record) ? STOP_REASONS.costBudget : undefined) ?? (await ownerBudgetSpent(record));
     if (limit !== undefined) {
       await conclude(record, 'COMPLETED', limit);
       return;

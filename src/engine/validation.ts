@@ -6,6 +6,8 @@ import { badInput, type DomainError, quoteInput } from './errors.js';
 
 export const LIMITS = {
   topic: 4_000,
+  // USD: a cap past this is a typo, not a budget
+  maxCostUsd: 100_000,
   content: 16_000,
   agents: 12,
   humans: 12,
@@ -82,6 +84,11 @@ const humanInput = z.object({
 const terminationInput = z.object({
   maxMessages: intBetween('maxMessages', 1, LIMITS.maxMessages).nullish(),
   maxTotalTokens: z.number().int('maxTotalTokens must be a whole number').min(1, 'maxTotalTokens must be at least 1').nullish(),
+  maxCostUsd: z
+    .number()
+    .gt(0, 'maxCostUsd must be more than 0')
+    .max(LIMITS.maxCostUsd, `maxCostUsd must be at most ${LIMITS.maxCostUsd}`)
+    .nullish(),
   stopPhrases: nullishDefault(
     z.array(text('stop phrase', LIMITS.stopPhrase)).max(LIMITS.stopPhrases, `at most ${LIMITS.stopPhrases} stop phrases`),
     [],

@@ -32,6 +32,7 @@ const TerminationType = builder.objectRef<DiscussionRecord['termination']>('Term
   fields: (t) => ({
     maxMessages: t.int({ nullable: true, resolve: (termination) => termination.maxMessages ?? null }),
     maxTotalTokens: t.int({ nullable: true, resolve: (termination) => termination.maxTotalTokens ?? null }),
+    maxCostUsd: t.float({ nullable: true, resolve: (termination) => termination.maxCostUsd ?? null }),
     stopPhrases: t.exposeStringList('stopPhrases'),
   }),
 });
@@ -133,6 +134,9 @@ const TerminationInput = builder.inputType('TerminationInput', {
   fields: (t) => ({
     maxMessages: t.int({ description: `End when the transcript holds this many messages, 1 to ${LIMITS.maxMessages}.` }),
     maxTotalTokens: t.int({ description: 'A token budget (input + output), checked before each turn; at least 1.' }),
+    maxCostUsd: t.float({
+      description: `A hard cap in USD, more than 0 and at most ${LIMITS.maxCostUsd}: each call's worst case (estimated input plus maxTokens of output) is reserved before it starts and its maxTokens lowered to fit, so the discussion never spends past it; it ends with stopReason cost_budget. Every agent's model needs a price.`,
+    }),
     stopPhrases: t.stringList({
       description: `End when an agent's message contains one of these (case-insensitive). ${atMost(LIMITS.stopPhrases, 'phrases')} ${atMost(LIMITS.stopPhrase, 'characters each')}`,
     }),

@@ -68,7 +68,12 @@ const agentConfigSchema = schemaFor<AgentConfig>()(
 const humanConfigSchema = schemaFor<HumanConfig>()(z.object({ name: z.string(), speaksInTurn: z.boolean(), waitSeconds: z.number() }));
 
 const terminationConfigSchema = schemaFor<TerminationConfig>()(
-  z.object({ maxMessages: z.int().optional(), maxTotalTokens: z.int().optional(), stopPhrases: z.array(z.string()) }),
+  z.object({
+    maxMessages: z.int().optional(),
+    maxTotalTokens: z.int().optional(),
+    maxCostUsd: z.number().optional(),
+    stopPhrases: z.array(z.string()),
+  }),
 );
 
 const selectorConfigSchema = schemaFor<SelectorConfig>()(z.object({ provider: z.enum(PROVIDERS), model: z.string() }));

@@ -29,6 +29,8 @@ export interface HumanConfig {
 export interface TerminationConfig {
   maxMessages?: number;
   maxTotalTokens?: number;
+  /** A hard cap in USD: each call's worst case is reserved before it starts (src/engine/cost-budget.ts). */
+  maxCostUsd?: number;
   stopPhrases: string[];
 }
 
