@@ -83,6 +83,7 @@ export const environmentSchema = z.object({
   RATE_LIMIT_PER_MINUTE: integer(120, 1, 1_000_000),
   MAX_RUNNING_PER_OWNER: integer(20, 1, 1_000_000),
   OWNER_DAILY_TOKEN_BUDGET: optionalLimit,
+  OWNER_DAILY_COST_USD: z.coerce.number().gt(0).max(1_000_000_000).optional(),
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: optionalUrl,
   ANTHROPIC_MODEL: z.string().trim().min(1).default('claude-sonnet-4-6'),

@@ -83,6 +83,8 @@ export interface LimitsConfig {
   maxRunningPerOwner: number;
   /** Input plus output tokens an owner's discussions may use per day; undefined: unlimited. */
   dailyTokenBudget?: number;
+  /** USD an owner's discussions may spend per day, priced as `Usage.costUsd`; undefined: unlimited. */
+  dailyCostUsd?: number;
 }
 
 export interface WebhookConfig {
@@ -194,6 +196,7 @@ export function loadConfig(environment: Environment = process.env): Config {
       mutationsPerMinute: env.RATE_LIMIT_PER_MINUTE,
       maxRunningPerOwner: env.MAX_RUNNING_PER_OWNER,
       dailyTokenBudget: env.OWNER_DAILY_TOKEN_BUDGET,
+      dailyCostUsd: env.OWNER_DAILY_COST_USD,
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     metricsToken: env.METRICS_TOKEN,

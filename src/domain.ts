@@ -47,6 +47,7 @@ export const STOP_REASONS = {
   moderatorConcluded: 'moderator_concluded',
   ownerTokenBudget: 'owner_daily_token_budget',
   costBudget: 'cost_budget',
+  ownerCostBudget: 'owner_daily_cost_usd',
 } as const;
 export type StopReason = (typeof STOP_REASONS)[keyof typeof STOP_REASONS];
 

@@ -239,7 +239,7 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
       const failure = outcome.failure ?? new ProviderError('unknown', 'the stream ended without finishing');
       observe(speaker, 'failed', outcome, startedAt, failure.kind);
       // steps that finished before the failure (a tool loop) used tokens: they count toward the owner's budget
-      await context.recordUsage(record, outcome.finish?.usage);
+      await context.recordUsage(record, outcome.finish?.usage, speaker);
       await recordFailure(record, speaker, plan.round, failure, messageId);
       return;
     }

@@ -101,11 +101,14 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
     return { ...appended.entry.message, cursor: appended.entry.cursor };
   }
 
-  /** Refuses to begin or go on with work once the owner's daily tokens are spent. */
+  /** Refuses to begin or go on with work once the owner's daily tokens or money are spent. */
   async function checkTokenBudget(owner: string): Promise<void> {
     const retryAfterSeconds = await quotas.tokenBudgetSpent(owner);
     if (retryAfterSeconds !== undefined)
       throw rateLimited("the owner's daily token budget is spent (OWNER_DAILY_TOKEN_BUDGET)", retryAfterSeconds);
+    const costRetryAfterSeconds = await quotas.costBudgetSpent(owner);
+    if (costRetryAfterSeconds !== undefined)
+      throw rateLimited("the owner's daily spending limit is reached (OWNER_DAILY_COST_USD)", costRetryAfterSeconds);
   }
 
   function forIdentity({ owner, admin }: Identity) {

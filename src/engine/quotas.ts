@@ -9,6 +9,10 @@ export interface OwnerQuotas {
   tokenBudgetSpent(owner: string): Promise<number | undefined>;
   /** Adds tokens the owner's discussions used (input plus output) to today's count. */
   recordTokens(owner: string, tokens: number): Promise<void>;
+  /** Seconds until the owner's daily spending limit renews when it is reached; undefined while money remains. */
+  costBudgetSpent(owner: string): Promise<number | undefined>;
+  /** Adds what a call cost in USD to the owner's spending today. */
+  recordCost(owner: string, usd: number): Promise<void>;
   /** Discussions an owner may have running or waiting at once. */
   readonly maxRunning: number;
 }
@@ -18,5 +22,7 @@ export const UNLIMITED_QUOTAS: OwnerQuotas = {
   chargeMutations: async () => {},
   tokenBudgetSpent: () => Promise.resolve(undefined),
   recordTokens: async () => {},
+  costBudgetSpent: () => Promise.resolve(undefined),
+  recordCost: async () => {},
   maxRunning: Number.MAX_SAFE_INTEGER,
 };

@@ -77,7 +77,7 @@ export function createSpeakerSelector({ store, bus, providers, now, recordUsage,
       model: modelName,
     });
     if (!entry) return undefined;
-    await Promise.all([publishEntry(bus, record.id, entry), recordUsage(record, result.usage)]);
+    await Promise.all([publishEntry(bus, record.id, entry), recordUsage(record, result.usage, { provider, model: modelName })]);
     if (moderator && result.choice === CONCLUDE) {
       return {
         kind: 'speak',

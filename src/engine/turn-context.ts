@@ -1,10 +1,13 @@
-import { ACTIVE_STATUSES, type StopReason, type Usage } from '../domain.js';
+import { ACTIVE_STATUSES, type ProviderName, type StopReason, type Usage } from '../domain.js';
 import type { Committed, DiscussionRecord, MessageRecord } from '../store/types.js';
 import { createTokenWriter, type TokenWriter } from '../events/token-writer.js';
 import { type EngineDependencies, publishEntry, transitionAndPublish } from './dependencies.js';
 import type { TurnPlan } from './protocols.js';
 import { type OwnerQuotas, UNLIMITED_QUOTAS } from './quotas.js';
 import { createPricing, type Pricing } from '../pricing/pricing.js';
+
+/** Which model a call went to, for pricing its usage (unpriced: only its tokens count). */
+export type UsageSource = { provider?: ProviderName; model?: string };
 
 /** A turn whose speaker is known: an agent to stream, or a human to wait for. */
 export type SpeakPlan = Extract<TurnPlan, { kind: 'speak' }>;
@@ -18,8 +21,8 @@ export interface TurnContext extends EngineDependencies {
   pricing: Pricing;
   quotas: OwnerQuotas;
   tokens: TokenWriter;
-  /** Counts tokens a call used toward its owner's daily budget. */
-  recordUsage(record: Pick<DiscussionRecord, 'owner'>, usage: Usage | undefined): Promise<void>;
+  /** Counts tokens a call of `by` used, and what they cost, toward its owner's daily budgets. */
+  recordUsage(record: Pick<DiscussionRecord, 'owner'>, usage: Usage | undefined, by: UsageSource): Promise<void>;
   /** Commits the turn, fenced by its number and, for an agent's attempt, by its in-flight message. Undefined when fenced off. */
   commitTurn(
     record: DiscussionRecord,
@@ -45,8 +48,13 @@ export function createTurnContext(dependencies: EngineDependencies): TurnContext
   const pricing = dependencies.pricing ?? createPricing();
   const tokens = dependencies.tokens ?? createTokenWriter({ store, bus });
 
-  const recordUsage = (record: Pick<DiscussionRecord, 'owner'>, usage: Usage | undefined) =>
-    quotas.recordTokens(record.owner, (usage?.inputTokens ?? 0) + (usage?.outputTokens ?? 0));
+  async function recordUsage(record: Pick<DiscussionRecord, 'owner'>, usage: Usage | undefined, by: UsageSource) {
+    const cost = by.provider === undefined || by.model === undefined ? undefined : pricing.costOf(by.provider, by.model, usage);
+    await Promise.all([
+      quotas.recordTokens(record.owner, (usage?.inputTokens ?? 0) + (usage?.outputTokens ?? 0)),
+      cost === undefined ? undefined : quotas.recordCost(record.owner, cost),
+    ]);
+  }
 
   async function commitTurn(record: DiscussionRecord, message: MessageRecord, consecutiveFailures: number, inFlightMessageId?: string) {
     const committed = await store.appendMessage(record.id, message, {
@@ -59,7 +67,7 @@ export function createTurnContext(dependencies: EngineDependencies): TurnContext
       logger.warn({ discussionId: record.id, turn: record.turn }, 'turn committed or taken over elsewhere; dropping this attempt');
       return undefined;
     }
-    await Promise.all([publishEntry(bus, record.id, committed.entry), recordUsage(record, message.usage)]);
+    await Promise.all([publishEntry(bus, record.id, committed.entry), recordUsage(record, message.usage, message)]);
     return committed;
   }
 

@@ -44,9 +44,10 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
   const humanTurn = createHumanTurn(context);
   const speakerSelector = createSpeakerSelector(context);
 
-  /** The owner's daily tokens are spent: the discussion ends before another call. */
+  /** The owner's daily tokens or money are spent: the discussion ends before another call. */
   async function ownerBudgetSpent(record: DiscussionRecord): Promise<StopReason | undefined> {
-    return (await quotas.tokenBudgetSpent(record.owner)) === undefined ? undefined : STOP_REASONS.ownerTokenBudget;
+    if ((await quotas.tokenBudgetSpent(record.owner)) !== undefined) return STOP_REASONS.ownerTokenBudget;
+    return (await quotas.costBudgetSpent(record.owner)) === undefined ? undefined : STOP_REASONS.ownerCostBudget;
   }
 
   async function readAllMessages(discussionId: string): Promise<MessageRecord[]> {

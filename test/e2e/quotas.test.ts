@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Client } from 'graphql-ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -22,6 +23,14 @@ const LIST = 'query { discussions(first: 10) { edges { node { id } } } }';
 const PROVIDERS = 'query { providers { name configured } }';
 const DISCUSSION_UPDATED = `subscription($id: ID!) { discussionUpdated(discussionId: $id) {
   id status stopReason messageCount usage { totalTokens } } }`;
+const COSTS = 'query($id: ID!) { discussion(id: $id) { messages(first: 100) { edges { node { usage { costUsd } } } } } }';
+const costsSchema = z.strictObject({
+  discussion: z.strictObject({
+    messages: z.strictObject({
+      edges: z.array(z.strictObject({ node: z.strictObject({ usage: z.strictObject({ costUsd: z.number().nullable() }).nullable() }) })),
+    }),
+  }),
+});
 const MOCK_INPUT = { topic: 'Spending tokens', agents: mockAgents(2), maxRounds: 20 };
 /** A human who speaks in turn and answers slowly: the discussion waits for Hal and stays active with no timing involved. */
 const WAITING_INPUT = {
@@ -175,6 +184,32 @@ describe.each(BOTH_MODES)('per-owner limits ($mode mode)', ({ redis }) => {
     const ofB = await createId(url, TEAM_B);
     const other = await requestGraphQL(url, START, { id: ofB }, { ...TEAM_B, schema: startedSchema });
     expect(other.status).toBe(200);
+    expect(other.body.errors).toBeUndefined();
+    expect(other.body.data?.startDiscussion.status).toBe('RUNNING');
+  });
+
+  it('ends a discussion when its owner spends OWNER_DAILY_COST_USD, then refuses that owner new starts', async () => {
+    // MOCK priced by the README's example file: a few replies cost more than 30 cents
+    const env = { AUTH_TOKENS, OWNER_DAILY_COST_USD: '0.3', PRICING_FILE: resolve('examples/mock-prices.json') };
+    const { url, app } = await resources.start({ redis, env });
+    const id = await createId(url, TEAM_A);
+    const updates = await subscribeWs(resources.ws(url, TEAM_A), DISCUSSION_UPDATED, { id }, 'discussionUpdated', updateSchema);
+    await app.whenListening(id, 1);
+    await mustGraphQL(url, START, { id }, TEAM_A);
+    const seen = await updates.collector.waitForCompletion();
+    expect(seen.at(-1)).toMatchObject({ id, status: 'COMPLETED', stopReason: 'owner_daily_cost_usd' });
+    const { discussion } = await mustGraphQL(url, COSTS, { id }, { ...TEAM_A, schema: costsSchema });
+    const costs = discussion.messages.edges.map((edge) => edge.node.usage?.costUsd ?? Number.NaN);
+    // it ran until the money was spent and not one message longer
+    expect(costs.length).toBeGreaterThan(1);
+    expect(costs.reduce((sum, cost) => sum + cost, 0)).toBeGreaterThanOrEqual(0.3);
+    expect(costs.slice(0, -1).reduce((sum, cost) => sum + cost, 0)).toBeLessThan(0.3);
+
+    const next = await createId(url, TEAM_A);
+    const refused = await requestGraphQL(url, START, { id: next }, TEAM_A);
+    expectRateLimited(refused, "a start after the owner's money is spent");
+    expect(refused.body.errors?.[0]?.message).toContain('OWNER_DAILY_COST_USD');
+    const other = await requestGraphQL(url, START, { id: await createId(url, TEAM_B) }, { ...TEAM_B, schema: startedSchema });
     expect(other.body.errors).toBeUndefined();
     expect(other.body.data?.startDiscussion.status).toBe('RUNNING');
   });

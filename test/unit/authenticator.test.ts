@@ -551,6 +551,7 @@ describe('loadConfig: limits', () => {
       RATE_LIMIT_PER_MINUTE: '30',
       MAX_RUNNING_PER_OWNER: '3',
       OWNER_DAILY_TOKEN_BUDGET: '250000',
+      OWNER_DAILY_COST_USD: '12.5',
     }).limits;
     expect(limits).toEqual({
       maxDepth: 6,
@@ -563,6 +564,7 @@ describe('loadConfig: limits', () => {
       mutationsPerMinute: 30,
       maxRunningPerOwner: 3,
       dailyTokenBudget: 250_000,
+      dailyCostUsd: 12.5,
     });
   });
 
@@ -581,6 +583,8 @@ describe('loadConfig: limits', () => {
     ['MAX_RUNNING_PER_OWNER', 'many'],
     ['OWNER_DAILY_TOKEN_BUDGET', '0'],
     ['OWNER_DAILY_TOKEN_BUDGET', 'lots'],
+    ['OWNER_DAILY_COST_USD', '0'],
+    ['OWNER_DAILY_COST_USD', 'a lot'],
   ])('refuses %s=%s, naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid environment: ${name}:`));

@@ -106,6 +106,8 @@ function setUp(model: ChatModel, hub: ToolHub | undefined, maxSteps = 8) {
     quotas: {
       chargeMutations: () => Promise.resolve(),
       tokenBudgetSpent: () => Promise.resolve(undefined),
+      costBudgetSpent: () => Promise.resolve(undefined),
+      recordCost: async () => {},
       recordTokens: (_owner: string, tokens: number) => {
         recordedTokens.push(tokens);
         return Promise.resolve();
