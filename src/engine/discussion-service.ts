@@ -19,6 +19,7 @@ import {
 import { createMessageRecord } from './message-records.js';
 import { checkAgentTools } from './tool-validation.js';
 import { checkCostCap } from './cost-budget.js';
+import { type ForkInput, forkedInput, listForks, writeFork } from './fork.js';
 import { createPricing } from '../pricing/pricing.js';
 import { UNLIMITED_QUOTAS } from './quotas.js';
 import { createTurnCancellation } from './turn-cancellation.js';
@@ -111,6 +112,24 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
       throw rateLimited("the owner's daily spending limit is reached (OWNER_DAILY_COST_USD)", costRetryAfterSeconds);
   }
 
+  /** A new discussion's record from the caller's input, every check done: nothing is stored yet. */
+  async function prepareRecord(owner: string, rawInput: CreateDiscussionInput): Promise<DiscussionRecord> {
+    const input = parseInput(createDiscussionSchema, rawInput, 'input');
+    checkProtocolRules(input);
+    checkWebhookHost(input, dependencies.webhooks?.allowPrivate ?? false);
+    await checkAgentTools(input, dependencies.tools);
+    const wanted = input.agents.map((agent, index) => ({ provider: agent.provider, field: `input.agents[${index}].provider` }));
+    if (input.selector) wanted.push({ provider: input.selector.provider, field: 'input.selector.provider' });
+    for (const { provider, field } of wanted) {
+      if (!providers.get(provider)) {
+        throw new DomainError('PROVIDER_NOT_CONFIGURED', `${field}: ${notConfigured(provider)}`, { field });
+      }
+    }
+    const record = createDiscussionRecord(owner, input, providers, now());
+    checkCostCap(pricing, record);
+    return record;
+  }
+
   function forIdentity({ owner, admin }: Identity) {
     /** The discussion if this caller may see it; undefined otherwise, as if it did not exist. */
     async function find(id: string, field = 'id'): Promise<DiscussionRecord | undefined> {
@@ -156,21 +175,16 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
 
       async create(rawInput: CreateDiscussionInput): Promise<DiscussionRecord> {
         await charge();
-        const input = parseInput(createDiscussionSchema, rawInput, 'input');
-        checkProtocolRules(input);
-        checkWebhookHost(input, dependencies.webhooks?.allowPrivate ?? false);
-        await checkAgentTools(input, dependencies.tools);
-        const wanted = input.agents.map((agent, index) => ({ provider: agent.provider, field: `input.agents[${index}].provider` }));
-        if (input.selector) wanted.push({ provider: input.selector.provider, field: 'input.selector.provider' });
-        for (const { provider, field } of wanted) {
-          if (!providers.get(provider)) {
-            throw new DomainError('PROVIDER_NOT_CONFIGURED', `${field}: ${notConfigured(provider)}`, { field });
-          }
-        }
-        const record = createDiscussionRecord(owner, input, providers, now());
-        checkCostCap(pricing, record);
+        const record = await prepareRecord(owner, rawInput);
         await store.create(record);
         return record;
+      },
+
+      /** A new CREATED discussion of the source's owner, its transcript copied up to `atCursor`, with `changes` over the source's settings. */
+      async fork(id: string, atCursor: string, changes: ForkInput | null | undefined): Promise<DiscussionRecord> {
+        await charge();
+        const source = await load(id);
+        return writeFork(store, source, atCursor, await prepareRecord(source.owner, forkedInput(source, changes)));
       },
 
       async start(id: string, initialMessage?: string | null, author?: string | null) {
@@ -258,6 +272,8 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
 
       /** A page of the transcript of a discussion this caller has loaded. */
       messages: (record: Pick<DiscussionRecord, 'id'>, request: MessagePageRequest) => readMessagePage(store, record.id, request),
+
+      forks: (record: Pick<DiscussionRecord, 'id' | 'owner'>) => listForks(store, record), // newest first
 
       /** The whole transcript of a discussion this caller has loaded, as Markdown. */
       transcriptMarkdown: async (record: DiscussionRecord) => transcriptMarkdown(record, await readAllMessages(store, record.id)),

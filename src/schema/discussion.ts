@@ -98,7 +98,7 @@ export const DiscussionType = builder.objectRef<DiscussionRecord>('Discussion').
 const atMost = (max: number, unit = 'characters') => `At most ${max} ${unit}.`;
 const modelDescription = `Defaults to the provider's default model. ${atMost(LIMITS.model)}`;
 
-const AgentInput = builder.inputType('AgentInput', {
+export const AgentInput = builder.inputType('AgentInput', {
   fields: (t) => ({
     name: t.string({ required: true, description: `Unique in the discussion. ${atMost(LIMITS.name)}` }),
     persona: t.string({
@@ -119,7 +119,7 @@ const AgentInput = builder.inputType('AgentInput', {
   }),
 });
 
-const HumanInput = builder.inputType('HumanInput', {
+export const HumanInput = builder.inputType('HumanInput', {
   fields: (t) => ({
     name: t.string({ required: true, description: `Unique in the discussion. ${atMost(LIMITS.name)}` }),
     speaksInTurn: t.boolean({ defaultValue: DEFAULTS.speaksInTurn }),
@@ -130,7 +130,7 @@ const HumanInput = builder.inputType('HumanInput', {
   }),
 });
 
-const TerminationInput = builder.inputType('TerminationInput', {
+export const TerminationInput = builder.inputType('TerminationInput', {
   fields: (t) => ({
     maxMessages: t.int({ description: `End when the transcript holds this many messages, 1 to ${LIMITS.maxMessages}.` }),
     maxTotalTokens: t.int({ description: 'A token budget (input + output), checked before each turn; at least 1.' }),

@@ -7,6 +7,7 @@ import './tool-call.js';
 import './participant.js';
 import './message.js';
 import './discussion.js';
+import './fork.js';
 import './events.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

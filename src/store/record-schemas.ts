@@ -88,6 +88,7 @@ export const discussionConfigSchema = schemaFor<DiscussionConfig>()(
     termination: terminationConfigSchema,
     selector: selectorConfigSchema.optional(),
     webhookUrl: z.string().optional(),
+    forkedFrom: z.object({ discussionId: z.string(), cursor: z.string() }).optional(),
   }),
 );
 

@@ -50,6 +50,14 @@ export interface DiscussionConfig {
   selector?: SelectorConfig;
   /** Where the discussion's final status is POSTed (src/webhooks). */
   webhookUrl?: string;
+  /** The discussion and message this one was forked from (`forkDiscussion`): its transcript begins with copies up to that cursor. */
+  forkedFrom?: ForkPoint;
+}
+
+export interface ForkPoint {
+  discussionId: string;
+  /** The source's log cursor of the last message copied. */
+  cursor: string;
 }
 
 /** Where a discussion is: changed by transitions and by message commits. */

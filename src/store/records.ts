@@ -45,6 +45,7 @@ export function pickConfig(record: DiscussionConfig): DiscussionConfig {
   };
   if (record.selector !== undefined) config.selector = record.selector;
   if (record.webhookUrl !== undefined) config.webhookUrl = record.webhookUrl;
+  if (record.forkedFrom !== undefined) config.forkedFrom = record.forkedFrom;
   return cloneJson(config);
 }
 

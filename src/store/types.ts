@@ -15,6 +15,7 @@ export type {
   TerminationConfig,
   SelectorConfig,
   DiscussionConfig,
+  ForkPoint,
   DiscussionState,
   DiscussionRecord,
   MessageRecord,
