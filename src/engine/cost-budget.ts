@@ -29,8 +29,8 @@ function spentUsd(pricing: Pricing, record: CappedDiscussion): number | undefine
 }
 
 /**
- * A capped discussion's spend is known and under its cap. False too when the spend cannot be
- * priced (a vendor reported no count): a cap that cannot be checked is treated as reached.
+ * A capped discussion's spend has reached its cap. True too when the spend cannot be priced
+ * (a vendor reported no count): a cap that cannot be checked is treated as reached.
  */
 export function costBudgetReached(pricing: Pricing, record: CappedDiscussion): boolean {
   const cap = record.termination.maxCostUsd;
@@ -102,7 +102,13 @@ export function pickFits(
  */
 export function checkCostCap(pricing: Pricing, record: Pick<DiscussionRecord, 'termination' | 'agents' | 'selector'>): void {
   if (record.termination.maxCostUsd === undefined) return;
-  const fix = 'add it to PRICING_FILE or leave out termination.maxCostUsd';
+  const checkPriced = (field: string, { provider, model }: Pick<AgentConfig, 'provider' | 'model'>) => {
+    if (pricing.priceOf(provider, model)) return;
+    throw badInput(
+      field,
+      `${provider} model "${model}" has no price, so termination.maxCostUsd cannot be kept; add it to PRICING_FILE or leave out termination.maxCostUsd`,
+    );
+  };
   for (const [index, agent] of record.agents.entries()) {
     if (agent.provider === 'CLAUDE_AGENT') {
       throw badInput(
@@ -110,18 +116,7 @@ export function checkCostCap(pricing: Pricing, record: Pick<DiscussionRecord, 't
         'CLAUDE_AGENT makes calls of its own whose cost cannot be reserved; termination.maxCostUsd needs another provider',
       );
     }
-    if (!pricing.priceOf(agent.provider, agent.model)) {
-      throw badInput(
-        `input.agents[${index}].model`,
-        `${agent.provider} model "${agent.model}" has no price, so termination.maxCostUsd cannot be kept; ${fix}`,
-      );
-    }
+    checkPriced(`input.agents[${index}].model`, agent);
   }
-  const selector = record.selector;
-  if (selector && !pricing.priceOf(selector.provider, selector.model)) {
-    throw badInput(
-      'input.selector.model',
-      `${selector.provider} model "${selector.model}" has no price, so termination.maxCostUsd cannot be kept; ${fix}`,
-    );
-  }
+  if (record.selector) checkPriced('input.selector.model', record.selector);
 }

@@ -13,7 +13,7 @@ export type ForkInput = {
 };
 
 /** The source discussion as the input that would create it again, its resolved prompts and models included. */
-export function sourceInput(source: DiscussionRecord): CreateDiscussionInput {
+function sourceInput(source: DiscussionRecord): CreateDiscussionInput {
   return {
     topic: source.topic,
     protocol: source.protocol,

@@ -107,7 +107,7 @@ describe.each(BOTH_MODES)('forkDiscussion ($mode mode)', ({ redis }) => {
     expect(finished).toMatchObject({ status: 'COMPLETED', stopReason: 'max_rounds' });
     // one new message: Bob ends round 2, as in the source; the turn counter goes on from the copies
     expect(authors.map((message) => message.author)).toEqual(['Ada', 'Bob', 'Ada', 'Bob']);
-    expect(authors[3]).toMatchObject({ round: 2, turn: (at.node.turn ?? 0) + 1 });
+    expect(authors[3]).toMatchObject({ round: 2, turn: at.node.turn + 1 });
   });
 
   it('keeps a DEBATE’s PRO and CON order when forked mid-round, with a new topic and agents', async () => {
