@@ -76,6 +76,7 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
   const engine = {
     metrics,
     pricing,
+    recordProviderCalls: config.recordProviderCalls,
     tools: toolHub,
     toolSettings: { maxSteps: config.tools.maxSteps, maxResultChars: config.tools.maxResultChars },
     store: runtime.store,

@@ -117,6 +117,7 @@ export const environmentSchema = z.object({
   RETENTION_DAYS: z.coerce.number().positive().max(36_500).optional(),
   WEBHOOK_SECRET: optionalString,
   WEBHOOK_ALLOW_PRIVATE: flag.default(false),
+  RECORD_PROVIDER_CALLS: flag.default(false),
 });
 
 /** Every variable the service reads; docs/operations.md and docker-compose.yml list them all (a test checks). */

@@ -36,6 +36,8 @@ export interface Config {
   tracing: { endpoint?: string; serviceName: string };
   /** A JSON file of model prices merged over the built-in table (src/pricing/price-table.ts). */
   pricingFile?: string;
+  /** RECORD_PROVIDER_CALLS: discussions created keep each provider call's request and streamed parts, for replayDiscussion. */
+  recordProviderCalls: boolean;
   /** How long a finished discussion is kept, in ms; undefined: for ever. */
   retentionMs?: number;
   webhooks: WebhookConfig;
@@ -202,6 +204,7 @@ export function loadConfig(environment: Environment = process.env): Config {
     metricsToken: env.METRICS_TOKEN,
     tracing: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME },
     pricingFile: env.PRICING_FILE,
+    recordProviderCalls: env.RECORD_PROVIDER_CALLS,
     // At least 1 ms: a retention that rounds to 0 would expire the record inside the very script that ends it.
     retentionMs: env.RETENTION_DAYS === undefined ? undefined : Math.max(1, Math.round(env.RETENTION_DAYS * DAY_MS)),
     webhooks: { secret: env.WEBHOOK_SECRET, allowPrivate: env.WEBHOOK_ALLOW_PRIVATE },

@@ -1,7 +1,8 @@
 // Value types shared by every layer. No behaviour and no imports here, so any
 // layer may depend on this file without bending the direction of dependency.
 
-export const PROVIDERS = ['ANTHROPIC', 'OPENAI', 'GEMINI', 'CLAUDE_AGENT', 'OPENAI_COMPATIBLE', 'MOCK'] as const;
+/** REPLAY re-streams a recorded discussion's provider calls (`replayDiscussion`); no discussion is created with it directly. */
+export const PROVIDERS = ['ANTHROPIC', 'OPENAI', 'GEMINI', 'CLAUDE_AGENT', 'OPENAI_COMPATIBLE', 'MOCK', 'REPLAY'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 export const PROTOCOLS = ['ROUND_ROBIN', 'OPEN', 'DEBATE', 'MODERATED'] as const;
@@ -48,6 +49,8 @@ export const STOP_REASONS = {
   ownerTokenBudget: 'owner_daily_token_budget',
   costBudget: 'cost_budget',
   ownerCostBudget: 'owner_daily_cost_usd',
+  /** A replay whose recording is gone (its source was deleted or expired) or has no call for a turn. */
+  replayEnded: 'replay_ended',
 } as const;
 export type StopReason = (typeof STOP_REASONS)[keyof typeof STOP_REASONS];
 

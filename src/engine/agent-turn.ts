@@ -35,7 +35,7 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
   const {
     store,
     bus,
-    providers,
+    calls,
     logger,
     now,
     tokens: tokenWriter,
@@ -79,7 +79,8 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
     const note = createSystemNote(
       record,
       round,
-      `${speaker.name}'s turn failed (${speaker.provider}: ${error.kind.replace('_', ' ')}); the discussion goes on.`,
+      // a replay names the recorded provider, as the recorded discussion did
+      `${speaker.name}'s turn failed (${speaker.recordedProvider ?? speaker.provider}: ${error.kind.replace('_', ' ')}); the discussion goes on.`,
       now(),
     );
     const committed = await commitTurn(record, note, failures, inFlightMessageId);
@@ -156,7 +157,7 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
     history: MessageRecord[],
     controller: AbortController,
   ) {
-    const model = providers.get(speaker.provider);
+    const model = calls.modelFor(record, speaker.provider, { turn: record.turn, purpose: 'reply' });
     if (!model) {
       observe(speaker, 'failed', undefined, Date.now(), 'authentication');
       await recordFailure(record, speaker, plan.round, new ProviderError('authentication', notConfigured(speaker.provider)));

@@ -9,6 +9,8 @@ export const DEFAULT_CONTEXT_TOKENS: Record<ProviderName, number> = {
   CLAUDE_AGENT: 200_000,
   OPENAI_COMPATIBLE: 8_192,
   MOCK: 16_000,
+  // what a replay is sent is never read: nothing is trimmed
+  REPLAY: 1_000_000,
 };
 
 /** Room kept for the reply when the agent sets no maxTokens. */

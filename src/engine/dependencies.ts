@@ -69,6 +69,8 @@ export interface EngineDependencies {
   tools?: ToolHub;
   /** Model prices (PRICING_FILE over the built-in table), for `maxCostUsd`; the built-in table when absent. */
   pricing?: Pricing;
+  /** RECORD_PROVIDER_CALLS: discussions created from now on keep every provider call, so they can be replayed. */
+  recordProviderCalls?: boolean;
   /** MAX_TOOL_STEPS and the result cap; the defaults of src/tools/types.ts when absent. */
   toolSettings?: { maxSteps: number; maxResultChars: number };
 }

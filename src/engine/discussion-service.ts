@@ -3,10 +3,8 @@ import { isTerminal, type DiscussionStatus } from '../domain.js';
 import { openDiscussionStream, type DiscussionStreamOptions } from '../events/replay.js';
 import type { StreamEvent } from '../events/types.js';
 import type { DiscussionRecord, InFlightRecord, MessageRecord } from '../store/types.js';
-import { notConfigured } from '../providers/types.js';
 import { type EngineDependencies, OPEN_STATUSES, publishEntry, transitionAndPublish } from './dependencies.js';
-import { createDiscussionRecord } from './discussion-records.js';
-import { badInput, conflict, DomainError, notFound, rateLimited } from './errors.js';
+import { badInput, conflict, notFound, rateLimited } from './errors.js';
 import {
   checkCursor,
   checkPageSize,
@@ -17,22 +15,18 @@ import {
   readMessagePage,
 } from './message-paging.js';
 import { createMessageRecord } from './message-records.js';
-import { checkAgentTools } from './tool-validation.js';
-import { checkCostCap } from './cost-budget.js';
 import { type ForkInput, forkedInput, listForks, writeFork } from './fork.js';
-import { createPricing } from '../pricing/pricing.js';
+import { createRecordPreparer } from './record-preparation.js';
+import { checkReplayable, checkReplaySpeed, replayRecord } from './replay.js';
 import { UNLIMITED_QUOTAS } from './quotas.js';
 import { createTurnCancellation } from './turn-cancellation.js';
 import type { TurnRunner } from './turn-runner.js';
 import { transcriptMarkdown } from './transcript-markdown.js';
 import {
   authorSchema,
-  checkProtocolRules,
   checkVisibleTo,
-  checkWebhookHost,
   contentSchema,
   type CreateDiscussionInput,
-  createDiscussionSchema,
   type InjectOptions,
   injectOptionsSchema,
   parseInput,
@@ -64,10 +58,9 @@ export type OwnerDiscussions = ReturnType<DiscussionService['forIdentity']>;
  * exactly like one that does not exist.
  */
 export function createDiscussionService(dependencies: EngineDependencies & { runner: TurnRunner }) {
-  const { store, bus, providers, scheduler, runner } = dependencies;
+  const { store, bus, scheduler, runner } = dependencies;
   const quotas = dependencies.quotas ?? UNLIMITED_QUOTAS;
   const now = dependencies.now ?? (() => new Date());
-  const pricing = dependencies.pricing ?? createPricing();
   const { stopDiscussion } = createTurnCancellation(dependencies);
 
   async function reload(id: string): Promise<DiscussionRecord> {
@@ -112,23 +105,8 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
       throw rateLimited("the owner's daily spending limit is reached (OWNER_DAILY_COST_USD)", costRetryAfterSeconds);
   }
 
-  /** A new discussion's record from the caller's input, every check done: nothing is stored yet. */
-  async function prepareRecord(owner: string, rawInput: CreateDiscussionInput): Promise<DiscussionRecord> {
-    const input = parseInput(createDiscussionSchema, rawInput, 'input');
-    checkProtocolRules(input);
-    checkWebhookHost(input, dependencies.webhooks?.allowPrivate ?? false);
-    await checkAgentTools(input, dependencies.tools);
-    const wanted = input.agents.map((agent, index) => ({ provider: agent.provider, field: `input.agents[${index}].provider` }));
-    if (input.selector) wanted.push({ provider: input.selector.provider, field: 'input.selector.provider' });
-    for (const { provider, field } of wanted) {
-      if (!providers.get(provider)) {
-        throw new DomainError('PROVIDER_NOT_CONFIGURED', `${field}: ${notConfigured(provider)}`, { field });
-      }
-    }
-    const record = createDiscussionRecord(owner, input, providers, now());
-    checkCostCap(pricing, record);
-    return record;
-  }
+  const prepare = createRecordPreparer(dependencies);
+  const prepareRecord = (owner: string, rawInput: CreateDiscussionInput) => prepare(owner, rawInput, now());
 
   function forIdentity({ owner, admin }: Identity) {
     /** The discussion if this caller may see it; undefined otherwise, as if it did not exist. */
@@ -185,6 +163,17 @@ export function createDiscussionService(dependencies: EngineDependencies & { run
         await charge();
         const source = await load(id);
         return writeFork(store, source, atCursor, await prepareRecord(source.owner, forkedInput(source, changes)));
+      },
+
+      /** A new CREATED discussion that streams the recorded (and ended) source again through REPLAY, at `speed` times its pace. */
+      async replay(id: string, speed: number): Promise<DiscussionRecord> {
+        await charge();
+        const pace = checkReplaySpeed(speed);
+        const source = await load(id);
+        checkReplayable(source);
+        const record = replayRecord(source, pace, now());
+        await store.create(record);
+        return record;
       },
 
       async start(id: string, initialMessage?: string | null, author?: string | null) {

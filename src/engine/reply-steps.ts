@@ -41,6 +41,9 @@ export const MAX_CALLS_PER_STEP = 16;
 /** Between the texts of two steps, so "Let me check." and "It is 18 °C." do not run together. */
 const STEP_SEPARATOR = '\n\n';
 
+/** What goes before a later step's first text: a separator unless the text so far is empty or ends in white space. */
+export const stepSeparator = (textSoFar: string): string => (textSoFar !== '' && !/\s$/.test(textSoFar) ? STEP_SEPARATOR : '');
+
 /**
  * Streams a turn's reply: one model call, and while the model asks for tools (and steps
  * remain), the calls, then the model again with the results. Text of every step streams
@@ -56,7 +59,7 @@ export async function streamReplySteps(options: ReplyStepsOptions): Promise<Repl
 
   const pushText = (text: string) => {
     if (signal.aborted || text.length === 0) return;
-    const separator = stepText === '' && outcome.text !== '' && !/\s$/.test(outcome.text) ? STEP_SEPARATOR : '';
+    const separator = stepText === '' ? stepSeparator(outcome.text) : '';
     outcome.firstTokenAt ??= Date.now();
     outcome.text += separator + text;
     stepText += text;

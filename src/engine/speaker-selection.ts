@@ -27,7 +27,7 @@ export interface SpeakerSelector {
   select(record: DiscussionRecord, plan: SelectPlan, history: MessageRecord[], signal: AbortSignal): Promise<SpeakPlan | undefined>;
 }
 
-export function createSpeakerSelector({ store, bus, providers, now, recordUsage, pricing }: TurnContext): SpeakerSelector {
+export function createSpeakerSelector({ store, bus, providers, calls, now, recordUsage, pricing }: TurnContext): SpeakerSelector {
   async function select(
     record: DiscussionRecord,
     plan: SelectPlan,
@@ -37,7 +37,7 @@ export function createSpeakerSelector({ store, bus, providers, now, recordUsage,
     const moderator = plan.selector === 'moderator' ? moderatorOf(record) : undefined;
     const provider = moderator?.provider ?? record.selector?.provider ?? record.agents[0]?.provider ?? 'MOCK';
     const modelName = moderator?.model ?? record.selector?.model ?? record.agents[0]?.model ?? providers.defaultModel(provider);
-    const model = providers.get(provider);
+    const model = calls.modelFor(record, provider, { turn: record.turn, purpose: 'pick' });
     const names = plan.candidates.map(speakerName);
     const system = moderator ? buildModeratorPickPrompt(record, moderator, names) : buildSelectorPrompt(record, names);
     // A private message reaches the moderator's pick only if it names the moderator; the OPEN selector is no participant and sees none.

@@ -5,6 +5,7 @@ import { type EngineDependencies, publishEntry, transitionAndPublish } from './d
 import type { TurnPlan } from './protocols.js';
 import { type OwnerQuotas, UNLIMITED_QUOTAS } from './quotas.js';
 import { createPricing, type Pricing } from '../pricing/pricing.js';
+import { createProviderCalls, type ProviderCalls } from './provider-calls.js';
 
 /** Which model a call went to, for pricing its usage (unpriced: only its tokens count). */
 export type UsageSource = { provider?: ProviderName; model?: string };
@@ -21,6 +22,8 @@ export interface TurnContext extends EngineDependencies {
   pricing: Pricing;
   quotas: OwnerQuotas;
   tokens: TokenWriter;
+  /** Where a turn's model calls go: recorded, or replayed (src/engine/provider-calls.ts). */
+  calls: ProviderCalls;
   /** Counts tokens a call of `by` used, and what they cost, toward its owner's daily budgets. */
   recordUsage(record: Pick<DiscussionRecord, 'owner'>, usage: Usage | undefined, by: UsageSource): Promise<void>;
   /** Commits the turn, fenced by its number and, for an agent's attempt, by its in-flight message. Undefined when fenced off. */
@@ -48,7 +51,11 @@ export function createTurnContext(dependencies: EngineDependencies): TurnContext
   const pricing = dependencies.pricing ?? createPricing();
   const tokens = dependencies.tokens ?? createTokenWriter({ store, bus });
 
+  const calls = createProviderCalls({ store, providers: dependencies.providers, logger });
+
   async function recordUsage(record: Pick<DiscussionRecord, 'owner'>, usage: Usage | undefined, by: UsageSource) {
+    // a replay's counts are the recording's: nothing was used or paid again
+    if (by.provider === 'REPLAY') return;
     const cost = by.provider === undefined || by.model === undefined ? undefined : pricing.costOf(by.provider, by.model, usage);
     await Promise.all([
       quotas.recordTokens(record.owner, (usage?.inputTokens ?? 0) + (usage?.outputTokens ?? 0)),
@@ -82,5 +89,5 @@ export function createTurnContext(dependencies: EngineDependencies): TurnContext
     if (updated.status === 'RUNNING') await scheduler.schedule({ discussionId: updated.id, turn: updated.turn });
   }
 
-  return { ...dependencies, now, quotas, pricing, tokens, recordUsage, commitTurn, conclude, continueAfter };
+  return { ...dependencies, now, quotas, pricing, tokens, calls, recordUsage, commitTurn, conclude, continueAfter };
 }

@@ -13,6 +13,7 @@ import { createSpeakerSelector, previousSpeaker } from './speaker-selection.js';
 import { checkLimits } from './termination.js';
 import { costBudgetReached } from './cost-budget.js';
 import { createTurnContext } from './turn-context.js';
+import { createReplayCourse } from './replay-course.js';
 
 export type { AbortReason } from './active-turns.js';
 export { MAX_CONSECUTIVE_FAILURES } from './agent-turn.js';
@@ -43,6 +44,7 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
   const agentTurn = createAgentTurn(context);
   const humanTurn = createHumanTurn(context);
   const speakerSelector = createSpeakerSelector(context);
+  const replayCourse = createReplayCourse(context);
 
   /** The owner's daily tokens or money are spent: the discussion ends before another call. */
   async function ownerBudgetSpent(record: DiscussionRecord): Promise<StopReason | undefined> {
@@ -70,6 +72,7 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
       return;
     }
     const history = await readAllMessages(record.id);
+    if (record.replayOf && (await replayCourse.ended(record, history))) return;
     let plan: TurnPlan | undefined = planTurn(record, previousSpeaker(record, history));
     if (plan.kind === 'select') {
       plan = await speakerSelector.select(record, plan, history, controller.signal);
@@ -83,6 +86,7 @@ export function createTurnRunner(dependencies: EngineDependencies): TurnRunner {
       return;
     }
     const speaker: Speaker = plan.speaker;
+    if (record.replayOf && (await replayCourse.beforeSpeaking(record, speaker, history))) return;
     if (speaker.kind === 'human') await humanTurn.waitForHuman(record, speaker.human);
     else await agentTurn.speak(record, speaker.agent, plan, history, controller);
   }

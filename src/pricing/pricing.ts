@@ -29,7 +29,7 @@ const modelPriceSchema = z.strictObject({
 });
 const priceFileSchema = z.partialRecord(z.enum(PROVIDERS), z.record(z.string().trim().min(1).max(200), modelPriceSchema));
 
-/** The offline mock's price, whatever MOCK_MODEL calls it. */
+/** The offline mock's and a replay's price, whatever the model is called. */
 const FREE: ModelPrice = { inputPerMillion: 0, outputPerMillion: 0 };
 
 // A snapshot id a vendor appends to a model's name: -2025-04-14, -20250514, @20250514, -001, -latest.
@@ -71,7 +71,8 @@ export function createPricing(overrides: PriceList = {}): Pricing {
   const priceOf = (provider: ProviderName, model: string): ModelPrice | undefined =>
     prices.get(`${provider}/${model}`) ??
     prices.get(`${provider}/${model.replace(DATED_SUFFIX, '')}`) ??
-    (provider === 'MOCK' ? FREE : undefined);
+    // a replay pays nothing: its calls are answered from a recording
+    (provider === 'MOCK' || provider === 'REPLAY' ? FREE : undefined);
   return {
     priceOf,
     costOf(provider, model, usage) {

@@ -79,6 +79,8 @@ function createEntries(config: ProvidersConfig, tools: ToolsSettings): Record<Pr
             }),
     },
     MOCK: { defaultModel: config.mock.model, create: () => createMockModel(config.mock) },
+    // a replay's model reads the recording from the store: the engine makes it per discussion (src/engine/provider-calls.ts)
+    REPLAY: { defaultModel: 'replay', create: () => undefined },
   };
 }
 

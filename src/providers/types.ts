@@ -119,6 +119,7 @@ export const PROVIDER_SETTING: Readonly<Record<ProviderName, string>> = {
   CLAUDE_AGENT: 'ANTHROPIC_API_KEY',
   OPENAI_COMPATIBLE: 'OPENAI_COMPATIBLE_BASE_URL',
   MOCK: 'nothing (MOCK is always on)',
+  REPLAY: 'RECORD_PROVIDER_CALLS=true when the discussion to replay is created (REPLAY is only for replayDiscussion)',
 };
 
 /** Why a provider is off, naming the variable to set. */

@@ -8,6 +8,7 @@ import './participant.js';
 import './message.js';
 import './discussion.js';
 import './fork.js';
+import './replay.js';
 import './events.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -21,11 +21,14 @@ import {
 import { createExpirySchedule, fillStatusCounts } from './retention.js';
 import { firstIndexAfter } from './memory-log-search.js';
 import type { DiscussionRecord, DiscussionStore, InFlightRecord, LogEntry } from './types.js';
+import type { ProviderCallRecording } from './provider-call-records.js';
 
 interface StoredDiscussion {
   record: DiscussionRecord;
   log: LogEntry[];
   inFlight?: InFlightRecord;
+  /** RECORD_PROVIDER_CALLS: its provider calls, oldest first. */
+  calls: ProviderCallRecording[];
   /** The last cursor handed out, so the next one is strictly greater even when the clock stands still or goes back. */
   lastTime: number;
   lastSequence: number;
@@ -84,7 +87,7 @@ export function createMemoryStore({ retentionMs }: { retentionMs?: number } = {}
       atOnce(() => {
         creationTime(record);
         if (discussions.has(record.id)) throw new Error(`Discussion ${record.id} already exists`);
-        discussions.set(record.id, { record: normalizeRecord(record), log: [], lastTime: 0, lastSequence: -1 });
+        discussions.set(record.id, { record: normalizeRecord(record), log: [], calls: [], lastTime: 0, lastSequence: -1 });
         let ownerIds = idsByOwner.get(record.owner);
         if (ownerIds === undefined) {
           ownerIds = new Set();
@@ -274,6 +277,8 @@ export function createMemoryStore({ retentionMs }: { retentionMs?: number } = {}
         inFlight.text += delta;
         return true;
       }),
+    appendProviderCall: (id, recording) => atOnce(() => void discussions.get(id)?.calls.push(cloneJson(recording))),
+    readProviderCalls: (id) => atOnce(() => cloneJson(discussions.get(id)?.calls ?? [])),
 
     getInFlight: (id) =>
       atOnce(() => {
@@ -289,9 +294,7 @@ export function createMemoryStore({ retentionMs }: { retentionMs?: number } = {}
         return true;
       }),
 
-    async close() {
-      // The data lives and dies with the process: only the sweep to stop.
-      await expiry.stop();
-    },
+    // The data lives and dies with the process: only the sweep to stop.
+    close: () => expiry.stop(),
   };
 }

@@ -62,6 +62,7 @@ const agentConfigSchema = schemaFor<AgentConfig>()(
     maxContextTokens: z.int().optional(),
     stance: z.enum(STANCES),
     tools: z.array(z.string()).optional(),
+    recordedProvider: z.enum(PROVIDERS).optional(),
   }),
 );
 
@@ -89,6 +90,8 @@ export const discussionConfigSchema = schemaFor<DiscussionConfig>()(
     selector: selectorConfigSchema.optional(),
     webhookUrl: z.string().optional(),
     forkedFrom: z.object({ discussionId: z.string(), cursor: z.string() }).optional(),
+    recordCalls: z.boolean().optional(),
+    replayOf: z.object({ discussionId: z.string(), speed: z.number().min(0) }).optional(),
   }),
 );
 

@@ -18,6 +18,8 @@ export interface AgentConfig {
   stance: Stance;
   /** MCP servers (`search`) or single tools (`search/web_search`) the agent may call; absent: none. */
   tools?: string[];
+  /** A REPLAY agent's provider in the recorded discussion, named where that one named it (a failed turn's note). */
+  recordedProvider?: ProviderName;
 }
 
 export interface HumanConfig {
@@ -52,6 +54,16 @@ export interface DiscussionConfig {
   webhookUrl?: string;
   /** The discussion and message this one was forked from (`forkDiscussion`): its transcript begins with copies up to that cursor. */
   forkedFrom?: ForkPoint;
+  /** Its provider calls are recorded (RECORD_PROVIDER_CALLS was on when it was created), so it can be replayed. */
+  recordCalls?: boolean;
+  /** The recorded discussion this one replays (`replayDiscussion`): its agents use the REPLAY provider. */
+  replayOf?: ReplaySource;
+}
+
+export interface ReplaySource {
+  discussionId: string;
+  /** Times the recorded pace; 0: as fast as possible. */
+  speed: number;
 }
 
 export interface ForkPoint {

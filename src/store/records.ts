@@ -46,6 +46,8 @@ export function pickConfig(record: DiscussionConfig): DiscussionConfig {
   if (record.selector !== undefined) config.selector = record.selector;
   if (record.webhookUrl !== undefined) config.webhookUrl = record.webhookUrl;
   if (record.forkedFrom !== undefined) config.forkedFrom = record.forkedFrom;
+  if (record.recordCalls === true) config.recordCalls = true;
+  if (record.replayOf !== undefined) config.replayOf = record.replayOf;
   return cloneJson(config);
 }
 

@@ -4,10 +4,14 @@
 //
 // A script that uses it passes the discussion's keys as KEYS[1..4] (hash, log,
 // in-flight hash, in-flight text), then KEYS[5] the status counts, KEYS[6] the
-// expiring sorted set and KEYS[7] its info hash (see redis-keys.ts), and puts
-// ENDED (redis-scripts.ts) before it.
+// expiring sorted set, KEYS[7] its info hash and KEYS[8] the discussion's
+// recorded provider calls (see redis-keys.ts), and puts ENDED (redis-scripts.ts)
+// before it.
 
 export const STATUS_BOOKKEEPING = `
+-- The discussion's own keys, which expire together.
+local DISCUSSION_KEYS = { 1, 2, 3, 4, 8 }
+
 -- The counts exist once the store has counted every discussion (redis-retention.ts
 -- does it once, atomically): before that a change is left to that count.
 local function countStatus(status, delta)
@@ -22,7 +26,7 @@ local function scheduleExpiry(id, status, retention)
   if ended(status) and retention ~= '' then
     local time = redis.call('TIME')
     local deadline = string.format('%.0f', tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + tonumber(retention))
-    for index = 1, 4 do redis.call('PEXPIREAT', KEYS[index], deadline) end
+    for _, index in ipairs(DISCUSSION_KEYS) do redis.call('PEXPIREAT', KEYS[index], deadline) end
     redis.call('ZADD', KEYS[6], deadline, id)
     redis.call('HSET', KEYS[7], id, status .. ' ' .. owner)
   elseif ended(status) then
@@ -30,7 +34,7 @@ local function scheduleExpiry(id, status, retention)
     if redis.call('HEXISTS', KEYS[7], id) == 1 then redis.call('HSET', KEYS[7], id, status .. ' ' .. owner) end
   elseif redis.call('HDEL', KEYS[7], id) == 1 then
     redis.call('ZREM', KEYS[6], id)
-    for index = 1, 4 do redis.call('PERSIST', KEYS[index]) end
+    for _, index in ipairs(DISCUSSION_KEYS) do redis.call('PERSIST', KEYS[index]) end
   end
 end
 

@@ -9,6 +9,8 @@
 //   disc:{ID}:inflight        hash: the in-flight message's metadata, and toolCalls (a JSON list
 //                             of the calls it completed, only once it has some)
 //   disc:{ID}:inflight:text   string: its text so far, grown by APPEND
+//   disc:{ID}:calls           list: JSON of each recorded provider call, oldest first
+//                             (RECORD_PROVIDER_CALLS; see provider-call-records.ts)
 //   owner:{OWNER}:discussions sorted set: member = id, score = createdAt in ms
 //   owner:{OWNER}:running     set: ids counted against the owner's running limit (see admitRunning)
 //   discussions:all           sorted set: every discussion, like the owner index (an admin's list)
@@ -33,6 +35,8 @@ export interface RedisKeys {
   log(id: string): string;
   inFlight(id: string): string;
   inFlightText(id: string): string;
+  /** The recordings of its provider calls (RECORD_PROVIDER_CALLS), for replayDiscussion. */
+  providerCalls(id: string): string;
   ownerIndex(owner: string): string;
   /** Every discussion, newest last, for an admin's list; written like the owner index. */
   allIndex(): string;
@@ -53,6 +57,7 @@ export function createRedisKeys(keyPrefix = ''): RedisKeys {
     log: (id) => `${keyPrefix}disc:{${id}}:log`,
     inFlight: (id) => `${keyPrefix}disc:{${id}}:inflight`,
     inFlightText: (id) => `${keyPrefix}disc:{${id}}:inflight:text`,
+    providerCalls: (id) => `${keyPrefix}disc:{${id}}:calls`,
     ownerIndex: (owner) => `${keyPrefix}owner:{${owner}}:discussions`,
     allIndex: () => `${keyPrefix}discussions:all`,
     ownerRunning: (owner) => `${keyPrefix}owner:{${owner}}:running`,

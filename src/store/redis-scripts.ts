@@ -56,10 +56,10 @@ end
 `;
 
 // The scripts below that change which discussions exist or their status take
-// the bookkeeping keys too: KEYS[5..7] as redis-bookkeeping-lua.ts describes.
+// the bookkeeping keys too: KEYS[5..8] as redis-bookkeeping-lua.ts describes.
 
 /**
- * KEYS: discussion hash, log, in-flight hash, in-flight text, status counts, expiring, expiring info, the index of all.
+ * KEYS: discussion hash, log, in-flight hash, in-flight text, status counts, expiring, expiring info, provider calls, the index of all.
  * ARGV: the creation time in ms, the discussion id, then field, value, field, value… of the new hash.
  * Returns 1, or 0 when the discussion exists already. Leftovers of an earlier
  * discussion with this id (a late in-flight APPEND) are removed. The index of
@@ -70,16 +70,16 @@ export const createScript = defineScript(
   'create',
   `${ENDED}${STATUS_BOOKKEEPING}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[8])
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 countStatus(redis.call('HGET', KEYS[1], 'status'), 1)
-redis.call('ZADD', KEYS[8], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[9], ARGV[1], ARGV[2])
 return 1
 `,
 );
 
 /**
- * KEYS: discussion hash, log, in-flight hash, in-flight text, status counts, expiring, expiring info.
+ * KEYS: discussion hash, log, in-flight hash, in-flight text, status counts, expiring, expiring info, provider calls.
  * ARGV: the discussion id.
  * Returns the owner (for the caller to drop the index entry, which lives in
  * the owner's slot), or false when the discussion did not exist.
@@ -88,7 +88,7 @@ export const deleteScript = defineScript(
   'delete',
   `${ENDED}${STATUS_BOOKKEEPING}
 local owner, status = unpack(redis.call('HMGET', KEYS[1], 'owner', 'status'))
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[8])
 if owner then
   countStatus(status, -1)
   unscheduleExpiry(ARGV[1])
@@ -98,7 +98,7 @@ return owner
 );
 
 /**
- * KEYS: discussion hash, log, in-flight hash, in-flight text, status counts, expiring, expiring info.
+ * KEYS: discussion hash, log, in-flight hash, in-flight text, status counts, expiring, expiring info, provider calls.
  * ARGV: new status, status entry JSON, '1' to change only while no message is in
  * flight else '0', the discussion id, the retention in ms or '' (none), n, n
  * allowed statuses, m, m pairs of field, value to set, then the fields to remove.
@@ -234,6 +234,22 @@ export const admitRunningScript = defineScript(
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
 if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('SADD', KEYS[1], ARGV[1])
+return 1
+`,
+);
+
+/**
+ * KEYS: discussion hash, its provider calls. ARGV: a recording's JSON. Appends it while the
+ * discussion exists, with the discussion's expiry (RETENTION_DAYS) when it has one: a call
+ * that ends after the discussion did still expires with it. Returns 1, or 0 when it is gone.
+ */
+export const appendProviderCallScript = defineScript(
+  'append-provider-call',
+  `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
 return 1
 `,
 );

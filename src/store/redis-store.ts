@@ -33,6 +33,7 @@ import {
 import { createRedisInFlight } from './redis-in-flight.js';
 import { appendToolCallScript } from './redis-in-flight-lua.js';
 import { createRedisLogReads } from './redis-log-reads.js';
+import { createRedisProviderCalls } from './redis-provider-calls.js';
 import { createRedisKeys } from './redis-keys.js';
 import { createRedisBookkeeping } from './redis-retention.js';
 import type { DiscussionRecord, DiscussionStore } from './types.js';
@@ -76,7 +77,13 @@ export function createRedisStore({
   const keys = createRedisKeys(keyPrefix);
   const discussionKeys = (id: string): string[] => [keys.discussion(id), keys.log(id), keys.inFlight(id), keys.inFlightText(id)];
   /** The discussion's keys and the status counts and retention schedule that its scripts keep in step. */
-  const bookkeptKeys = (id: string): string[] => [...discussionKeys(id), keys.statusCounts(), keys.expiring(), keys.expiringInfo()];
+  const bookkeptKeys = (id: string): string[] => [
+    ...discussionKeys(id),
+    keys.statusCounts(),
+    keys.expiring(),
+    keys.expiringInfo(),
+    keys.providerCalls(id),
+  ];
   const bookkeeping = createRedisBookkeeping({ redis, keys, retentionMs, logger, idleSweepMs });
 
   /** The decoded value, or undefined (logged) when what Redis held does not parse. */
@@ -269,6 +276,8 @@ export function createRedisStore({
     ...createRedisLogReads({ redis, keys, readable }),
 
     ...createRedisInFlight({ redis, keys, readable }),
+
+    ...createRedisProviderCalls({ redis, keys, readable }),
 
     async close() {
       // Deliberately does not quit `redis`: the client belongs to the caller.

@@ -1,4 +1,5 @@
 import type { DiscussionStatus } from '../domain.js';
+import type { ProviderCallRecording } from './provider-call-records.js';
 import type {
   DiscussionRecord,
   DiscussionState,
@@ -16,6 +17,7 @@ export type {
   SelectorConfig,
   DiscussionConfig,
   ForkPoint,
+  ReplaySource,
   DiscussionState,
   DiscussionRecord,
   MessageRecord,
@@ -164,6 +166,14 @@ export interface DiscussionStore {
   getInFlight(id: string): Promise<InFlightRecord | undefined>;
   /** Removes the in-flight message if it is still `messageId`; true when it did. */
   clearInFlight(id: string, messageId: string): Promise<boolean>;
+
+  /**
+   * Keeps a provider call's recording (RECORD_PROVIDER_CALLS) with the discussion, while it
+   * exists; it is deleted and expires with the discussion.
+   */
+  appendProviderCall(id: string, recording: ProviderCallRecording): Promise<void>;
+  /** The discussion's recorded calls, oldest first; none when it has none or is gone. */
+  readProviderCalls(id: string): Promise<ProviderCallRecording[]>;
 
   /** Stops the store's own background work (the retention sweep) and waits for it; never closes a connection it was given. */
   close(): Promise<void>;

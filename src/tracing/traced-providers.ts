@@ -11,6 +11,7 @@ export const GEN_AI_SYSTEM: Readonly<Record<ProviderName, string>> = {
   CLAUDE_AGENT: 'anthropic',
   OPENAI_COMPATIBLE: '_OTHER',
   MOCK: '_OTHER',
+  REPLAY: '_OTHER',
 };
 
 function requestAttributes(provider: ProviderName, request: ChatRequest): Attributes {

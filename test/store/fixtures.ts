@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { initialState } from '../../src/store/records.js';
 import type { DiscussionRecord, DiscussionStore, MessageRecord, SpeakerSelection } from '../../src/store/types.js';
+import type { ProviderCallRecording } from '../../src/store/provider-call-records.js';
 
 export function makeRecord(overrides: Partial<DiscussionRecord> = {}): DiscussionRecord {
   return {
@@ -100,4 +101,23 @@ export async function expectTwoMessagesAmongOtherEntries(
   const before = await store.readMessages(discussionId, { before: second, limit: 5, direction: 'backward' });
   expect(contents(before)).toEqual(['first']);
   expect(before.hasMore).toBe(false);
+}
+
+/** A recorded provider call: a reply's one step, two deltas and a finish. */
+export function makeProviderCall(overrides: Partial<ProviderCallRecording> = {}): ProviderCallRecording {
+  return {
+    turn: 0,
+    purpose: 'reply',
+    group: randomUUID(),
+    step: 1,
+    provider: 'OPENAI',
+    startedAt: '2025-03-01T10:03:00.000Z',
+    request: { model: 'gpt-test', system: 'You are Grace.', messages: [{ role: 'user', name: 'Ada', content: 'Tabs?' }], maxTokens: 256 },
+    parts: [
+      { atMs: 120, part: { type: 'text-delta', text: 'Spaces, ' } },
+      { atMs: 180, part: { type: 'text-delta', text: 'clearly.' } },
+      { atMs: 200, part: { type: 'finish', finishReason: 'stop', usage: { inputTokens: 30, outputTokens: 4 } } },
+    ],
+    ...overrides,
+  };
 }

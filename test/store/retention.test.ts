@@ -14,7 +14,7 @@ import { runScript } from '../../src/store/redis-scripts.js';
 import { dueScript, forgetExpiredScript } from '../../src/store/redis-retention.js';
 import type { DiscussionRecord, DiscussionStore } from '../../src/store/types.js';
 import { TEST_REDIS_URL, deleteKeys } from '../support/app.js';
-import { createDiscussion, inject } from './fixtures.js';
+import { createDiscussion, inject, makeProviderCall } from './fixtures.js';
 
 const RETENTION_MS = 600;
 const WAIT = { timeout: 30_000, interval: 50 };
@@ -101,7 +101,13 @@ function redisNamespace(): Namespace & { keys: RedisKeys; keyPrefix: string } {
   };
 }
 
-const discussionKeys = (keys: RedisKeys, id: string) => [keys.discussion(id), keys.log(id), keys.inFlight(id), keys.inFlightText(id)];
+const discussionKeys = (keys: RedisKeys, id: string) => [
+  keys.discussion(id),
+  keys.log(id),
+  keys.inFlight(id),
+  keys.inFlightText(id),
+  keys.providerCalls(id),
+];
 
 /** The time to live in ms (-1: none) of each of the discussion's keys that exists. */
 async function ttls(keys: RedisKeys, id: string): Promise<number[]> {
@@ -124,10 +130,11 @@ describe.each([
     await inject(store, ended.id, 'A word before the end.');
     await store.beginInFlight(ended.id, { messageId: 'm-1', author: 'Ada', round: 0, turn: 0, startedAt: '2025-03-01T10:09:00.000Z' });
     await store.appendInFlight(ended.id, 'cut sh', 'm-1');
+    await store.appendProviderCall(ended.id, makeProviderCall());
     await walk(store, running, 'RUNNING');
     await walk(store, paused, 'RUNNING', 'PAUSED');
     await walk(store, waiting, 'RUNNING', 'WAITING_FOR_HUMAN');
-    if (kind.name === 'redis') expect(await space.traces(ended)).toHaveLength(6);
+    if (kind.name === 'redis') expect(await space.traces(ended)).toHaveLength(7);
 
     // Stopped with a message still in flight: its keys go too.
     await walk(store, ended, 'STOPPED');
@@ -188,16 +195,27 @@ describe('redis store: retention and counts across processes', () => {
     const record = await createDiscussion(store);
     await walk(store, record, 'RUNNING');
     await inject(store, record.id, 'hello');
-    expect(await ttls(keys, record.id)).toEqual([-1, -1]);
+    await store.appendProviderCall(record.id, makeProviderCall());
+    expect(await ttls(keys, record.id)).toEqual([-1, -1, -1]);
     await walk(store, record, 'COMPLETED');
     const ended = await ttls(keys, record.id);
-    expect(ended).toHaveLength(2);
+    expect(ended).toHaveLength(3);
     for (const ttl of ended) expect(ttl).toBeGreaterThan(3_500_000);
     expect(await client().zscore(keys.expiring(), record.id)).not.toBeNull();
     // Reopened: kept for ever again, and off the schedule.
     await walk(store, record, 'RUNNING');
-    expect(await ttls(keys, record.id)).toEqual([-1, -1]);
+    expect(await ttls(keys, record.id)).toEqual([-1, -1, -1]);
     expect(await client().zscore(keys.expiring(), record.id)).toBeNull();
+    await store.close();
+  });
+
+  it('gives a call recorded after the end the expiry of its discussion', async () => {
+    const { keys, open } = redisNamespace();
+    const store = open(3_600_000);
+    const record = await createDiscussion(store);
+    await walk(store, record, 'RUNNING', 'STOPPED');
+    await store.appendProviderCall(record.id, makeProviderCall());
+    expect(await client().pttl(keys.providerCalls(record.id))).toBeGreaterThan(3_500_000);
     await store.close();
   });
 

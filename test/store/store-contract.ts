@@ -11,6 +11,7 @@ import { describeLogContract } from './store-contract-log.js';
 import { describeOwnerContract } from './store-contract-owners.js';
 import { describeSpeakerContract } from './store-contract-speaker.js';
 import { describeToolCallContract } from './store-contract-tool-calls.js';
+import { describeProviderCallContract } from './store-contract-provider-calls.js';
 
 export interface StoreUnderTest {
   store: DiscussionStore;
@@ -43,6 +44,7 @@ export function describeStoreContract(name: string, makeStore: () => StoreUnderT
     describeOwnerContract(store);
     describeCountsContract(store);
     describeToolCallContract(store);
+    describeProviderCallContract(store);
   });
 }
 

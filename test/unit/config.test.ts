@@ -76,4 +76,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ RETENTION_DAYS: '1e-12' }).retentionMs).toBe(1);
     expect(() => loadConfig({ RETENTION_DAYS: '0' })).toThrow(/RETENTION_DAYS/);
   });
+
+  it('records provider calls only when RECORD_PROVIDER_CALLS says so', () => {
+    expect(loadConfig({}).recordProviderCalls).toBe(false);
+    expect(loadConfig({ RECORD_PROVIDER_CALLS: 'true' }).recordProviderCalls).toBe(true);
+    expect(() => loadConfig({ RECORD_PROVIDER_CALLS: 'maybe' })).toThrow(/RECORD_PROVIDER_CALLS/);
+  });
 });

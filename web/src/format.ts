@@ -67,4 +67,5 @@ export const PROVIDER_NAMES: Record<Provider, string> = {
   MOCK: 'Mock',
   OPENAI: 'OpenAI',
   OPENAI_COMPATIBLE: 'OpenAI-compatible',
+  REPLAY: 'Replay',
 };

@@ -81,6 +81,10 @@ export type Discussion = {
   currentRound: Scalars['Int']['output'];
   error?: Maybe<Scalars['String']['output']>;
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The discussion and message this one was forked from; null for one created anew. */
+  forkedFrom?: Maybe<ForkPoint>;
+  /** The discussions forked from this one, newest first. */
+  forks: Array<Discussion>;
   id: Scalars['ID']['output'];
   inFlight?: Maybe<InFlightMessage>;
   maxRounds: Scalars['Int']['output'];
@@ -91,6 +95,10 @@ export type Discussion = {
   nextSpeaker?: Maybe<Scalars['String']['output']>;
   participants: Array<Participant>;
   protocol: Protocol;
+  /** Whether its provider calls are recorded (RECORD_PROVIDER_CALLS was on when it was created), so that replayDiscussion can replay it. */
+  recorded: Scalars['Boolean']['output'];
+  /** The recorded discussion this one replays; null for one that is no replay. */
+  replayOf?: Maybe<ReplaySource>;
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: DiscussionStatus;
   stopReason?: Maybe<Scalars['String']['output']>;
@@ -136,6 +144,27 @@ export type DiscussionStatus =
   | 'RUNNING'
   | 'STOPPED'
   | 'WAITING_FOR_HUMAN';
+
+/** What a fork changes from the point it is forked at; a field left out keeps the source's. */
+export type ForkInput = {
+  /** 1 to 12 agents, replacing the source's. */
+  agents?: InputMaybe<Array<AgentInput>>;
+  /** Replacing the source's. */
+  humans?: InputMaybe<Array<HumanInput>>;
+  /** 1 to 50, counted from the source's first round. */
+  maxRounds?: InputMaybe<Scalars['Int']['input']>;
+  /** Replacing the source's as a whole. */
+  termination?: InputMaybe<TerminationInput>;
+  topic?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ForkPoint = {
+  __typename?: 'ForkPoint';
+  /** The source's cursor of the last message copied. */
+  cursor: Scalars['String']['output'];
+  /** The source; null once it has been deleted (or expired). */
+  discussion?: Maybe<Discussion>;
+};
 
 export type Human = Participant & {
   __typename?: 'Human';
@@ -254,10 +283,14 @@ export type Mutation = {
   createDiscussion: Discussion;
   /** Stops the discussion if it runs and removes it with its transcript. */
   deleteDiscussion: Scalars['Boolean']['output'];
+  /** A new CREATED discussion of the same owner whose transcript begins with copies of this one's messages up to and including `atCursor` (a message's cursor), with `input`'s changes from there on. Starting it continues from that point: rounds, turns and the speaking order carry on. */
+  forkDiscussion: Discussion;
   /** A human message, persisted at once and seen by every later turn (only by the named participants with `options.visibleTo`). `author` defaults to "user" and must not be an agent's name. */
   injectMessage: Message;
   /** The turn in flight finishes; then the discussion holds until resumed. */
   pauseDiscussion: Discussion;
+  /** A new CREATED discussion that runs a recorded, ended one again without a vendor: its agents use the REPLAY provider, which streams each recorded call's parts again, and its humans' messages come back where they were, so the transcript is the same. Start it to watch it. */
+  replayDiscussion: Discussion;
   resumeDiscussion: Discussion;
   /** Starts a CREATED discussion. `initialMessage` becomes the first message (role HUMAN, author `author` or "user"). */
   startDiscussion: Discussion;
@@ -276,6 +309,13 @@ export type MutationDeleteDiscussionArgs = {
 };
 
 
+export type MutationForkDiscussionArgs = {
+  atCursor: Scalars['String']['input'];
+  id: Scalars['ID']['input'];
+  input?: InputMaybe<ForkInput>;
+};
+
+
 export type MutationInjectMessageArgs = {
   author?: InputMaybe<Scalars['String']['input']>;
   content: Scalars['String']['input'];
@@ -286,6 +326,12 @@ export type MutationInjectMessageArgs = {
 
 export type MutationPauseDiscussionArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationReplayDiscussionArgs = {
+  id: Scalars['ID']['input'];
+  speed?: InputMaybe<Scalars['Float']['input']>;
 };
 
 
@@ -337,7 +383,8 @@ export type Provider =
   | 'GEMINI'
   | 'MOCK'
   | 'OPENAI'
-  | 'OPENAI_COMPATIBLE';
+  | 'OPENAI_COMPATIBLE'
+  | 'REPLAY';
 
 export type ProviderInfo = {
   __typename?: 'ProviderInfo';
@@ -372,6 +419,14 @@ export type QueryDiscussionsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<DiscussionStatus>;
+};
+
+export type ReplaySource = {
+  __typename?: 'ReplaySource';
+  /** The recorded discussion; null once it has been deleted (or expired). */
+  discussion?: Maybe<Discussion>;
+  /** Times the recorded pace; 0: as fast as possible. */
+  speed: Scalars['Float']['output'];
 };
 
 export type SelectorInput = {
@@ -448,12 +503,15 @@ export type SubscriptionTokenStreamedArgs = {
 
 export type Termination = {
   __typename?: 'Termination';
+  maxCostUsd?: Maybe<Scalars['Float']['output']>;
   maxMessages?: Maybe<Scalars['Int']['output']>;
   maxTotalTokens?: Maybe<Scalars['Int']['output']>;
   stopPhrases: Array<Scalars['String']['output']>;
 };
 
 export type TerminationInput = {
+  /** A hard cap in USD, more than 0 and at most 100000: each call's worst case (estimated input plus maxTokens of output) is reserved before it starts and its maxTokens lowered to fit, so the discussion never spends past it; it ends with stopReason cost_budget. Every agent's model needs a price. */
+  maxCostUsd?: InputMaybe<Scalars['Float']['input']>;
   /** End when the transcript holds this many messages, 1 to 10000. */
   maxMessages?: InputMaybe<Scalars['Int']['input']>;
   /** A token budget (input + output), checked before each turn; at least 1. */
