@@ -93,7 +93,13 @@ export function createProviderRegistry(config: ProvidersConfig, tools: ToolsSett
     if (model) models.set(name, model);
   }
   return {
-    list: () => PROVIDERS.map((name) => ({ name, configured: models.has(name), defaultModel: entries[name].defaultModel })),
+    // REPLAY is no provider a caller chooses: replayDiscussion sets it
+    list: () =>
+      PROVIDERS.filter((name) => name !== 'REPLAY').map((name) => ({
+        name,
+        configured: models.has(name),
+        defaultModel: entries[name].defaultModel,
+      })),
     get: (name) => models.get(name),
     defaultModel: (name) => entries[name].defaultModel,
   };
