@@ -57,15 +57,29 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
   const logger = options.logger ?? createLogger(config.logLevel);
   // A bad PRICING_FILE stops the start before any connection is made.
   const pricing = createPricing(config.pricingFile ? readPriceFile(config.pricingFile) : {});
-  const runtime = await createRuntime(config, logger, options);
+  const metrics = createMetrics({ token: config.metricsToken, pricing });
+  const runtime = await createRuntime(config, logger, { ...options, slotObserver: metrics });
   const tracing = startTracing(config.tracing, { role: config.role, logger });
   if (runtime.mode === 'memory') {
     logger.warn('MEMORY MODE: no REDIS_URL is set, so nothing persists. Discussions vanish when this process stops.');
   }
-  const registry = createProviderRegistry(config.providers, config.tools);
+  // a vendor's 429 pauses that provider's new calls on every worker (PROVIDER_CONCURRENCY's scheduler)
+  const registry = createProviderRegistry(
+    config.providers,
+    config.tools,
+    (provider, retryAfterMs) =>
+      void runtime.slots
+        .pause(provider, retryAfterMs)
+        .catch((error: unknown) =>
+          logger.warn(
+            { provider, message: error instanceof Error ? error.message : String(error) },
+            'could not pause the provider after a 429',
+          ),
+        ),
+  );
   const providers = tracing.enabled ? traceProviders(registry) : registry;
   warnHalfConfigured(config.providers, logger);
-  const metrics = createMetrics({ token: config.metricsToken, pricing });
+  metrics.watchProviderSlots(() => runtime.slots.waiting());
   metrics.watchQueue(() => runtime.scheduler.waitingCount());
   metrics.watchDiscussions(() => runtime.store.countByStatus());
   const toolHub = createToolHub(
@@ -77,6 +91,7 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
     metrics,
     pricing,
     recordProviderCalls: config.recordProviderCalls,
+    slots: runtime.slots,
     tools: toolHub,
     toolSettings: { maxSteps: config.tools.maxSteps, maxResultChars: config.tools.maxResultChars },
     store: runtime.store,

@@ -51,6 +51,29 @@ const authTokens = commaList.transform((entries, context) =>
   }),
 );
 
+/** The providers a call cap may name: every one that calls a vendor (not REPLAY, which answers from a recording). */
+const CAPPED_PROVIDERS = ['ANTHROPIC', 'OPENAI', 'GEMINI', 'CLAUDE_AGENT', 'OPENAI_COMPATIBLE', 'MOCK'] as const;
+type CappedProvider = (typeof CAPPED_PROVIDERS)[number];
+
+/** `ANTHROPIC=8,OPENAI=16`: calls in flight per provider across every worker. */
+const providerConcurrency = commaList.transform((entries, context) => {
+  const limits: Partial<Record<CappedProvider, number>> = {};
+  for (const [index, entry] of entries.entries()) {
+    const [name = '', value = '', ...rest] = entry.split('=').map((part) => part.trim());
+    const provider = CAPPED_PROVIDERS.find((candidate) => candidate === name.toUpperCase());
+    const count = /^\d{1,6}$/.test(value) ? Number(value) : 0;
+    if (!provider || count < 1 || rest.length > 0) {
+      context.addIssue({
+        code: 'custom',
+        message: `entry ${index + 1}: use PROVIDER=count with a count of at least 1 and one of ${CAPPED_PROVIDERS.join(', ')}`,
+      });
+    } else {
+      limits[provider] = count;
+    }
+  }
+  return limits;
+});
+
 export const environmentSchema = z.object({
   PORT: integer(4000, 0, 65535),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -118,6 +141,7 @@ export const environmentSchema = z.object({
   WEBHOOK_SECRET: optionalString,
   WEBHOOK_ALLOW_PRIVATE: flag.default(false),
   RECORD_PROVIDER_CALLS: flag.default(false),
+  PROVIDER_CONCURRENCY: providerConcurrency,
 });
 
 /** Every variable the service reads; docs/operations.md and docker-compose.yml list them all (a test checks). */

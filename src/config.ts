@@ -1,4 +1,5 @@
 import { environmentSchema } from './config-environment.js';
+import type { ProviderName } from './domain.js';
 import { readMcpServersFile } from './tools/mcp-config.js';
 import type { McpServerConfig } from './tools/types.js';
 
@@ -38,6 +39,8 @@ export interface Config {
   pricingFile?: string;
   /** RECORD_PROVIDER_CALLS: discussions created keep each provider call's request and streamed parts, for replayDiscussion. */
   recordProviderCalls: boolean;
+  /** PROVIDER_CONCURRENCY: calls in flight per provider across every worker; a provider not named has no cap. */
+  providerConcurrency: Partial<Record<ProviderName, number>>;
   /** How long a finished discussion is kept, in ms; undefined: for ever. */
   retentionMs?: number;
   webhooks: WebhookConfig;
@@ -205,6 +208,7 @@ export function loadConfig(environment: Environment = process.env): Config {
     tracing: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME },
     pricingFile: env.PRICING_FILE,
     recordProviderCalls: env.RECORD_PROVIDER_CALLS,
+    providerConcurrency: env.PROVIDER_CONCURRENCY,
     // At least 1 ms: a retention that rounds to 0 would expire the record inside the very script that ends it.
     retentionMs: env.RETENTION_DAYS === undefined ? undefined : Math.max(1, Math.round(env.RETENTION_DAYS * DAY_MS)),
     webhooks: { secret: env.WEBHOOK_SECRET, allowPrivate: env.WEBHOOK_ALLOW_PRIVATE },

@@ -10,8 +10,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { DISCUSSION_STATUSES, type DiscussionStatus } from './domain.js';
+import { DISCUSSION_STATUSES, type DiscussionStatus, PROVIDERS, type ProviderName } from './domain.js';
 import type { TurnMetrics } from './engine/dependencies.js';
+import type { SlotWaitObserver } from './limits/provider-slots.js';
 import type { Pricing } from './pricing/pricing.js';
 
 export const METRICS_PATH = '/metrics';
@@ -21,8 +22,10 @@ const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
 
 export type SubscriptionTransport = 'graphql-ws' | 'sse' | 'multipart';
 
-export interface Metrics extends TurnMetrics {
+export interface Metrics extends TurnMetrics, SlotWaitObserver {
   readonly registry: Registry;
+  /** Reads how many calls wait for a PROVIDER_CONCURRENCY slot in this process, per provider, at each scrape. */
+  watchProviderSlots(waiting: () => Partial<Record<ProviderName, number>>): void;
   /** Reads the turn queue's waiting jobs at each scrape. */
   watchQueue(waitingCount: () => Promise<number>): void;
   /** Reads how many discussions are in each status at each scrape (the store keeps the counts). */
@@ -148,6 +151,28 @@ export function createMetrics({ token, pricing }: { token?: string; pricing?: Pr
       for (const status of DISCUSSION_STATUSES) this.set({ status }, counts?.[status] ?? Number.NaN);
     },
   });
+  let slotsWaiting: (() => Partial<Record<ProviderName, number>>) | undefined;
+  // REPLAY makes no call to a vendor: it never waits for a slot
+  const calling = PROVIDERS.filter((provider) => provider !== 'REPLAY');
+  new Gauge({
+    name: 'orchestrator_provider_calls_waiting',
+    help: 'Provider calls waiting in this process for a PROVIDER_CONCURRENCY slot (or a 429 pause), by provider.',
+    labelNames: ['provider'] as const,
+    registers: [registry],
+    collect() {
+      const waiting = slotsWaiting?.() ?? {};
+      for (const provider of calling) this.set({ provider }, waiting[provider] ?? 0);
+    },
+  });
+  const slotWait = new Histogram({
+    name: 'orchestrator_provider_call_wait_seconds',
+    help: 'How long a provider call waited for a PROVIDER_CONCURRENCY slot or a 429 pause, by outcome (granted, aborted); calls that did not wait are not counted.',
+    labelNames: ['provider', 'outcome'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [registry],
+  });
+  // a series per provider from the start, so that a rate over it reads 0 rather than nothing
+  for (const provider of calling) slotWait.zero({ provider, outcome: 'granted' });
   const startLag = new Histogram({
     name: 'orchestrator_turn_start_lag_seconds',
     help: 'From the time a turn job was due to the time a worker started it.',
@@ -162,6 +187,12 @@ export function createMetrics({ token, pricing }: { token?: string; pricing?: Pr
     },
     watchDiscussions(count) {
       countByStatus = count;
+    },
+    watchProviderSlots(waiting) {
+      slotsWaiting = waiting;
+    },
+    waited(provider, milliseconds, outcome) {
+      slotWait.observe({ provider, outcome }, milliseconds / 1000);
     },
     turnStarted(startLagMs) {
       startLag.observe(startLagMs / 1000);

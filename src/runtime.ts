@@ -9,6 +9,7 @@ import { createEventBus, type EventBus } from './events/bus.js';
 import { createRedisTokenWriter } from './events/redis-token-writer.js';
 import { createTokenWriter, type TokenWriter } from './events/token-writer.js';
 import { createOwnerQuotas } from './limits/owner-quotas.js';
+import { createProviderSlots, type ProviderSlots, type SlotWaitObserver } from './limits/provider-slots.js';
 import { createBullmqScheduler } from './queue/bullmq-scheduler.js';
 import { createInProcessScheduler } from './queue/in-process-scheduler.js';
 import type { TurnScheduler } from './queue/types.js';
@@ -31,6 +32,8 @@ export interface Runtime {
   quotas: OwnerQuotas;
   /** Webhook deliveries of finished discussions: a BullMQ queue of their own in Redis mode. */
   webhooks: WebhookQueue;
+  /** PROVIDER_CONCURRENCY's call slots and 429 pauses, shared by every worker in Redis mode. */
+  slots: ProviderSlots;
   /** Whether storage and the queue answer now. */
   isReady(): Promise<boolean>;
   /** Closes pub/sub and connections; call after subscriptions and turns have ended. */
@@ -44,9 +47,12 @@ export interface RuntimeOptions {
   keyPrefix?: string;
   /** Overrides of the webhook retry policy (tests make the backoff short). */
   webhookRetry?: Partial<WebhookRetryPolicy>;
+  /** Hears how long provider calls waited for a slot (the metrics). */
+  slotObserver?: SlotWaitObserver;
 }
 
-export function createMemoryRuntime(config: Config, logger: Logger, { webhookRetry }: RuntimeOptions = {}): Runtime {
+export function createMemoryRuntime(config: Config, logger: Logger, { webhookRetry, slotObserver }: RuntimeOptions = {}): Runtime {
+  const slots = createProviderSlots({ limits: config.providerConcurrency, observer: slotObserver });
   const scheduler = createInProcessScheduler({ logger });
   const webhooks = createInProcessWebhookQueue({ ...config.webhooks, logger, retry: webhookRetry });
   const store = createMemoryStore({ retentionMs: config.retentionMs });
@@ -60,8 +66,10 @@ export function createMemoryRuntime(config: Config, logger: Logger, { webhookRet
     tokens: createTokenWriter({ store, bus }),
     scheduler,
     webhooks,
+    slots,
     isReady: () => scheduler.isReady(),
     close: async () => {
+      await slots.close();
       await webhooks.close();
       await store.close();
     },
@@ -71,7 +79,7 @@ export function createMemoryRuntime(config: Config, logger: Logger, { webhookRet
 export async function createRedisRuntime(
   config: Config & { redisUrl: string },
   logger: Logger,
-  { keyPrefix = config.redisKeyPrefix, webhookRetry }: RuntimeOptions = {},
+  { keyPrefix = config.redisKeyPrefix, webhookRetry, slotObserver }: RuntimeOptions = {},
 ): Promise<Runtime> {
   const { redisUrl } = config;
   // ioredis rejects a failed first connect with "Connection is closed."; the reason is in its error event.
@@ -100,6 +108,7 @@ export async function createRedisRuntime(
   const scheduler = createBullmqScheduler({ redisUrl, prefix: `${keyPrefix}bull`, logger, ...config.worker });
   const store = createRedisStore({ redis: commands, keyPrefix, logger, retentionMs: config.retentionMs });
   const webhooks = createBullmqWebhookQueue({ ...config.webhooks, redisUrl, prefix: `${keyPrefix}bull`, logger, retry: webhookRetry });
+  const slots = createProviderSlots({ limits: config.providerConcurrency, redis: commands, keyPrefix, observer: slotObserver });
   return {
     mode: 'redis',
     store,
@@ -108,6 +117,7 @@ export async function createRedisRuntime(
     tokens: createRedisTokenWriter({ redis: commands, keyPrefix }),
     scheduler,
     webhooks,
+    slots,
     async isReady() {
       // Within a probe's patience: a Redis that is down makes commands wait for the reconnection.
       const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), READY_TIMEOUT_MS).unref());
@@ -119,6 +129,7 @@ export async function createRedisRuntime(
     },
     async close() {
       // After the turns: a turn that ended during the shutdown has enqueued its webhook by now.
+      await slots.close();
       await webhooks.close();
       await pubsub.close();
       // Its retention sweep runs on `commands`.

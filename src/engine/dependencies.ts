@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { ACTIVE_STATUSES, type DiscussionStatus, isTerminal, type ProviderName } from '../domain.js';
 import type { EventBus } from '../events/bus.js';
 import type { TokenWriter } from '../events/token-writer.js';
+import type { ProviderSlots } from '../limits/provider-slots.js';
 import type { ProviderRegistry } from '../providers/types.js';
 import type { TurnScheduler } from '../queue/types.js';
 import type { ToolHub } from '../tools/types.js';
@@ -69,6 +70,8 @@ export interface EngineDependencies {
   tools?: ToolHub;
   /** Model prices (PRICING_FILE over the built-in table), for `maxCostUsd`; the built-in table when absent. */
   pricing?: Pricing;
+  /** PROVIDER_CONCURRENCY's slots, which every provider call waits for; calls go out at once when absent. */
+  slots?: ProviderSlots;
   /** RECORD_PROVIDER_CALLS: discussions created from now on keep every provider call, so they can be replayed. */
   recordProviderCalls?: boolean;
   /** MAX_TOOL_STEPS and the result cap; the defaults of src/tools/types.ts when absent. */

@@ -51,7 +51,7 @@ export function createTurnContext(dependencies: EngineDependencies): TurnContext
   const pricing = dependencies.pricing ?? createPricing();
   const tokens = dependencies.tokens ?? createTokenWriter({ store, bus });
 
-  const calls = createProviderCalls({ store, providers: dependencies.providers, logger });
+  const calls = createProviderCalls({ store, providers: dependencies.providers, logger, slots: dependencies.slots });
 
   async function recordUsage(record: Pick<DiscussionRecord, 'owner'>, usage: Usage | undefined, by: UsageSource) {
     // a replay's counts are the recording's: nothing was used or paid again

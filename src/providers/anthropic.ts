@@ -15,6 +15,7 @@ import {
   convertAnthropicToolSteps,
   createAnthropicToolCallAssembler,
 } from './anthropic-tools.js';
+import { fetchWatchingRateLimits, type RateLimitListener } from './rate-limit-signal.js';
 import { ignoreUnknown, streamUntilAborted } from './stream-control.js';
 import { settleToolFinishReason } from './tool-calls.js';
 import { convertToAlternatingTurns } from './transcript.js';
@@ -38,6 +39,8 @@ export interface AnthropicModelOptions {
   baseUrl?: string;
   maxRetries: number;
   timeoutMs: number;
+  /** Told the wait of each 429 (PROVIDER_CONCURRENCY pauses the provider on every worker). */
+  onRateLimited?: RateLimitListener;
 }
 
 /** Strict user/assistant alternation; other participants speak as "Name: text" inside user turns. */
@@ -207,9 +210,10 @@ async function* streamAnthropic(client: Anthropic, request: ChatRequest): AsyncG
 }
 
 /** Claude through the Messages API, streamed; the SDK retries 408/409/429/5xx (honouring retry-after) first. */
-export function createAnthropicModel({ apiKey, baseUrl, maxRetries, timeoutMs }: AnthropicModelOptions): ChatModel {
+export function createAnthropicModel({ apiKey, baseUrl, maxRetries, timeoutMs, onRateLimited }: AnthropicModelOptions): ChatModel {
+  const fetch = fetchWatchingRateLimits(onRateLimited);
   // null (not undefined) keeps the SDK from reading ANTHROPIC_BASE_URL behind the config's back
-  const client = new Anthropic({ apiKey, baseURL: baseUrl ?? null, maxRetries, timeout: timeoutMs });
+  const client = new Anthropic({ apiKey, baseURL: baseUrl ?? null, maxRetries, timeout: timeoutMs, ...(fetch ? { fetch } : {}) });
   return {
     provider: 'ANTHROPIC',
     stream: (request) => streamAnthropic(client, request),

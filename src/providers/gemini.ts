@@ -19,6 +19,7 @@ import {
   countToolStepCalls,
   extractGeminiFunctionCallParts,
 } from './gemini-tools.js';
+import type { RateLimitListener } from './rate-limit-signal.js';
 import { parseDurationMs, planRetry } from './retry.js';
 import { ignoreUnknown, sleep, streamUntilAborted } from './stream-control.js';
 import { settleToolFinishReason } from './tool-calls.js';
@@ -36,6 +37,8 @@ export interface GeminiModelOptions {
   maxRetries: number;
   /** Bounds each attempt including the streamed body (the SDK keeps its timer armed while the body is read). */
   timeoutMs: number;
+  /** Told the server's retry delay of each rate-limited answer (PROVIDER_CONCURRENCY pauses the provider on every worker). */
+  onRateLimited?: RateLimitListener;
   /** Jitter source for the backoff; tests pass a fixed one. */
   random?: () => number;
 }
@@ -205,6 +208,7 @@ async function* streamGemini(client: GoogleGenAI, request: ChatRequest, options:
       if (request.signal.aborted) break;
       const mapped = mapGeminiError(error);
       const retryAfterMs = error instanceof ApiError ? readGeminiRetryDelayMs(parseGeminiErrorBody(error.message)) : undefined;
+      if (mapped.kind === 'rate_limited' && retryAfterMs !== undefined) options.onRateLimited?.(retryAfterMs);
       // once text went out a retry would repeat it: the error part ends the turn and the engine drops the partial text
       const delay = streamedText
         ? undefined

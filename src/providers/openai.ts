@@ -8,6 +8,7 @@ import type { CompletionUsage } from 'openai/resources/completions';
 import type { Usage } from '../domain.js';
 import type { ProviderError, ProviderErrorKind } from './errors.js';
 import { convertOpenAIToolChoice, convertOpenAITools, convertOpenAIToolSteps, createOpenAIToolCallAssembler } from './openai-tools.js';
+import { fetchWatchingRateLimits, type RateLimitListener } from './rate-limit-signal.js';
 import { ignoreUnknown, streamUntilAborted } from './stream-control.js';
 import { settleToolFinishReason } from './tool-calls.js';
 import { formatSpokenLine } from './transcript.js';
@@ -33,6 +34,8 @@ export interface OpenAIModelOptions {
   baseUrl?: string;
   maxRetries: number;
   timeoutMs: number;
+  /** Told the wait of each 429 (PROVIDER_CONCURRENCY pauses the provider on every worker). */
+  onRateLimited?: RateLimitListener;
 }
 
 /**
@@ -219,8 +222,10 @@ async function* streamOpenAI(client: OpenAI, provider: OpenAIProviderName, reque
  * vLLM, …: same wire format at another base URL, key optional). The SDK
  * retries 408/409/429/5xx (honouring retry-after) first.
  */
-export function createOpenAIModel({ provider, apiKey, baseUrl, maxRetries, timeoutMs }: OpenAIModelOptions): ChatModel {
+export function createOpenAIModel({ provider, apiKey, baseUrl, maxRetries, timeoutMs, onRateLimited }: OpenAIModelOptions): ChatModel {
+  const fetch = fetchWatchingRateLimits(onRateLimited);
   const client = new OpenAI({
+    ...(fetch ? { fetch } : {}),
     apiKey: apiKey ?? PLACEHOLDER_API_KEY,
     // null (not undefined) keeps the SDK from reading OPENAI_BASE_URL behind the config's back
     baseURL: baseUrl ?? null,

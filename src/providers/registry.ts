@@ -24,8 +24,16 @@ interface ProviderEntry {
   create(): ChatModel | undefined;
 }
 
-function createEntries(config: ProvidersConfig, tools: ToolsSettings): Record<ProviderName, ProviderEntry> {
+/** Told when a vendor answers 429 with a wait, per provider (PROVIDER_CONCURRENCY's pause). */
+export type ProviderRateLimitListener = (provider: ProviderName, retryAfterMs: number) => void;
+
+function createEntries(
+  config: ProvidersConfig,
+  tools: ToolsSettings,
+  onRateLimited: ProviderRateLimitListener | undefined,
+): Record<ProviderName, ProviderEntry> {
   const { maxRetries, timeoutMs } = config;
+  const heard = (provider: ProviderName) => (onRateLimited ? (wait: number) => onRateLimited(provider, wait) : undefined);
   // a vendor is configured by its key; an OpenAI-compatible server by its base URL (its key is optional)
   const { anthropic, openai, gemini, claudeAgent, openaiCompatible } = config;
   return {
@@ -34,21 +42,34 @@ function createEntries(config: ProvidersConfig, tools: ToolsSettings): Record<Pr
       create: () =>
         anthropic.apiKey === undefined
           ? undefined
-          : createAnthropicModel({ apiKey: anthropic.apiKey, baseUrl: anthropic.baseUrl, maxRetries, timeoutMs }),
+          : createAnthropicModel({
+              apiKey: anthropic.apiKey,
+              baseUrl: anthropic.baseUrl,
+              maxRetries,
+              timeoutMs,
+              onRateLimited: heard('ANTHROPIC'),
+            }),
     },
     OPENAI: {
       defaultModel: openai.model,
       create: () =>
         openai.apiKey === undefined
           ? undefined
-          : createOpenAIModel({ provider: 'OPENAI', apiKey: openai.apiKey, baseUrl: openai.baseUrl, maxRetries, timeoutMs }),
+          : createOpenAIModel({
+              provider: 'OPENAI',
+              apiKey: openai.apiKey,
+              baseUrl: openai.baseUrl,
+              maxRetries,
+              timeoutMs,
+              onRateLimited: heard('OPENAI'),
+            }),
     },
     GEMINI: {
       defaultModel: gemini.model,
       create: () =>
         gemini.apiKey === undefined
           ? undefined
-          : createGeminiModel({ apiKey: gemini.apiKey, baseUrl: gemini.baseUrl, maxRetries, timeoutMs }),
+          : createGeminiModel({ apiKey: gemini.apiKey, baseUrl: gemini.baseUrl, maxRetries, timeoutMs, onRateLimited: heard('GEMINI') }),
     },
     CLAUDE_AGENT: {
       defaultModel: claudeAgent.model,
@@ -76,6 +97,7 @@ function createEntries(config: ProvidersConfig, tools: ToolsSettings): Record<Pr
               baseUrl: openaiCompatible.baseUrl,
               maxRetries,
               timeoutMs,
+              onRateLimited: heard('OPENAI_COMPATIBLE'),
             }),
     },
     MOCK: { defaultModel: config.mock.model, create: () => createMockModel(config.mock) },
@@ -84,9 +106,13 @@ function createEntries(config: ProvidersConfig, tools: ToolsSettings): Record<Pr
   };
 }
 
-/** `tools`: `config.tools` (default: no MCP servers), passed on to CLAUDE_AGENT. */
-export function createProviderRegistry(config: ProvidersConfig, tools: ToolsSettings = NO_TOOLS): ProviderRegistry {
-  const entries = createEntries(config, tools);
+/** `tools`: `config.tools` (default: no MCP servers), passed on to CLAUDE_AGENT. `onRateLimited` hears each vendor's 429 waits. */
+export function createProviderRegistry(
+  config: ProvidersConfig,
+  tools: ToolsSettings = NO_TOOLS,
+  onRateLimited?: ProviderRateLimitListener,
+): ProviderRegistry {
+  const entries = createEntries(config, tools, onRateLimited);
   const models = new Map<ProviderName, ChatModel>();
   for (const name of PROVIDERS) {
     const model = entries[name].create();

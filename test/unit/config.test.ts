@@ -77,6 +77,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RETENTION_DAYS: '0' })).toThrow(/RETENTION_DAYS/);
   });
 
+  it('reads PROVIDER_CONCURRENCY as a cap per provider, any case, and names the bad entry', () => {
+    expect(loadConfig({}).providerConcurrency).toEqual({});
+    expect(loadConfig({ PROVIDER_CONCURRENCY: 'ANTHROPIC=8, openai = 16' }).providerConcurrency).toEqual({ ANTHROPIC: 8, OPENAI: 16 });
+    for (const bad of ['ANTHROPIC', 'OPENAI=0', 'REPLAY=2', 'VENDOR=3', 'GEMINI=2=3', 'MOCK=-1']) {
+      expect(() => loadConfig({ PROVIDER_CONCURRENCY: `MOCK=1,${bad}` })).toThrow(
+        /^Invalid environment: PROVIDER_CONCURRENCY: entry 2: use PROVIDER=count/,
+      );
+    }
+  });
+
   it('records provider calls only when RECORD_PROVIDER_CALLS says so', () => {
     expect(loadConfig({}).recordProviderCalls).toBe(false);
     expect(loadConfig({ RECORD_PROVIDER_CALLS: 'true' }).recordProviderCalls).toBe(true);
