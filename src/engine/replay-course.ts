@@ -9,6 +9,7 @@ import { publishEntry, transitionAndPublish } from './dependencies.js';
 import { copyMessage } from './fork.js';
 import { readAllMessages } from './message-paging.js';
 import type { Speaker } from './protocols.js';
+import { createSourceCache } from './source-cache.js';
 import type { TurnContext } from './turn-context.js';
 
 export interface ReplayCourse {
@@ -23,6 +24,8 @@ export interface ReplayCourse {
 
 export function createReplayCourse(context: TurnContext): ReplayCourse {
   const { store, bus, now, commitTurn, conclude, continueAfter } = context;
+  // read once per source, not before every turn: a source has ended, its transcript no longer changes
+  const transcriptOf = createSourceCache((sourceId) => readAllMessages(store, sourceId));
 
   /** The replay ends as its source did: the same status, stop reason and error. */
   async function endAsSource(record: DiscussionRecord, source: DiscussionRecord): Promise<void> {
@@ -49,14 +52,14 @@ export function createReplayCourse(context: TurnContext): ReplayCourse {
     if (committed) await continueAfter(committed.record);
   }
 
-  /** The source and its messages not yet replayed; undefined (and the replay ended) when the source is gone. */
+  /** The source and its messages not yet replayed; undefined (and the replay ended) when the source is gone (asked each time). */
   async function remaining(record: DiscussionRecord, history: readonly MessageRecord[]) {
     const source = record.replayOf ? await store.get(record.replayOf.discussionId) : undefined;
     if (!source) {
       await conclude(record, 'FAILED', STOP_REASONS.replayEnded, 'the recorded discussion is gone (deleted or expired)');
       return undefined;
     }
-    return { source, rest: (await readAllMessages(store, source.id)).slice(history.length) };
+    return { source, rest: (await transcriptOf(source.id)).slice(history.length) };
   }
 
   async function ended(record: DiscussionRecord, history: readonly MessageRecord[]): Promise<boolean> {

@@ -8,6 +8,7 @@ import type { ChatModel, StreamPart } from '../providers/types.js';
 import type { CallLabel, ProviderCallRecording, RecordedPart } from '../store/provider-call-records.js';
 import type { DiscussionStore, ReplaySource } from '../store/types.js';
 import { stepSeparator } from './reply-steps.js';
+import { createSourceCache } from './source-cache.js';
 
 /** A part as it is kept: an error keeps its kind, our message and the status. */
 export function toRecordedPart(part: StreamPart): RecordedPart {
@@ -29,9 +30,6 @@ export interface ReplayClock {
 }
 
 const REAL_CLOCK: ReplayClock = { now: () => Date.now(), sleep: sleepUntilAborted };
-
-/** Sources whose recordings a process keeps read: an ended discussion's recordings no longer change. */
-const CACHED_SOURCES = 16;
 
 /**
  * The calls of the group that counted for one turn's reply or pick: the last one made (an
@@ -87,19 +85,8 @@ async function* replayCalls(
 }
 
 export function createReplayModels(store: DiscussionStore, clock: ReplayClock = REAL_CLOCK) {
-  const sources = new Map<string, Promise<ProviderCallRecording[]>>();
-
-  function recordingsOf(discussionId: string): Promise<ProviderCallRecording[]> {
-    const cached = sources.get(discussionId);
-    if (cached) return cached;
-    const loading = store.readProviderCalls(discussionId);
-    // a read that failed is not kept: the next call reads again
-    loading.catch(() => sources.delete(discussionId));
-    sources.set(discussionId, loading);
-    const oldest = sources.keys().next().value;
-    if (sources.size > CACHED_SOURCES && oldest !== undefined) sources.delete(oldest);
-    return loading;
-  }
+  // an ended discussion's recordings no longer change
+  const recordingsOf = createSourceCache((discussionId) => store.readProviderCalls(discussionId));
 
   /** The REPLAY model of one reply or one pick: its n-th call streams the n-th recorded one (a reply's loop streams as one). */
   function modelFor(source: ReplaySource, label: CallLabel): ChatModel {
