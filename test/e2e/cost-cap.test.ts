@@ -5,8 +5,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startFakeVendor, type FakeVendor } from '../fake-vendor/server.js';
 import { BOTH_MODES, startTestApp, type TestApp } from '../support/app.js';
-import { createWsClient, mustGraphQL, postGraphQL, subscribeWs } from '../support/clients.js';
-import { createDiscussion, START } from '../support/documents.js';
+import { mustGraphQL, postGraphQL } from '../support/clients.js';
+import { createDiscussion } from '../support/documents.js';
+import { startAndAwaitStatus } from '../support/run-to-end.js';
 
 // A pricey made-up model, so a few short replies reach the cap: $ per million tokens.
 const PRICE = { inputPerMillion: 20, outputPerMillion: 500 };
@@ -33,8 +34,6 @@ const resultSchema = z.strictObject({
     }),
   }),
 });
-const STATUS = `subscription($id: ID!) { discussionEvents(discussionId: $id, after: "0-0") { __typename ... on StatusEvent { status } } }`;
-const statusSchema = z.strictObject({ __typename: z.string(), status: z.string().optional() });
 
 const agents = (provider = 'ANTHROPIC', model = MODEL) => [
   { name: 'Ada', provider, model, maxTokens: AGENT_MAX_TOKENS },
@@ -68,14 +67,7 @@ describe.each(BOTH_MODES)('termination.maxCostUsd ($mode mode)', ({ redis }) => 
       agents: agents(),
       termination: { maxCostUsd: CAP },
     });
-    const ws = createWsClient(server.url);
-    try {
-      const events = await subscribeWs(ws, STATUS, { id }, 'discussionEvents', statusSchema);
-      await mustGraphQL(server.url, START, { id });
-      await events.collector.waitFor((seen) => seen.some((event) => event.status === 'COMPLETED'), { timeoutMs: 60_000 });
-    } finally {
-      await ws.dispose();
-    }
+    await startAndAwaitStatus(server.url, id);
     const { discussion } = await mustGraphQL(server.url, RESULT, { id }, { schema: resultSchema });
     expect(discussion.stopReason).toBe('cost_budget');
     expect(discussion.termination.maxCostUsd).toBe(CAP);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { FakeGate, RecordedRequest } from '../fake-vendor/server.js';
-import { z } from 'zod';
 import { BOTH_MODES } from '../support/app.js';
-import { createWsClient, mustGraphQL, subscribeWs } from '../support/clients.js';
+import { mustGraphQL } from '../support/clients.js';
 import { useAppWithFakeVendor } from '../support/fake-vendor-app.js';
 import { CREATE, createdSchema, START } from '../support/documents.js';
 import { useFakeVendor, useProcesses } from '../support/distributed.js';
+import { startAndAwaitStatus } from '../support/run-to-end.js';
 
 // PROVIDER_CONCURRENCY across two worker processes: the vendor never has more calls in flight
 // than the cap, and an owner with two discussions is served between the calls of an owner with
@@ -18,8 +18,6 @@ const OWNERS = [
 ] as const;
 const TOTAL = OWNERS.reduce((sum, owner) => sum + owner.discussions, 0);
 const VENDOR = 'openai-compatible';
-const STATUS_EVENTS = `subscription($id: ID!) { discussionEvents(discussionId: $id, after: "0-0") { __typename ... on StatusEvent { status } } }`;
-const statusSchema = z.strictObject({ __typename: z.string(), status: z.string().optional() });
 
 /** The number a worker's `orchestrator_provider_calls_waiting{provider="OPENAI_COMPATIBLE"}` reports. */
 async function waiting(origin: string): Promise<number> {
@@ -126,14 +124,7 @@ describe.each(BOTH_MODES)('a vendor’s 429 pauses the provider ($mode mode)', (
       { schema: createdSchema },
     );
     const id = created.createDiscussion.id;
-    const ws = createWsClient(server.url);
-    try {
-      const events = await subscribeWs(ws, STATUS_EVENTS, { id }, 'discussionEvents', statusSchema);
-      await mustGraphQL(server.url, START, { id });
-      await events.collector.waitFor((seen) => seen.some((event) => event.status === 'COMPLETED'), { timeoutMs: 30_000 });
-    } finally {
-      await ws.dispose();
-    }
+    await startAndAwaitStatus(server.url, id);
     const [limited, next] = fake.requestsFor('openai');
     if (!limited || !next) throw new Error('two requests expected');
     // Ada's turn failed on the 429 (no retries here); Bob's call went out only once the second had passed

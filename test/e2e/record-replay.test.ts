@@ -5,6 +5,7 @@ import { FAKE_API_KEYS, startFakeVendor, type FakeVendor } from '../fake-vendor/
 import { BOTH_MODES, startTestApp, TEST_REDIS_URL, type TestApp } from '../support/app.js';
 import { createWsClient, mustGraphQL, postGraphQL, subscribeWs } from '../support/clients.js';
 import { createDiscussion, START } from '../support/documents.js';
+import { STATUS_EVENTS, startAndAwaitStatus, statusEventSchema } from '../support/run-to-end.js';
 
 // RECORD_PROVIDER_CALLS keeps every call; replayDiscussion streams them again through REPLAY,
 // with no vendor, and the transcript comes out the same byte for byte.
@@ -48,8 +49,6 @@ const replaySchema = z.strictObject({
 const INJECT = `mutation($id: ID!, $content: String!, $author: String, $options: InjectOptions) {
   injectMessage(discussionId: $id, content: $content, author: $author, options: $options) { id } }`;
 const STOP = `mutation($id: ID!) { stopDiscussion(id: $id) { status } }`;
-const EVENTS = `subscription($id: ID!) { discussionEvents(discussionId: $id, after: "0-0") { __typename ... on StatusEvent { status } } }`;
-const eventSchema = z.strictObject({ __typename: z.string(), status: z.string().optional() });
 const FINAL = ['COMPLETED', 'STOPPED', 'FAILED'];
 
 describe.each(BOTH_MODES)('record and replay ($mode mode)', ({ redis }) => {
@@ -72,7 +71,7 @@ describe.each(BOTH_MODES)('record and replay ($mode mode)', ({ redis }) => {
   async function watch(id: string, drive: (reached: (count: number, status: string) => Promise<void>) => Promise<void>) {
     const ws = createWsClient(server.url);
     try {
-      const events = await subscribeWs(ws, EVENTS, { id }, 'discussionEvents', eventSchema);
+      const events = await subscribeWs(ws, STATUS_EVENTS, { id }, 'discussionEvents', statusEventSchema);
       const reached = (count: number, status: string) =>
         events.collector
           .waitFor((seen) => seen.filter((event) => event.status === status).length >= count, { timeoutMs: 60_000, what: status })
@@ -259,14 +258,7 @@ describe('replaying a discussion that was not recorded', () => {
       maxRounds: 1,
       agents: [{ name: 'Ada', provider: 'MOCK' }],
     });
-    const ws = createWsClient(server.url);
-    try {
-      const events = await subscribeWs(ws, EVENTS, { id }, 'discussionEvents', eventSchema);
-      await mustGraphQL(server.url, START, { id });
-      await events.collector.waitFor((seen) => seen.some((event) => event.status === 'COMPLETED'), { timeoutMs: 30_000 });
-    } finally {
-      await ws.dispose();
-    }
+    await startAndAwaitStatus(server.url, id);
     const refused = await postGraphQL(server.url, REPLAY, { id });
     expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'id' } });
     expect(refused.errors?.[0]?.message).toContain('RECORD_PROVIDER_CALLS');
