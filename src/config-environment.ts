@@ -115,7 +115,7 @@ export const environmentSchema = z.object({
   OPENAI_MODEL: z.string().trim().min(1).default('gpt-4.1-mini'),
   GEMINI_API_KEY: optionalString,
   GEMINI_BASE_URL: optionalUrl,
-  GEMINI_MODEL: z.string().trim().min(1).default('gemini-2.5-flash'),
+  GEMINI_MODEL: z.string().trim().min(1).default('gemini-3.5-flash-lite'),
   CLAUDE_AGENT_MODEL: z.string().trim().min(1).default('claude-sonnet-4-6'),
   OPENAI_COMPATIBLE_BASE_URL: optionalUrl,
   OPENAI_COMPATIBLE_API_KEY: optionalString,

@@ -8,7 +8,9 @@ import type { ModelPrice, PriceList } from './pricing.js';
 //   developers.openai.com/api/docs/pricing; LiteLLM's and simonw/llm-prices' tables agree.
 // - Gemini: pydantic/genai-prices (checked 2025-10-31; gemini-2.0-flash 2025-07-04), which cites
 //   ai.google.dev/gemini-api/docs/pricing; gemini-2.5-pro is its price for prompts up to 200k tokens
-//   (2.50 / 15 above that), so a longer prompt is under-counted.
+//   (2.50 / 15 above that), so a longer prompt is under-counted. gemini-3.5-flash-lite (the default since
+//   gemini-2.5-flash was retired on 2026-12-01, Google's named replacement) and gemini-3.1-flash-lite: Google's
+//   pricing page as quoted on 2026-11-09 by yoagent's v0.27.6 release notes; Sim's and APIYI's catalogs agree.
 // Prices change: PRICING_FILE overrides any row, and adds models (an OpenAI-compatible server's included).
 // MOCK costs nothing whatever its model is called (see createPricing).
 
@@ -38,6 +40,9 @@ const OPENAI: Record<string, ModelPrice> = {
 };
 
 const GEMINI: Record<string, ModelPrice> = {
+  'gemini-3.5-flash-lite': { inputPerMillion: 0.3, outputPerMillion: 2.5, cachedInputPerMillion: 0.03 },
+  'gemini-3.1-flash-lite': { inputPerMillion: 0.25, outputPerMillion: 1.5, cachedInputPerMillion: 0.025 },
+  // retired 2026-12-01; kept so that discussions that used it stay priced
   'gemini-2.5-flash': { inputPerMillion: 0.3, outputPerMillion: 2.5, cachedInputPerMillion: 0.03 },
   'gemini-2.5-pro': { inputPerMillion: 1.25, outputPerMillion: 10, cachedInputPerMillion: 0.125 },
   'gemini-2.5-flash-lite': { inputPerMillion: 0.1, outputPerMillion: 0.4, cachedInputPerMillion: 0.01 },

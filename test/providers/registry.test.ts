@@ -15,7 +15,7 @@ describe('provider registry', () => {
     ).toEqual(['MOCK']);
     expect(registry.get('ANTHROPIC')).toBeUndefined();
     expect(registry.get('OPENAI_COMPATIBLE')).toBeUndefined();
-    expect(registry.defaultModel('GEMINI')).toBe('gemini-2.5-flash');
+    expect(registry.defaultModel('GEMINI')).toBe('gemini-3.5-flash-lite');
   });
 
   it('configures each vendor by its key, CLAUDE_AGENT by the Anthropic key, OPENAI_COMPATIBLE by its base URL', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { createPricing, readPriceFile } from '../../src/pricing/pricing.js';
 import { PRICE_TABLE } from '../../src/pricing/price-table.js';
 
@@ -16,11 +16,13 @@ describe('pricing', () => {
   const pricing = createPricing();
 
   it('prices the default model of every vendor and the Claude Agent SDK at Anthropic’s', () => {
+    // the defaults as the service reads them: a new default without a price fails here
+    const { anthropic, openai, gemini, claudeAgent } = loadConfig({}).providers;
     for (const [provider, model] of [
-      ['ANTHROPIC', 'claude-sonnet-4-6'],
-      ['OPENAI', 'gpt-4.1-mini'],
-      ['GEMINI', 'gemini-2.5-flash'],
-      ['CLAUDE_AGENT', 'claude-sonnet-4-6'],
+      ['ANTHROPIC', anthropic.model],
+      ['OPENAI', openai.model],
+      ['GEMINI', gemini.model],
+      ['CLAUDE_AGENT', claudeAgent.model],
     ] as const) {
       expect(pricing.priceOf(provider, model), `${provider} ${model}`).toEqual(PRICE_TABLE.models[provider]?.[model]);
       expect(pricing.priceOf(provider, model)?.outputPerMillion).toBeGreaterThan(0);
