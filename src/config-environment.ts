@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CALLING_PROVIDERS } from './domain.js';
 
 // Every environment variable the service reads, as zod parses it; config.ts turns the result into a Config.
 
@@ -51,21 +52,17 @@ const authTokens = commaList.transform((entries, context) =>
   }),
 );
 
-/** The providers a call cap may name: every one that calls a vendor (not REPLAY, which answers from a recording). */
-const CAPPED_PROVIDERS = ['ANTHROPIC', 'OPENAI', 'GEMINI', 'CLAUDE_AGENT', 'OPENAI_COMPATIBLE', 'MOCK'] as const;
-type CappedProvider = (typeof CAPPED_PROVIDERS)[number];
-
 /** `ANTHROPIC=8,OPENAI=16`: calls in flight per provider across every worker. */
 const providerConcurrency = commaList.transform((entries, context) => {
-  const limits: Partial<Record<CappedProvider, number>> = {};
+  const limits: Partial<Record<(typeof CALLING_PROVIDERS)[number], number>> = {};
   for (const [index, entry] of entries.entries()) {
     const [name = '', value = '', ...rest] = entry.split('=').map((part) => part.trim());
-    const provider = CAPPED_PROVIDERS.find((candidate) => candidate === name.toUpperCase());
+    const provider = CALLING_PROVIDERS.find((candidate) => candidate === name.toUpperCase());
     const count = /^\d{1,6}$/.test(value) ? Number(value) : 0;
     if (!provider || count < 1 || rest.length > 0) {
       context.addIssue({
         code: 'custom',
-        message: `entry ${index + 1}: use PROVIDER=count with a count of at least 1 and one of ${CAPPED_PROVIDERS.join(', ')}`,
+        message: `entry ${index + 1}: use PROVIDER=count with a count of at least 1 and one of ${CALLING_PROVIDERS.join(', ')}`,
       });
     } else {
       limits[provider] = count;

@@ -1,8 +1,10 @@
 // Value types shared by every layer. No behaviour and no imports here, so any
 // layer may depend on this file without bending the direction of dependency.
 
+/** The providers that call a model, the ones a caller may choose and configure. */
+export const CALLING_PROVIDERS = ['ANTHROPIC', 'OPENAI', 'GEMINI', 'CLAUDE_AGENT', 'OPENAI_COMPATIBLE', 'MOCK'] as const;
 /** REPLAY re-streams a recorded discussion's provider calls (`replayDiscussion`); no discussion is created with it directly. */
-export const PROVIDERS = ['ANTHROPIC', 'OPENAI', 'GEMINI', 'CLAUDE_AGENT', 'OPENAI_COMPATIBLE', 'MOCK', 'REPLAY'] as const;
+export const PROVIDERS = [...CALLING_PROVIDERS, 'REPLAY'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 export const PROTOCOLS = ['ROUND_ROBIN', 'OPEN', 'DEBATE', 'MODERATED'] as const;

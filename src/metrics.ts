@@ -10,7 +10,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { DISCUSSION_STATUSES, type DiscussionStatus, PROVIDERS, type ProviderName } from './domain.js';
+import { CALLING_PROVIDERS, DISCUSSION_STATUSES, type DiscussionStatus, type ProviderName } from './domain.js';
 import type { TurnMetrics } from './engine/dependencies.js';
 import type { SlotWaitObserver } from './limits/provider-slots.js';
 import type { Pricing } from './pricing/pricing.js';
@@ -152,8 +152,6 @@ export function createMetrics({ token, pricing }: { token?: string; pricing?: Pr
     },
   });
   let slotsWaiting: (() => Partial<Record<ProviderName, number>>) | undefined;
-  // REPLAY makes no call to a vendor: it never waits for a slot
-  const calling = PROVIDERS.filter((provider) => provider !== 'REPLAY');
   new Gauge({
     name: 'orchestrator_provider_calls_waiting',
     help: 'Provider calls waiting in this process for a PROVIDER_CONCURRENCY slot (or a 429 pause), by provider.',
@@ -161,7 +159,7 @@ export function createMetrics({ token, pricing }: { token?: string; pricing?: Pr
     registers: [registry],
     collect() {
       const waiting = slotsWaiting?.() ?? {};
-      for (const provider of calling) this.set({ provider }, waiting[provider] ?? 0);
+      for (const provider of CALLING_PROVIDERS) this.set({ provider }, waiting[provider] ?? 0);
     },
   });
   const slotWait = new Histogram({
@@ -172,7 +170,7 @@ export function createMetrics({ token, pricing }: { token?: string; pricing?: Pr
     registers: [registry],
   });
   // a series per provider from the start, so that a rate over it reads 0 rather than nothing
-  for (const provider of calling) slotWait.zero({ provider, outcome: 'granted' });
+  for (const provider of CALLING_PROVIDERS) slotWait.zero({ provider, outcome: 'granted' });
   const startLag = new Histogram({
     name: 'orchestrator_turn_start_lag_seconds',
     help: 'From the time a turn job was due to the time a worker started it.',

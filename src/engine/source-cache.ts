@@ -3,7 +3,7 @@
 // changes; a process keeps the reads of the last few sources it replayed.
 
 /** The number of sources whose reads a process keeps, per kind of read. */
-export const CACHED_SOURCES = 16;
+const CACHED_SOURCES = 16;
 
 /**
  * `read` of a discussion id, kept for the `limit` ids read last (the oldest goes first).

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { ProviderName } from '../domain.js';
-import { PROVIDERS } from '../domain.js';
+import { CALLING_PROVIDERS, PROVIDERS } from '../domain.js';
 import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_LIMITS } from '../tools/types.js';
 import { createAnthropicModel } from './anthropic.js';
 import { createClaudeAgentModel } from './claude-agent.js';
@@ -121,7 +121,7 @@ export function createProviderRegistry(
   return {
     // REPLAY is no provider a caller chooses: replayDiscussion sets it
     list: () =>
-      PROVIDERS.filter((name) => name !== 'REPLAY').map((name) => ({
+      CALLING_PROVIDERS.map((name) => ({
         name,
         configured: models.has(name),
         defaultModel: entries[name].defaultModel,
