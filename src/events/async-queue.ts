@@ -31,6 +31,13 @@ export interface AsyncQueueBounds<T> {
   coalesce?: (last: T, next: T) => T | undefined;
 }
 
+/**
+ * Takes an item past the queue: offered each item pushed while the consumer waits
+ * with nothing queued, it returns true once it has delivered the item by other
+ * means (the consumer never sees it and goes on waiting), false to queue it.
+ */
+export type Bypass = (item: unknown) => boolean;
+
 interface Waiter<T> {
   resolve: (result: IteratorResult<T>) => void;
   reject: (error: unknown) => void;
@@ -52,6 +59,8 @@ class BoundedAsyncQueue<T> implements AsyncQueue<T>, AsyncIterableIterator<T> {
   private isEnded = false;
   private failure: { error: unknown } | undefined;
   private closed = false;
+  /** Set by `bypassWhileWaiting`. */
+  bypass: Bypass | undefined = undefined;
 
   constructor(
     private readonly onClose: () => void,
@@ -68,6 +77,8 @@ class BoundedAsyncQueue<T> implements AsyncQueue<T>, AsyncIterableIterator<T> {
 
   push(item: T, { unbounded = false }: { unbounded?: boolean } = {}): void {
     if (this.isEnded) return;
+    // Nothing queued and the consumer waiting: whatever it was handed before is already delivered.
+    if (this.bypass !== undefined && this.waiter !== undefined && this.items.length === 0 && this.bypass(item)) return;
     const { items, bounds } = this;
     const last = items.length > 0 ? items[items.length - 1] : undefined;
     const joined = last === undefined ? undefined : bounds?.coalesce?.(last, item);
@@ -188,6 +199,16 @@ class BoundedAsyncQueue<T> implements AsyncQueue<T>, AsyncIterableIterator<T> {
     }
     this.notifyDrained();
   }
+}
+
+/**
+ * Offers `bypass` the items of `iterator` while its consumer waits (see Bypass), if it is
+ * a queue of `createAsyncQueue`'s; false when it is not, and nothing changes.
+ */
+export function bypassWhileWaiting(iterator: unknown, bypass: Bypass): boolean {
+  if (!(iterator instanceof BoundedAsyncQueue)) return false;
+  iterator.bypass = bypass;
+  return true;
 }
 
 export function createAsyncQueue<T>(onClose: () => void, bounds?: AsyncQueueBounds<T>): AsyncQueue<T> {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { DocumentNode, ExecutionArgs, GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
-import { CloseCode, type OperationResult } from 'graphql-ws';
+import { CloseCode, MessageType, type OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -17,8 +17,8 @@ export interface GraphQLWsOptions {
   server: Server;
   path: string;
   yoga: Yoga;
-  /** The context of one socket operation, as yoga's `context` builds it for a request. */
-  contextOf: (identity: Identity, onSlowConsumer: () => void) => GraphQLContext;
+  /** The context of one socket operation, as yoga's `context` builds it for a request, with the socket's own hooks. */
+  contextOf: (identity: Identity, socketHooks: Required<Pick<GraphQLContext, 'onSlowConsumer' | 'sendPayload'>>) => GraphQLContext;
   authenticator: Authenticator;
   logger: Logger;
   maxPayloadBytes: number;
@@ -36,6 +36,13 @@ export interface GraphQLWsOptions {
  */
 export const SLOW_CONSUMER_CLOSE_CODE = 1013;
 const SLOW_CONSUMER_REASON = 'Slow consumer: subscribe again with after, and read inFlight';
+
+/**
+ * Bytes a socket may have waiting to be written before its results stop being
+ * written straight to it (GraphQLContext.sendPayload) and go graphql-ws's way,
+ * one write at a time, where a reader that keeps falling behind is cut off.
+ */
+const DIRECT_WRITE_BACKLOG_BYTES = 64 * 1024;
 
 /** What the socket learned at connection_init. */
 interface SocketExtra {
@@ -151,7 +158,7 @@ export function createGraphQLWsServer({
       onNext: (_context, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map(withoutHttp) } : undefined,
       onError: (_context, _id, _payload, errors) => errors.map(withoutHttp),
-      onSubscribe: (context, _id, payload) => {
+      onSubscribe: (context, id, payload) => {
         // graphql-ws already counts this subscription among the socket's.
         if (Object.keys(context.subscriptions).length > maxSubscriptionsPerSocket) {
           return [
@@ -168,6 +175,15 @@ export function createGraphQLWsServer({
         const { socket } = context.extra;
         // Its buffered frames stay behind the close frame; ws destroys a socket that never reads them.
         const onSlowConsumer = () => socket.close(SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_REASON);
+        // The message graphql-ws would write for a result without errors: {id, type, payload}, in that order.
+        const frameStart = `{"id":${JSON.stringify(id)},"type":"${MessageType.Next}","payload":`;
+        const sendPayload = (payloadJson: string): boolean => {
+          const writable = socket.readyState === socket.OPEN && socket.bufferedAmount <= DIRECT_WRITE_BACKLOG_BYTES;
+          // Completed by the client: graphql-ws forgets the id before the stream hears of it.
+          if (!writable || !(id in context.subscriptions)) return false;
+          socket.send(`${frameStart}${payloadJson}}`);
+          return true;
+        };
         let document: DocumentNode;
         try {
           document = parse(payload.query);
@@ -183,7 +199,7 @@ export function createGraphQLWsServer({
           operationName: payload.operationName,
           document,
           variableValues: payload.variables,
-          contextValue: contextOf(identity, onSlowConsumer),
+          contextValue: contextOf(identity, { onSlowConsumer, sendPayload }),
         };
       },
     },

@@ -36,6 +36,13 @@ export interface HttpServer {
   closeSubscriptions(): Promise<void>;
 }
 
+/** graphql-ws subscriptions write their results' payloads themselves (GraphQLContext.sendPayload). */
+function sendPayloadOf(contextValue: unknown): ((payloadJson: string) => boolean) | undefined {
+  if (typeof contextValue !== 'object' || contextValue === null || !('sendPayload' in contextValue)) return undefined;
+  const { sendPayload } = contextValue;
+  return typeof sendPayload === 'function' ? (payloadJson) => Reflect.apply(sendPayload, undefined, [payloadJson]) === true : undefined;
+}
+
 /** Subscriptions of one identity share their results; an owner's and an admin's do not. */
 function shareScopeOf(contextValue: unknown): string | undefined {
   if (typeof contextValue !== 'object' || contextValue === null || !('identity' in contextValue)) return undefined;
@@ -84,13 +91,13 @@ export function createGraphQLServer({
     scoped.set(identity, created);
     return created;
   };
-  const contextOf = (identity: Identity, onSlowConsumer?: () => void): GraphQLContext => ({
+  const contextOf = (identity: Identity, socketHooks: Pick<GraphQLContext, 'onSlowConsumer' | 'sendPayload'> = {}): GraphQLContext => ({
     identity,
     discussions: discussionsFor(identity),
     providers,
     pricing,
     tools,
-    onSlowConsumer,
+    ...socketHooks,
   });
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
@@ -116,7 +123,7 @@ export function createGraphQLServer({
       bearerAuth.plugin,
       ...securityPlugins({ limits: config.limits, introspection: config.introspection }),
       useInputHygiene(),
-      useSharedSubscriptionResults({ scopeOf: shareScopeOf }),
+      useSharedSubscriptionResults({ scopeOf: shareScopeOf, sendPayloadOf }),
       useMultipartSubscriptions(),
       // yoga's graphql_* metrics, in the app's registry (src/metrics.ts serves it). No label a client chooses:
       // operation names, paths and URLs are left out; operation types, phases and the schema's own names are bounded.

@@ -1,7 +1,10 @@
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { bypassWhileWaiting } from '../events/async-queue.js';
 
 type MaybePromise<T> = T | Promise<T>;
+
+const isPromise = (value: unknown): value is Promise<unknown> => value instanceof Promise;
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
@@ -32,6 +35,13 @@ function mapResults<T>(source: AsyncIterable<unknown>, map: (event: unknown) => 
 export type ShareScope = (contextValue: unknown) => string | undefined;
 
 /**
+ * Writes one `next` message carrying this payload (a result's JSON) straight to
+ * the subscriber's connection; false when it cannot now (the connection closed,
+ * the subscription completed, or its writes are backed up).
+ */
+export type SendPayload = (payloadJson: string) => boolean;
+
+/**
  * Executes each subscription event once per distinct subscription, not once per
  * subscriber: every socket or SSE stream that subscribed with the same document,
  * operation name, variables and scope gets the same result object for the same
@@ -42,8 +52,24 @@ export type ShareScope = (contextValue: unknown) => string | undefined;
  * Events that are not objects (a discussionUpdated id) or that are one
  * subscriber's own (a replayed entry, tokens joined for a slow consumer) are
  * executed for that subscriber alone. A scope of undefined shares nothing.
+ *
+ * Where the transport can write a payload itself (`sendPayloadOf`), a shared
+ * result without errors skips the subscriber's own path (its async iterators,
+ * the per-result hooks, the transport's loop) whenever that path is idle, its
+ * source being a queue waiting for its consumer with nothing queued: the result
+ * is serialized once and written to every such subscriber. Order holds, since
+ * an idle path has written all it was handed. Results with errors, and every
+ * result while the path is busy, go the usual way; the per-result hooks of the
+ * other plugins (masking errors, counting them) act only on errors.
  */
-export function useSharedSubscriptionResults({ scopeOf }: { scopeOf: ShareScope }): Plugin {
+export function useSharedSubscriptionResults({
+  scopeOf,
+  sendPayloadOf,
+}: {
+  scopeOf: ShareScope;
+  /** How a transport writes a subscriber's results itself (graphql-ws does); undefined: it does not. */
+  sendPayloadOf?: (contextValue: unknown) => SendPayload | undefined;
+}): Plugin {
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 0;
   const resultsByEvent = new WeakMap<object, Map<string, MaybePromise<ExecutionResult>>>();
@@ -79,10 +105,30 @@ export function useSharedSubscriptionResults({ scopeOf }: { scopeOf: ShareScope 
     return result;
   };
 
+  const payloads = new WeakMap<ExecutionResult, string>();
+  const payloadOf = (result: ExecutionResult): string => {
+    let payload = payloads.get(result);
+    if (payload === undefined) {
+      payload = JSON.stringify(result);
+      payloads.set(result, payload);
+    }
+    return payload;
+  };
+
+  /** A shared result without errors, written once as JSON for every subscriber's transport; false: it goes the usual way. */
+  const sendDirectly = (args: ExecutionArgs, key: string, event: unknown, send: SendPayload): boolean => {
+    if (typeof event !== 'object' || event === null) return false;
+    const result = executeEvent(args, key, event);
+    if (isPromise(result) || result.errors !== undefined) return false;
+    return send(payloadOf(result));
+  };
+
   const subscribeShared = async (args: ExecutionArgs) => {
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source;
     const key = shareKey(args);
+    const send = key === undefined ? undefined : sendPayloadOf?.(args.contextValue);
+    if (key !== undefined && send) bypassWhileWaiting(source, (event) => sendDirectly(args, key, event, send));
     return mapResults(source, (event) => executeEvent(args, key, event));
   };
 

@@ -22,6 +22,12 @@ export interface GraphQLContext {
    * a RATE_LIMITED error instead.
    */
   onSlowConsumer?: () => void;
+  /**
+   * Writes a `next` message with this payload JSON for this subscription straight
+   * to its socket; false when it cannot now. graphql-ws only (see
+   * useSharedSubscriptionResults).
+   */
+  sendPayload?: (payloadJson: string) => boolean;
 }
 
 export const builder = new SchemaBuilder<{

@@ -25,13 +25,19 @@ export function readFrame(data: WebSocket.RawData): { text: string; message: Raw
 export async function rawSocket(httpUrl: string, headers: Record<string, string> = {}) {
   const socket = new WebSocket(httpUrl.replace(/^http/, 'ws'), 'graphql-transport-ws', { headers });
   const messages = new Collector<RawMessage>();
+  /** Each frame's text, in the order received (one per message). */
+  const texts: string[] = [];
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     socket.once('close', (code, reason) => {
       messages.complete();
       resolve({ code, reason: reason.toString('utf8') });
     }),
   );
-  socket.on('message', (data) => messages.push(readFrame(data).message));
+  socket.on('message', (data) => {
+    const { text, message } = readFrame(data);
+    texts.push(text);
+    messages.push(message);
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('error', reject);
@@ -44,6 +50,7 @@ export async function rawSocket(httpUrl: string, headers: Record<string, string>
       await messages.waitFor((received) => received.some((message) => message.type === 'connection_ack'), { what: 'connection_ack' });
     },
     closed: () => closed,
+    texts,
     /** Resolves with every message received so far once `predicate` holds for them. */
     waitFor: (predicate: (received: RawMessage[]) => boolean) => messages.waitFor(predicate, { timeoutMs: 20_000 }),
     isOpen: () => socket.readyState === WebSocket.OPEN,

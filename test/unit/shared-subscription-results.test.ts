@@ -35,6 +35,7 @@ describe('subscription results shared between identical subscriptions', () => {
         type: GraphQLString,
         resolve: (tick) => {
           resolverCalls += 1;
+          if (tick.value === 'boom') throw new Error('tick boom failed');
           return tick.value;
         },
       },
@@ -106,5 +107,60 @@ describe('subscription results shared between identical subscriptions', () => {
     expect(resolverCalls).toBe(5);
 
     for (const iterator of [first, second, otherScope, otherRoom]) await iterator.return?.();
+  });
+
+  it('writes a result without errors once as JSON to every idle subscriber whose transport can, past its iterators', async () => {
+    const sent: { subscriber: string; payload: string }[] = [];
+    let backedUp = false;
+    const sendPayloadOf = (contextValue: unknown) => {
+      const subscriber: unknown =
+        typeof contextValue === 'object' && contextValue !== null ? Reflect.get(contextValue, 'subscriber') : undefined;
+      if (typeof subscriber !== 'string') return undefined;
+      return (payload: string) => !backedUp && sent.push({ subscriber, payload }) > 0;
+    };
+    const direct = createYoga({ schema, plugins: [useSharedSubscriptionResults({ scopeOf, sendPayloadOf })], logging: false });
+    const open = async (subscriber: string) => {
+      const { subscribe: run, contextFactory } = direct.getEnveloped({ scope: 'owner-a', subscriber });
+      const contextValue: unknown = await contextFactory();
+      const result: unknown = await run({ schema, document, variableValues: { room: 'green' }, contextValue });
+      if (!isAsyncIterable(result)) return expect.fail('the subscription did not start');
+      return result[Symbol.asyncIterator]();
+    };
+    const first = await open('first');
+    const second = await open('second');
+    const settled = new Set<string>();
+    const watch = (name: string, iterator: AsyncIterator<unknown>) => {
+      const next = iterator.next();
+      void next.then(() => settled.add(name));
+      return next;
+    };
+    const firstNext = watch('first', first);
+    const secondNext = watch('second', second);
+    // Both consumers wait with nothing queued: one execution, one JSON text, written for each; neither iterator yields it.
+    const callsBefore = resolverCalls;
+    hub.publish({ room: 'green', value: 'direct' });
+    await new Promise((resolve) => setImmediate(resolve));
+    const payload = JSON.stringify({ data: { tick: { value: 'direct' } } });
+    expect(sent).toEqual([
+      { subscriber: 'first', payload },
+      { subscriber: 'second', payload },
+    ]);
+    expect(resolverCalls).toBe(callsBefore + 1);
+    expect(settled.size).toBe(0);
+
+    // A result with errors goes the usual way, through every plugin's hooks: yoga's masking hides this one's message.
+    hub.publish({ room: 'green', value: 'boom' });
+    const masked = { done: false, value: { data: { tick: { value: null } }, errors: [{ message: 'Unexpected error.' }] } };
+    expect(await firstNext).toMatchObject(masked);
+    expect(await secondNext).toMatchObject(masked);
+    // So does one the transport cannot take now.
+    backedUp = true;
+    const waiting = [first.next(), second.next()];
+    hub.publish({ room: 'green', value: 'queued' });
+    const queued = { done: false, value: { data: { tick: { value: 'queued' } } } };
+    expect(await Promise.all(waiting)).toEqual([queued, queued]);
+    expect(sent).toHaveLength(2);
+
+    for (const iterator of [first, second]) await iterator.return?.();
   });
 });
