@@ -176,11 +176,13 @@ export function createGraphQLWsServer({
         // Its buffered frames stay behind the close frame; ws destroys a socket that never reads them.
         const onSlowConsumer = () => socket.close(SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_REASON);
         // The message graphql-ws would write for a result without errors: {id, type, payload}, in that order.
-        const frameStart = `{"id":${JSON.stringify(id)},"type":"${MessageType.Next}","payload":`;
+        // Made on the first write: an idle subscription holds none.
+        let frameStart: string | undefined;
         const sendPayload = (payloadJson: string): boolean => {
           const writable = socket.readyState === socket.OPEN && socket.bufferedAmount <= DIRECT_WRITE_BACKLOG_BYTES;
           // Completed by the client: graphql-ws forgets the id before the stream hears of it.
           if (!writable || !(id in context.subscriptions)) return false;
+          frameStart ??= `{"id":${JSON.stringify(id)},"type":"${MessageType.Next}","payload":`;
           socket.send(`${frameStart}${payloadJson}}`);
           return true;
         };

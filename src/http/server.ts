@@ -21,7 +21,7 @@ import { securityPlugins } from './security-plugins.js';
 import { useBearerAuth } from './use-bearer-auth.js';
 import { useInputHygiene } from './use-input-hygiene.js';
 import { useMultipartSubscriptions } from './use-multipart-subscriptions.js';
-import { useSharedSubscriptionResults } from './use-shared-subscription-results.js';
+import { type SendPayload, useSharedSubscriptionResults } from './use-shared-subscription-results.js';
 import { useSubscriptionGauge } from './use-subscription-gauge.js';
 import { useTracing } from './use-tracing.js';
 import { createWebApp } from './web-app.js';
@@ -36,11 +36,13 @@ export interface HttpServer {
   closeSubscriptions(): Promise<void>;
 }
 
+const isPayloadSender = (value: unknown): value is SendPayload => typeof value === 'function';
+
 /** graphql-ws subscriptions write their results' payloads themselves (GraphQLContext.sendPayload). */
-function sendPayloadOf(contextValue: unknown): ((payloadJson: string) => boolean) | undefined {
-  if (typeof contextValue !== 'object' || contextValue === null || !('sendPayload' in contextValue)) return undefined;
-  const { sendPayload } = contextValue;
-  return typeof sendPayload === 'function' ? (payloadJson) => Reflect.apply(sendPayload, undefined, [payloadJson]) === true : undefined;
+function sendPayloadOf(contextValue: unknown): SendPayload | undefined {
+  const sendPayload: unknown =
+    typeof contextValue === 'object' && contextValue !== null ? Reflect.get(contextValue, 'sendPayload') : undefined;
+  return isPayloadSender(sendPayload) ? sendPayload : undefined;
 }
 
 /** Subscriptions of one identity share their results; an owner's and an admin's do not. */
