@@ -84,23 +84,27 @@ export async function createRedisRuntime(
   const { redisUrl } = config;
   // ioredis rejects a failed first connect with "Connection is closed."; the reason is in its error event.
   let lastError: string | undefined;
-  const connect = (name: string) => {
-    const client = new Redis(redisUrl, { connectionName: name, lazyConnect: true, maxRetriesPerRequest: 20 });
+  const connect = (name: string, { enableAutoPipelining = false } = {}) => {
+    const client = new Redis(redisUrl, { connectionName: name, lazyConnect: true, maxRetriesPerRequest: 20, enableAutoPipelining });
     client.on('error', (error: Error) => {
       lastError = error.message;
       logger.warn({ connection: name, message: error.message }, 'redis connection error');
     });
     return client;
   };
-  // Commands, publishing and subscribing each need their own connection.
+  // Commands, publishing and subscribing each need their own connection. Token writes have one too, whose
+  // commands of one event-loop turn go out as one write (every running turn streams at once): each turn awaits
+  // its writes in order, and its commit comes after the last, so no order between connections is needed.
   const commands = connect('store');
   const publisher = connect('publisher');
   const subscriber = connect('subscriber');
+  const tokenWrites = connect('tokens', { enableAutoPipelining: true });
+  const connections = [commands, publisher, subscriber, tokenWrites];
   try {
-    await Promise.all([commands.connect(), publisher.connect(), subscriber.connect()]);
+    await Promise.all(connections.map((client) => client.connect()));
   } catch (error) {
     // ioredis would go on retrying in the background: at start-up, say what to do instead.
-    for (const client of [commands, publisher, subscriber]) client.disconnect();
+    for (const client of connections) client.disconnect();
     const reason = lastError ?? (error instanceof Error ? error.message : String(error));
     throw redisUnreachable(redisUrl, reason, error);
   }
@@ -114,7 +118,7 @@ export async function createRedisRuntime(
     store,
     quotas: createOwnerQuotas(config.limits, { redis: commands, keyPrefix }),
     bus: createEventBus({ pubsub, channelPrefix: keyPrefix, logger }),
-    tokens: createRedisTokenWriter({ redis: commands, keyPrefix }),
+    tokens: createRedisTokenWriter({ redis: tokenWrites, keyPrefix }),
     scheduler,
     webhooks,
     slots,
@@ -134,7 +138,7 @@ export async function createRedisRuntime(
       await pubsub.close();
       // Its retention sweep runs on `commands`.
       await store.close();
-      await commands.quit();
+      await Promise.all([commands.quit(), tokenWrites.quit()]);
     },
   };
 }
