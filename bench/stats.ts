@@ -28,10 +28,22 @@ export function parseSettings(text: string): BenchSetting[] {
 
 /** Reads a positive integer from the environment, or the fallback. */
 export function positiveInteger(name: string, fallback: number, environment: Record<string, string | undefined> = process.env): number {
+  return integerSetting(name, fallback, 1, environment);
+}
+
+/** An integer setting of at least `minimum` from the environment, or `fallback` when unset. */
+export function integerSetting(
+  name: string,
+  fallback: number,
+  minimum: number,
+  environment: Record<string, string | undefined> = process.env,
+): number {
   const raw = environment[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: "${raw}" is not a positive integer`);
+  if (!Number.isInteger(value) || value < minimum) {
+    throw new Error(`${name}: "${raw}" is not ${minimum === 1 ? 'a positive integer' : `an integer of at least ${minimum}`}`);
+  }
   return value;
 }
 

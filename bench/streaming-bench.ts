@@ -5,7 +5,7 @@
  * side by side in one run. The service and the raw broadcaster each run in a
  * fresh process of their own per part; every client runs in one more process.
  */
-import { parseSettings, positiveInteger, type BenchSetting } from './stats.js';
+import { integerSetting, parseSettings, positiveInteger, type BenchSetting } from './stats.js';
 import type { GroupReport } from './stream-protocol.js';
 import { runFlow, type FlowOptions } from './streaming-flow.js';
 import { runIdle, type IdleOptions } from './streaming-idle.js';
@@ -54,6 +54,7 @@ export function readStreamingOptions(
       rounds: number('BENCH_STREAM_ROUNDS', 3),
       tokenDelayMs: 0,
       withReference: false,
+      warmUpRounds: 0,
     },
     latency: {
       name: 'latency',
@@ -61,6 +62,7 @@ export function readStreamingOptions(
       rounds: number('BENCH_STREAM_LATENCY_ROUNDS', 2),
       tokenDelayMs: number('BENCH_STREAM_TOKEN_DELAY_MS', 30),
       withReference: true,
+      warmUpRounds: integerSetting('BENCH_STREAM_WARM_UP_ROUNDS', 1, 0, environment),
     },
     overload: {
       slowMs: number('BENCH_SLOW_MS', 60_000),

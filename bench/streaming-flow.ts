@@ -31,6 +31,12 @@ export interface FlowOptions {
   tokenDelayMs: number;
   /** Measure latency against a plain Redis subscriber in the clients' process. */
   withReference: boolean;
+  /**
+   * Rounds of the same load each side runs first, unmeasured, in the process it
+   * is then measured in: the JIT compiles the hot path, as in a server that has
+   * been up a while. 0: measure a cold process.
+   */
+  warmUpRounds: number;
 }
 
 export interface FlowSide {
@@ -85,12 +91,33 @@ async function withGroup<T>(context: StreamingContext, group: string, run: () =>
   }
 }
 
+/** The same discussions and subscribers, `warmUpRounds` rounds, run to their end and forgotten. */
+async function warmUpService(context: StreamingContext, side: SideRun, options: FlowOptions): Promise<void> {
+  const { clients, timeoutMs } = context;
+  const { discussions, subscribers } = options.setting;
+  const group = `${options.name}:service-warm-up`;
+  const ids = await createDiscussions(side.httpUrl, discussions, options.warmUpRounds, `Warm-up ${options.name}`);
+  await withGroup(context, group, async () => {
+    await clients.request(clientCommands.openService, {
+      group,
+      wsUrl: side.wsUrl,
+      discussionIds: ids,
+      perDiscussion: subscribers,
+      socketPerSubscription: true,
+    });
+    await withTimeout(side.handle.request(serverCommands.whenListening, { discussionIds: ids, count: subscribers }), timeoutMs, 'warm-up');
+    await Promise.all(ids.map((id) => startDiscussion(side.httpUrl, id)));
+    await clients.request(clientCommands.awaitService, { group, timeoutMs });
+  });
+}
+
 async function runServiceFlow(context: StreamingContext, options: FlowOptions): Promise<FlowSide> {
   const { clients, timeoutMs } = context;
   const { discussions, subscribers } = options.setting;
   // Every discussion streams at once, as every raw channel does: turns in flight are not capped below that.
   const env = { MOCK_TOKEN_DELAY_MS: String(options.tokenDelayMs), WORKER_CONCURRENCY: String(Math.max(50, discussions)) };
   return withService(context, env, async (side) => {
+    if (options.warmUpRounds > 0) await warmUpService(context, side, options);
     const group = `${options.name}:service`;
     const ids = await createDiscussions(side.httpUrl, discussions, options.rounds, `Streaming ${options.name}`);
     return withGroup(context, group, async () => {
@@ -127,6 +154,19 @@ function publish(side: SideRun, options: FlowOptions, channels: string[], frames
   return side.handle.request(broadcasterCommands.paced, { channels, framesPerChannel, framesPerSecond, wordsPerFrame: 1 });
 }
 
+/** The same channels and sockets, `frames` frames each, delivered and forgotten. */
+async function warmUpRaw(context: StreamingContext, side: SideRun, options: FlowOptions, rawPrefix: string, frames: number) {
+  const { discussions, subscribers } = options.setting;
+  const group = `${options.name}:raw-warm-up`;
+  const channels = Array.from({ length: discussions }, () => discussionChannel(rawPrefix, randomUUID()));
+  await withGroup(context, group, async () => {
+    await context.clients.request(clientCommands.openRaw, { group, wsUrl: side.wsUrl, channels, perChannel: subscribers });
+    const published = await publish(side, options, channels, frames);
+    const characters = published.characters / discussions;
+    await context.clients.request(clientCommands.awaitRaw, { group, characters, timeoutMs: context.timeoutMs });
+  });
+}
+
 async function runRawFlow(
   context: StreamingContext,
   options: FlowOptions,
@@ -135,8 +175,13 @@ async function runRawFlow(
   const { clients, timeoutMs } = context;
   const { discussions, subscribers } = options.setting;
   return withBroadcaster(context, async (side) => {
-    const group = `${options.name}:raw`;
     const rawPrefix = `${context.keyPrefix}raw:`;
+    if (options.warmUpRounds > 0) {
+      // As many frames as the service's warm-up streamed, in proportion to its rounds.
+      const frames = Math.max(1, Math.round((framesPerChannel * options.warmUpRounds) / options.rounds));
+      await warmUpRaw(context, side, options, rawPrefix, frames);
+    }
+    const group = `${options.name}:raw`;
     const channels = Array.from({ length: discussions }, () => discussionChannel(rawPrefix, randomUUID()));
     return withGroup(context, group, async () => {
       if (options.withReference) {

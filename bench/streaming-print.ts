@@ -65,12 +65,15 @@ export function printThroughput(result: FlowResult, options: FlowOptions): void 
   printProblems('part 1 raw', raw.report);
 }
 
+const warmUpText = ({ warmUpRounds }: FlowOptions): string =>
+  warmUpRounds > 0 ? ` after ${warmUpRounds} unmeasured warm-up round(s) on each side` : ', cold';
+
 export function printLatency(result: FlowResult, options: FlowOptions): void {
   const { service, raw } = result;
   const { discussions, subscribers } = options.setting;
   console.log(
     `\nPart 2, latency under load: ${discussions} running discussions x ${subscribers} graphql-ws subscribers, MOCK_TOKEN_DELAY_MS=${options.tokenDelayMs}, ` +
-      `${options.rounds} rounds. Raw: ${discussions} channels x ${subscribers} ws sockets, one frame per ${options.tokenDelayMs} ms per channel. ` +
+      `${options.rounds} rounds${warmUpText(options)}. Raw: ${discussions} channels x ${subscribers} ws sockets, one frame per ${options.tokenDelayMs} ms per channel. ` +
       "Added latency = client receipt of a raw frame's text - arrival of that frame at a plain ioredis subscriber in the clients' process.",
   );
   console.table({

@@ -11,7 +11,7 @@
  * 1. Throughput: K discussions x S tokenStreamed subscribers, MOCK at 0 ms per
  *    token; text tokens (words), characters and events delivered per second.
  * 2. Latency under load: K running discussions x S subscribers at one token per
- *    BENCH_STREAM_TOKEN_DELAY_MS; p50/p99 added latency per raw frame (receipt
+ *    BENCH_STREAM_TOKEN_DELAY_MS, after a warm-up; p50/p99 added latency per raw frame (receipt
  *    of its text - its arrival at a plain Redis subscriber in the clients'
  *    process), and the fraction of the text delivered.
  * 3. Overload memory: a subscriber that reads nothing on BENCH_SLOW_DISCUSSIONS
@@ -21,7 +21,9 @@
  *
  * Environment: REDIS_URL (redis://127.0.0.1:6379), BENCH_STREAM_PARTS ("1,2,3,4"),
  * BENCH_STREAM_THROUGHPUT ("50x4", K x S), BENCH_STREAM_ROUNDS (3),
- * BENCH_STREAM_LATENCY ("100x10"), BENCH_STREAM_LATENCY_ROUNDS (2),
+ * BENCH_STREAM_LATENCY ("100x10"), BENCH_STREAM_LATENCY_ROUNDS (2), BENCH_STREAM_WARM_UP_ROUNDS (1: part 2
+ * first runs this many rounds of the same load on each side, unmeasured, in the process then measured, so a
+ * JIT-cold process is not what is timed; 0 measures a cold one),
  * BENCH_STREAM_TOKEN_DELAY_MS (30), BENCH_SLOW_MS (60000), BENCH_SLOW_WATCHERS (4), BENCH_SLOW_DISCUSSIONS (5),
  * BENCH_IDLE (2000 subscriptions), BENCH_IDLE_DISCUSSIONS (100, at most 100: the multiplexed run puts one on each socket per discussion),
  * BENCH_STREAM_TIMEOUT_MS (300000, per wait), BENCH_PROFILE_DIR (unset; a directory for the
