@@ -8,16 +8,22 @@
 export async function* takeUntilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
   if (signal.aborted) return;
   const iterator = source[Symbol.asyncIterator]();
-  let onAbort: () => void = () => undefined;
-  const aborted = new Promise<'aborted'>((resolve) => {
-    onAbort = () => resolve('aborted');
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  // One listener settles whichever read is pending. Not Promise.race against one promise of the abort: each race
+  // would leave a reaction on it, holding that read's chunk until the stream ends (hundreds of bytes per chunk).
+  let settlePending: ((result: 'aborted') => void) | undefined;
+  const onAbort = () => settlePending?.('aborted');
+  signal.addEventListener('abort', onAbort, { once: true });
   let finished = false;
   try {
     while (true) {
+      // Aborted while the consumer held the last chunk.
+      if (signal.aborted) return;
       const next = iterator.next();
-      const result = await Promise.race([next, aborted]);
+      const result = await new Promise<IteratorResult<T> | 'aborted'>((resolve, reject) => {
+        settlePending = resolve;
+        next.then(resolve, reject);
+      });
+      settlePending = undefined;
       if (result === 'aborted') {
         // the pending read settles (usually as an abort error) once the SDK sees the signal
         next.catch(() => undefined);

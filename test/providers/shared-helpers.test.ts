@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { computeBackoffMs, MAX_RETRY_AFTER_MS, parseDurationMs, planRetry } from '../../src/providers/retry.js';
 import { sleep, takeUntilAborted } from '../../src/providers/stream-control.js';
@@ -109,6 +111,49 @@ describe('takeUntilAborted', () => {
       controller.abort();
     }
     expect(seen).toEqual([1]);
+  });
+
+  it('ends a read that is still pending when the signal aborts', async () => {
+    const controller = new AbortController();
+    let readStarted: () => void = () => undefined;
+    const reading = new Promise<void>((resolve) => (readStarted = resolve));
+    async function* stalls(): AsyncGenerator<number> {
+      yield 1;
+      readStarted();
+      await new Promise(() => undefined);
+    }
+    const seen: number[] = [];
+    const done = (async () => {
+      for await (const value of takeUntilAborted(stalls(), controller.signal)) seen.push(value);
+    })();
+    await reading;
+    controller.abort();
+    await done;
+    expect(seen).toEqual([1]);
+  });
+
+  it('keeps no chunk it has handed on while the stream goes on', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const collectGarbage: unknown = runInNewContext('gc');
+    if (typeof collectGarbage !== 'function') return expect.fail('no gc() to call');
+    async function* chunks(): AsyncGenerator<{ text: string }> {
+      for (let index = 0; ; index++) yield await Promise.resolve({ text: `chunk ${index}` });
+    }
+    // A stream still running, as a turn's is: the chunks read so far must be held by nothing of it.
+    const controller = new AbortController();
+    const running = takeUntilAborted(chunks(), controller.signal)[Symbol.asyncIterator]();
+    const kept: WeakRef<{ text: string }>[] = [];
+    for (let index = 0; index < 100; index++) {
+      const result = await running.next();
+      if (result.done !== true) kept.push(new WeakRef<{ text: string }>(result.value));
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    Reflect.apply(collectGarbage, undefined, []);
+    // The last one read may still be in the iterator's hands; none before it.
+    const held = kept.slice(0, -1).flatMap((reference) => reference.deref()?.text ?? []);
+    expect(held).toEqual([]);
+    controller.abort();
+    await running.return(undefined);
   });
 
   it('passes errors through unless the signal aborted', async () => {
