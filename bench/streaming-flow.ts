@@ -7,6 +7,7 @@
  * plain Redis reference in the clients' process to measure added latency.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createMockDiscussion, startDiscussion } from './graphql-http.js';
 import type { RssSeries } from './process-memory.js';
 import { escapeGlob, withTimeout, type BenchSetting } from './stats.js';
@@ -91,6 +92,19 @@ async function withGroup<T>(context: StreamingContext, group: string, run: () =>
   }
 }
 
+/**
+ * Starts each discussion at a random point of one token interval, as the raw publisher starts each
+ * channel at a random point of its first tick: neither side's streams all tick at the same instant.
+ */
+function startSpread(httpUrl: string, ids: readonly string[], tokenDelayMs: number): Promise<unknown> {
+  return Promise.all(
+    ids.map(async (id) => {
+      if (tokenDelayMs > 0) await sleep(Math.random() * tokenDelayMs);
+      await startDiscussion(httpUrl, id);
+    }),
+  );
+}
+
 /** The same discussions and subscribers, `warmUpRounds` rounds, run to their end and forgotten. */
 async function warmUpService(context: StreamingContext, side: SideRun, options: FlowOptions): Promise<void> {
   const { clients, timeoutMs } = context;
@@ -106,7 +120,7 @@ async function warmUpService(context: StreamingContext, side: SideRun, options: 
       socketPerSubscription: true,
     });
     await withTimeout(side.handle.request(serverCommands.whenListening, { discussionIds: ids, count: subscribers }), timeoutMs, 'warm-up');
-    await Promise.all(ids.map((id) => startDiscussion(side.httpUrl, id)));
+    await startSpread(side.httpUrl, ids, options.tokenDelayMs);
     await clients.request(clientCommands.awaitService, { group, timeoutMs });
   });
 }
@@ -139,7 +153,7 @@ async function runServiceFlow(context: StreamingContext, options: FlowOptions): 
         side,
         group,
         async () => {
-          await Promise.all(ids.map((id) => startDiscussion(side.httpUrl, id)));
+          await startSpread(side.httpUrl, ids, options.tokenDelayMs);
           await clients.request(clientCommands.awaitService, { group, timeoutMs });
         },
         { kind: 'transcripts', httpUrl: side.httpUrl },
