@@ -105,6 +105,19 @@ function startSpread(httpUrl: string, ids: readonly string[], tokenDelayMs: numb
   );
 }
 
+/** Opens S subscribers per discussion for the group, a socket each, and waits until the service has them all. */
+async function subscribeService(context: StreamingContext, side: SideRun, group: string, ids: string[], subscribers: number) {
+  await context.clients.request(clientCommands.openService, {
+    group,
+    wsUrl: side.wsUrl,
+    discussionIds: ids,
+    perDiscussion: subscribers,
+    socketPerSubscription: true,
+  });
+  const listening = side.handle.request(serverCommands.whenListening, { discussionIds: ids, count: subscribers });
+  await withTimeout(listening, context.timeoutMs, `subscribing the ${group} group to the service`);
+}
+
 /** The same discussions and subscribers, `warmUpRounds` rounds, run to their end and forgotten. */
 async function warmUpService(context: StreamingContext, side: SideRun, options: FlowOptions): Promise<void> {
   const { clients, timeoutMs } = context;
@@ -112,14 +125,7 @@ async function warmUpService(context: StreamingContext, side: SideRun, options: 
   const group = `${options.name}:service-warm-up`;
   const ids = await createDiscussions(side.httpUrl, discussions, options.warmUpRounds, `Warm-up ${options.name}`);
   await withGroup(context, group, async () => {
-    await clients.request(clientCommands.openService, {
-      group,
-      wsUrl: side.wsUrl,
-      discussionIds: ids,
-      perDiscussion: subscribers,
-      socketPerSubscription: true,
-    });
-    await withTimeout(side.handle.request(serverCommands.whenListening, { discussionIds: ids, count: subscribers }), timeoutMs, 'warm-up');
+    await subscribeService(context, side, group, ids, subscribers);
     await startSpread(side.httpUrl, ids, options.tokenDelayMs);
     await clients.request(clientCommands.awaitService, { group, timeoutMs });
   });
@@ -139,15 +145,7 @@ async function runServiceFlow(context: StreamingContext, options: FlowOptions): 
         const pattern = discussionChannelPattern(escapeGlob(context.keyPrefix));
         await clients.request(clientCommands.reference, { group, redisUrl: context.redisUrl, pattern });
       }
-      await clients.request(clientCommands.openService, {
-        group,
-        wsUrl: side.wsUrl,
-        discussionIds: ids,
-        perDiscussion: subscribers,
-        socketPerSubscription: true,
-      });
-      const listening = side.handle.request(serverCommands.whenListening, { discussionIds: ids, count: subscribers });
-      await withTimeout(listening, timeoutMs, 'subscribing to the service');
+      await subscribeService(context, side, group, ids, subscribers);
       return measureGroup(
         context,
         side,
