@@ -1,7 +1,7 @@
 /**
  * The service alone in its process, for the streaming benchmark (bench/streaming.ts):
  * the app of src/app.ts in Redis mode under BENCH_KEY_PREFIX, driven over IPC.
- * It reads REDIS_URL, MOCK_TOKEN_DELAY_MS and WORKER_CONCURRENCY; everything else is the service's default.
+ * It reads REDIS_URL, MOCK_TOKEN_DELAY_MS, WORKER_CONCURRENCY and ROLE; everything else is the service's default.
  */
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -15,11 +15,12 @@ let app: App | undefined;
 
 async function start(): Promise<{ url: string }> {
   // Only what the benchmark sets: the caller's AUTH_TOKENS or limits must not change what is measured.
-  const { REDIS_URL, MOCK_TOKEN_DELAY_MS, WORKER_CONCURRENCY } = process.env;
+  const { REDIS_URL, MOCK_TOKEN_DELAY_MS, WORKER_CONCURRENCY, ROLE } = process.env;
   const config = loadConfig({
     REDIS_URL,
     MOCK_TOKEN_DELAY_MS,
     WORKER_CONCURRENCY,
+    ROLE,
     LOG_LEVEL: 'silent',
     PORT: '0',
     HOST: '127.0.0.1',

@@ -55,6 +55,7 @@ export function readStreamingOptions(
       tokenDelayMs: 0,
       withReference: false,
       warmUpRounds: 0,
+      workerProcess: false,
     },
     latency: {
       name: 'latency',
@@ -63,6 +64,7 @@ export function readStreamingOptions(
       tokenDelayMs: number('BENCH_STREAM_TOKEN_DELAY_MS', 30),
       withReference: true,
       warmUpRounds: integerSetting('BENCH_STREAM_WARM_UP_ROUNDS', 1, 0, environment),
+      workerProcess: environment.BENCH_STREAM_WORKER_PROCESS === '1',
     },
     overload: {
       slowMs: number('BENCH_SLOW_MS', 60_000),

@@ -38,6 +38,8 @@ export interface FlowOptions {
    * been up a while. 0: measure a cold process.
    */
   warmUpRounds: number;
+  /** Run turns in a worker process of their own (ROLE=worker) beside the API measured (ROLE=api). */
+  workerProcess: boolean;
 }
 
 export interface FlowSide {
@@ -136,28 +138,33 @@ async function runServiceFlow(context: StreamingContext, options: FlowOptions): 
   const { discussions, subscribers } = options.setting;
   // Every discussion streams at once, as every raw channel does: turns in flight are not capped below that.
   const env = { MOCK_TOKEN_DELAY_MS: String(options.tokenDelayMs), WORKER_CONCURRENCY: String(Math.max(50, discussions)) };
-  return withService(context, env, async (side) => {
-    if (options.warmUpRounds > 0) await warmUpService(context, side, options);
-    const group = `${options.name}:service`;
-    const ids = await createDiscussions(side.httpUrl, discussions, options.rounds, `Streaming ${options.name}`);
-    return withGroup(context, group, async () => {
-      if (options.withReference) {
-        const pattern = discussionChannelPattern(escapeGlob(context.keyPrefix));
-        await clients.request(clientCommands.reference, { group, redisUrl: context.redisUrl, pattern });
-      }
-      await subscribeService(context, side, group, ids, subscribers);
-      return measureGroup(
-        context,
-        side,
-        group,
-        async () => {
-          await startSpread(side.httpUrl, ids, options.tokenDelayMs);
-          await clients.request(clientCommands.awaitService, { group, timeoutMs });
-        },
-        { kind: 'transcripts', httpUrl: side.httpUrl },
-      );
-    });
-  });
+  return withService(
+    context,
+    env,
+    async (side) => {
+      if (options.warmUpRounds > 0) await warmUpService(context, side, options);
+      const group = `${options.name}:service`;
+      const ids = await createDiscussions(side.httpUrl, discussions, options.rounds, `Streaming ${options.name}`);
+      return withGroup(context, group, async () => {
+        if (options.withReference) {
+          const pattern = discussionChannelPattern(escapeGlob(context.keyPrefix));
+          await clients.request(clientCommands.reference, { group, redisUrl: context.redisUrl, pattern });
+        }
+        await subscribeService(context, side, group, ids, subscribers);
+        return measureGroup(
+          context,
+          side,
+          group,
+          async () => {
+            await startSpread(side.httpUrl, ids, options.tokenDelayMs);
+            await clients.request(clientCommands.awaitService, { group, timeoutMs });
+          },
+          { kind: 'transcripts', httpUrl: side.httpUrl },
+        );
+      });
+    },
+    { workerProcess: options.workerProcess },
+  );
 }
 
 function publish(side: SideRun, options: FlowOptions, channels: string[], framesPerChannel: number): Promise<PublishResult> {

@@ -72,7 +72,7 @@ export function printLatency(result: FlowResult, options: FlowOptions): void {
   const { service, raw } = result;
   const { discussions, subscribers } = options.setting;
   console.log(
-    `\nPart 2, latency under load: ${discussions} running discussions x ${subscribers} graphql-ws subscribers, MOCK_TOKEN_DELAY_MS=${options.tokenDelayMs}, ` +
+    `\nPart 2, latency under load: ${discussions} running discussions x ${subscribers} graphql-ws subscribers${options.workerProcess ? ' (turns in a worker process of their own, the API measured)' : ''}, MOCK_TOKEN_DELAY_MS=${options.tokenDelayMs}, ` +
       `${options.rounds} rounds${warmUpText(options)}. Raw: ${discussions} channels x ${subscribers} ws sockets, one frame per ${options.tokenDelayMs} ms per channel. ` +
       "Added latency = client receipt of a raw frame's text - arrival of that frame at a plain ioredis subscriber in the clients' process.",
   );

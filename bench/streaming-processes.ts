@@ -67,12 +67,24 @@ async function runSide<T>(
   }
 }
 
-/** The service from src/app.ts in a fresh process of its own (Redis mode, the run's key prefix), for the length of `run`. */
-export function withService<T>(context: StreamingContext, env: Record<string, string>, run: (side: SideRun) => Promise<T>): Promise<T> {
+/**
+ * The service from src/app.ts in a fresh process of its own (Redis mode, the run's key prefix), for the length of
+ * `run`. With `workerProcess`, that process is the API (ROLE=api) and turns run in one more, a worker (ROLE=worker):
+ * the side measured is the API's.
+ */
+export function withService<T>(
+  context: StreamingContext,
+  env: Record<string, string>,
+  run: (side: SideRun) => Promise<T>,
+  { workerProcess = false }: { workerProcess?: boolean } = {},
+): Promise<T> {
   const serviceEnv = { REDIS_URL: context.redisUrl, BENCH_KEY_PREFIX: context.keyPrefix, ...env };
-  return runSide('bench/stream-server.ts', serviceEnv, serverCommands, ({ handle, url }) =>
-    run({ handle, pid: handle.pid, httpUrl: url, wsUrl: url.replace(/^http/, 'ws') }),
-  );
+  const runApi = () =>
+    runSide('bench/stream-server.ts', { ...serviceEnv, ROLE: workerProcess ? 'api' : 'all' }, serverCommands, ({ handle, url }) =>
+      run({ handle, pid: handle.pid, httpUrl: url, wsUrl: url.replace(/^http/, 'ws') }),
+    );
+  if (!workerProcess) return runApi();
+  return runSide('bench/stream-server.ts', { ...serviceEnv, ROLE: 'worker' }, serverCommands, runApi);
 }
 
 /** The raw broadcaster (and publisher) in a fresh process of its own, for the length of `run`. */
