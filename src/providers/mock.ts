@@ -1,5 +1,5 @@
 import { findMockToolCall, reportMockToolResults } from './mock-tools.js';
-import { sleep } from './stream-control.js';
+import { createPauses } from './stream-control.js';
 import type { ChatModel, ChatRequest, StreamPart } from './types.js';
 
 export interface MockOptions {
@@ -146,17 +146,22 @@ export function createMockModel({ tokenDelayMs }: MockOptions): ChatModel {
       const limit = request.maxTokens;
       // Chunks split at whitespace, so their token counts add up to the reply's.
       let outputTokens = 0;
-      for (const chunk of chunks) {
-        if (request.signal.aborted) break;
-        const chunkTokens = countTokens(chunk);
-        if (limit !== undefined && outputTokens + chunkTokens > limit) {
-          yield { type: 'finish', finishReason: 'length', usage: { inputTokens, outputTokens } };
-          return;
+      const pauses = createPauses(request.signal);
+      try {
+        for (const chunk of chunks) {
+          if (request.signal.aborted) break;
+          const chunkTokens = countTokens(chunk);
+          if (limit !== undefined && outputTokens + chunkTokens > limit) {
+            yield { type: 'finish', finishReason: 'length', usage: { inputTokens, outputTokens } };
+            return;
+          }
+          if (tokenDelayMs > 0) await pauses.pause(tokenDelayMs);
+          if (request.signal.aborted) break;
+          outputTokens += chunkTokens;
+          yield { type: 'text-delta', text: chunk };
         }
-        if (tokenDelayMs > 0) await sleep(tokenDelayMs, request.signal);
-        if (request.signal.aborted) break;
-        outputTokens += chunkTokens;
-        yield { type: 'text-delta', text: chunk };
+      } finally {
+        pauses.close();
       }
       const finishReason = request.signal.aborted ? 'cancelled' : 'stop';
       yield { type: 'finish', finishReason, usage: { inputTokens, outputTokens } };

@@ -98,6 +98,30 @@ export function sleep(milliseconds: number, signal: AbortSignal): Promise<void> 
   });
 }
 
+/**
+ * The pauses of one stream, one after another, each ending early (without error) when `signal` aborts, as
+ * `sleep` does: one abort listener serves them all, where `sleep` adds and removes one each time (a MOCK
+ * stream pauses once a token). `close` removes it when the stream ends.
+ */
+export function createPauses(signal: AbortSignal): { pause(milliseconds: number): Promise<void>; close(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let wake: (() => void) | undefined;
+  const onAbort = () => {
+    clearTimeout(timer);
+    wake?.();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    pause: (milliseconds) =>
+      new Promise((resolve) => {
+        if (signal.aborted) return resolve();
+        wake = resolve;
+        timer = setTimeout(resolve, milliseconds);
+      }),
+    close: () => signal.removeEventListener('abort', onAbort),
+  };
+}
+
 /** Compile-time exhaustiveness for a switch over vendor data; at run time a newer, unknown variant is ignored. */
 export function ignoreUnknown(value: never): void {
   void value;

@@ -1,8 +1,9 @@
+import { getEventListeners } from 'node:events';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { computeBackoffMs, MAX_RETRY_AFTER_MS, parseDurationMs, planRetry } from '../../src/providers/retry.js';
-import { sleep, takeUntilAborted } from '../../src/providers/stream-control.js';
+import { createPauses, sleep, takeUntilAborted } from '../../src/providers/stream-control.js';
 import { convertToAlternatingTurns, formatSpokenLine } from '../../src/providers/transcript.js';
 import {
   createVendorError,
@@ -168,6 +169,28 @@ describe('takeUntilAborted', () => {
       return values;
     };
     await expect(collect(new AbortController().signal)).rejects.toThrow('boom');
+  });
+
+  it("a stream's pauses share one abort listener, and the one under way ends early when the signal aborts", async () => {
+    const controller = new AbortController();
+    const listeners = () => getEventListeners(controller.signal, 'abort').length;
+    const pauses = createPauses(controller.signal);
+    await pauses.pause(1);
+    await pauses.pause(1);
+    expect(listeners()).toBe(1);
+    const long = pauses.pause(60_000);
+    controller.abort();
+    await expect(long).resolves.toBeUndefined();
+    await expect(pauses.pause(60_000)).resolves.toBeUndefined();
+    pauses.close();
+    expect(listeners()).toBe(0);
+    // A stream that ends without an abort leaves no listener behind either.
+    const signal = new AbortController().signal;
+    const finished = createPauses(signal);
+    await finished.pause(1);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(1);
+    finished.close();
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 
   it('sleep resolves early when the signal aborts', async () => {
