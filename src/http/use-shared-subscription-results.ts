@@ -90,8 +90,7 @@ export function useSharedSubscriptionResults({
   };
 
   const executeEvent = (args: ExecutionArgs, key: string | undefined, event: unknown): MaybePromise<ExecutionResult> => {
-    const run = () => execute({ ...args, rootValue: event });
-    if (key === undefined || typeof event !== 'object' || event === null) return run();
+    if (key === undefined || typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event });
     let results = resultsByEvent.get(event);
     if (!results) {
       results = new Map();
@@ -99,7 +98,7 @@ export function useSharedSubscriptionResults({
     }
     let result = results.get(key);
     if (result === undefined) {
-      result = run();
+      result = execute({ ...args, rootValue: event });
       results.set(key, result);
     }
     return result;
