@@ -59,3 +59,16 @@ export async function recordRss(pid: number, fallback: () => Promise<number>, in
     },
   };
 }
+
+/** Another process' CPU time (user + system) in ms so far, from /proc/<pid>/stat (Linux, 100 ticks a second); undefined where that cannot be read. */
+export async function readProcessCpuMs(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // The command name, in parentheses, may hold spaces: the fields after it are counted from its end.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}

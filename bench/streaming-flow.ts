@@ -15,8 +15,10 @@ import { broadcasterCommands, clientCommands, serverCommands, type GroupReport, 
 import {
   recordSideRss,
   withBroadcaster,
+  withCpu,
   withLoad,
   withService,
+  type CpuSpan,
   type LoadSpan,
   type SideRun,
   type StreamingContext,
@@ -45,6 +47,7 @@ export interface FlowOptions {
 export interface FlowSide {
   report: GroupReport;
   load: LoadSpan;
+  cpu: CpuSpan;
   /** The server's (or raw broadcaster's) RSS while the part ran. */
   rss: RssSeries;
 }
@@ -76,13 +79,16 @@ async function measureGroup(
   const { clients } = context;
   const rss = await recordSideRss(side);
   const problems: string[] = [];
-  const { load } = await withLoad(async () => {
+  const { value: cpu, load } = await withLoad(async () => {
     await clients.request(clientCommands.mark, { group });
-    await measure().catch((error: unknown) => problems.push(error instanceof Error ? error.message : String(error)));
+    const measured = await withCpu(side, clients, () =>
+      measure().catch((error: unknown) => problems.push(error instanceof Error ? error.message : String(error))),
+    );
+    return measured.cpu;
   });
   const rssSeries = await rss.stop();
   const report = await clients.request(clientCommands.report, { group, expect: typeof expect === 'function' ? expect() : expect });
-  return { report: { ...report, problems: [...problems, ...report.problems] }, load, rss: rssSeries };
+  return { report: { ...report, problems: [...problems, ...report.problems] }, load, cpu, rss: rssSeries };
 }
 
 /** Runs `run` with the clients' group, closed afterwards however `run` ends. */

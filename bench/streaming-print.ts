@@ -1,6 +1,6 @@
 /** Prints the streaming benchmark's parts: the service's figure, the raw baseline's, and their ratio, side by side. */
 import type { GroupReport, MemoryFigures } from './stream-protocol.js';
-import type { FlowOptions, FlowResult } from './streaming-flow.js';
+import type { FlowOptions, FlowResult, FlowSide } from './streaming-flow.js';
 import type { IdleResult, IdleSide } from './streaming-idle.js';
 import type { OverloadOptions, OverloadResult, OverloadSide } from './streaming-overload.js';
 import type { LoadSpan } from './streaming-processes.js';
@@ -19,6 +19,7 @@ const perSecond = (count: number, milliseconds: number): number =>
   milliseconds > 0 ? Math.round((count * 1000) / milliseconds) : Number.NaN;
 const ratio = (service: number, raw: number): string => (raw !== 0 ? fixed(service / raw, 2) : 'n/a');
 const loadText = ({ before, after }: LoadSpan): string => `${fixed(before, 2)} -> ${fixed(after, 2)}`;
+const cpuText = ({ cpu }: FlowSide): string => `${fixed(cpu.server * 100, 0)}% / ${fixed(cpu.clients * 100, 0)}%`;
 
 function row(service: number, raw: number, digits = 0): Row {
   return { service: fixed(service, digits), raw: fixed(raw, digits), 'service/raw': ratio(service, raw) };
@@ -57,6 +58,7 @@ export function printThroughput(result: FlowResult, options: FlowOptions): void 
     'window s': row(service.report.windowMs / 1000, raw.report.windowMs / 1000, 2),
     'text delivered': plain(percent(service.report.deliveredFraction), percent(raw.report.deliveredFraction)),
     'RSS peak MB (server, broadcaster)': row(service.rss.peak / 2 ** 20, raw.rss.peak / 2 ** 20, 1),
+    'CPU of one core (server / clients)': plain(cpuText(service), cpuText(raw)),
     'load average 1m': plain(loadText(service.load), loadText(raw.load)),
   });
   const achieved = words / rawWords;
@@ -85,6 +87,7 @@ export function printLatency(result: FlowResult, options: FlowOptions): void {
     'messages streamed, never committed': plain(service.report.uncommittedMessages, raw.report.uncommittedMessages),
     'text delivered': plain(percent(service.report.deliveredFraction), percent(raw.report.deliveredFraction)),
     'RSS peak MB (server, broadcaster)': row(service.rss.peak / 2 ** 20, raw.rss.peak / 2 ** 20, 1),
+    'CPU of one core (server / clients)': plain(cpuText(service), cpuText(raw)),
     'load average 1m': plain(loadText(service.load), loadText(raw.load)),
   });
   const bound = Math.max(25, 2 * latencyMs(raw.report, 'p99'));

@@ -1,7 +1,7 @@
 /** The processes of the streaming benchmark: the service and the raw broadcaster, each fresh for each part, and the clients. */
 import { loadavg } from 'node:os';
 import { spawnChild, type ChildHandle } from './ipc.js';
-import { recordRss, type RssRecorder } from './process-memory.js';
+import { readProcessCpuMs, recordRss, type RssRecorder } from './process-memory.js';
 import { broadcasterCommands, memoryCommand, serverCommands } from './stream-protocol.js';
 
 export interface StreamingContext {
@@ -36,6 +36,21 @@ export async function withLoad<T>(measure: () => Promise<T>): Promise<{ value: T
   const before = loadNow();
   const value = await measure();
   return { value, load: { before, after: loadNow() } };
+}
+
+/** The share of one core each process used over a measured stretch, from /proc; NaN where it could not be read. */
+export type CpuSpan = Record<'server' | 'clients', number>;
+
+/** Runs `measure` with the CPU time of the side's process and of the clients' read before and after it. */
+export async function withCpu<T>(side: SideRun, clients: ChildHandle, measure: () => Promise<T>): Promise<{ value: T; cpu: CpuSpan }> {
+  const read = () => Promise.all([readProcessCpuMs(side.pid), readProcessCpuMs(clients.pid)]);
+  const started = performance.now();
+  const before = await read();
+  const value = await measure();
+  const after = await read();
+  const elapsed = performance.now() - started;
+  const share = (index: number) => ((after[index] ?? Number.NaN) - (before[index] ?? Number.NaN)) / elapsed;
+  return { value, cpu: { server: share(0), clients: share(1) } };
 }
 
 /** Samples the side's RSS every second from outside it. */
