@@ -12,6 +12,7 @@ import { DomainError } from '../engine/errors.js';
 import type { GraphQLContext } from '../schema/builder.js';
 import { isGraphQLError, normalizeClientError, toGraphQLError } from '../schema/errors.js';
 import { isHostAllowed, isOriginAllowed } from './origin-policy.js';
+import { sendText } from './ws-text-frame.js';
 
 export interface GraphQLWsOptions {
   server: Server;
@@ -43,6 +44,8 @@ const SLOW_CONSUMER_REASON = 'Slow consumer: subscribe again with after, and rea
  * one write at a time, where a reader that keeps falling behind is cut off.
  */
 const DIRECT_WRITE_BACKLOG_BYTES = 64 * 1024;
+
+const MESSAGE_END = Buffer.from('}');
 
 /** What the socket learned at connection_init. */
 interface SocketExtra {
@@ -177,13 +180,13 @@ export function createGraphQLWsServer({
         const onSlowConsumer = () => socket.close(SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_REASON);
         // The message graphql-ws would write for a result without errors: {id, type, payload}, in that order.
         // Made on the first write: an idle subscription holds none.
-        let frameStart: string | undefined;
-        const sendPayload = (payloadJson: string): boolean => {
+        let messageStart: Buffer | undefined;
+        const sendPayload = (payload: Buffer): boolean => {
           const writable = socket.readyState === socket.OPEN && socket.bufferedAmount <= DIRECT_WRITE_BACKLOG_BYTES;
           // Completed by the client: graphql-ws forgets the id before the stream hears of it.
           if (!writable || !(id in context.subscriptions)) return false;
-          frameStart ??= `{"id":${JSON.stringify(id)},"type":"${MessageType.Next}","payload":`;
-          socket.send(`${frameStart}${payloadJson}}`);
+          messageStart ??= Buffer.from(`{"id":${JSON.stringify(id)},"type":"${MessageType.Next}","payload":`);
+          sendText(socket, [messageStart, payload, MESSAGE_END]);
           return true;
         };
         let document: DocumentNode;

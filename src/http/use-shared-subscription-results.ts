@@ -35,11 +35,11 @@ function mapResults<T>(source: AsyncIterable<unknown>, map: (event: unknown) => 
 export type ShareScope = (contextValue: unknown) => string | undefined;
 
 /**
- * Writes one `next` message carrying this payload (a result's JSON) straight to
- * the subscriber's connection; false when it cannot now (the connection closed,
- * the subscription completed, or its writes are backed up).
+ * Writes one `next` message carrying this payload (a result's JSON, UTF-8)
+ * straight to the subscriber's connection; false when it cannot now (the
+ * connection closed, the subscription completed, or its writes are backed up).
  */
-export type SendPayload = (payloadJson: string) => boolean;
+export type SendPayload = (payload: Buffer) => boolean;
 
 /**
  * Executes each subscription event once per distinct subscription, not once per
@@ -57,7 +57,7 @@ export type SendPayload = (payloadJson: string) => boolean;
  * result without errors skips the subscriber's own path (its async iterators,
  * the per-result hooks, the transport's loop) whenever that path is idle, its
  * source being a queue waiting for its consumer with nothing queued: the result
- * is serialized once and written to every such subscriber. Order holds, since
+ * is serialized and encoded once and written to every such subscriber. Order holds, since
  * an idle path has written all it was handed. Results with errors, and every
  * result while the path is busy, go the usual way; the per-result hooks of the
  * other plugins (masking errors, counting them) act only on errors.
@@ -104,11 +104,11 @@ export function useSharedSubscriptionResults({
     return result;
   };
 
-  const payloads = new WeakMap<ExecutionResult, string>();
-  const payloadOf = (result: ExecutionResult): string => {
+  const payloads = new WeakMap<ExecutionResult, Buffer>();
+  const payloadOf = (result: ExecutionResult): Buffer => {
     let payload = payloads.get(result);
     if (payload === undefined) {
-      payload = JSON.stringify(result);
+      payload = Buffer.from(JSON.stringify(result));
       payloads.set(result, payload);
     }
     return payload;

@@ -23,11 +23,11 @@ export interface GraphQLContext {
    */
   onSlowConsumer?: () => void;
   /**
-   * Writes a `next` message with this payload JSON for this subscription straight
-   * to its socket; false when it cannot now. graphql-ws only (see
-   * useSharedSubscriptionResults).
+   * Writes a `next` message with this payload (a result's JSON, UTF-8) for this
+   * subscription straight to its socket; false when it cannot now. graphql-ws
+   * only (see useSharedSubscriptionResults).
    */
-  sendPayload?: (payloadJson: string) => boolean;
+  sendPayload?: (payload: Buffer) => boolean;
 }
 
 export const builder = new SchemaBuilder<{

@@ -10,12 +10,18 @@ import { type RawMessage, rawSocket } from '../support/raw-ws.js';
 
 const INJECT = `mutation($id: ID!, $content: String!) { injectMessage(discussionId: $id, content: $content, author: "Observer") { id } }`;
 
-/** The content of a `next` message's messageAdded, if it carries one. */
-function contentOf(message: RawMessage): unknown {
+/** The messageAdded object of a `next` message, if it carries one. */
+function addedOf(message: RawMessage): object | undefined {
   if (message.type !== 'next' || typeof message.payload !== 'object' || message.payload === null) return undefined;
   const data: unknown = Reflect.get(message.payload, 'data');
   const added: unknown = typeof data === 'object' && data !== null ? Reflect.get(data, 'messageAdded') : undefined;
-  return typeof added === 'object' && added !== null ? Reflect.get(added, 'content') : undefined;
+  return typeof added === 'object' && added !== null ? added : undefined;
+}
+
+/** The content of a `next` message's messageAdded, if it carries one. */
+function contentOf(message: RawMessage): unknown {
+  const added = addedOf(message);
+  return added ? Reflect.get(added, 'content') : undefined;
 }
 
 describe.each(BOTH_MODES)('results written straight to graphql-ws sockets ($mode)', ({ redis }) => {
@@ -56,6 +62,44 @@ describe.each(BOTH_MODES)('results written straight to graphql-ws sockets ($mode
       await socket.waitFor((messages) => messages.some((message) => message.id === 'b' && contentOf(message) === 'second'));
       const later = (await socket.waitFor(() => true)).slice(afterComplete);
       expect(later.filter((message) => message.id === 'a')).toEqual([]);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('frames payloads of every length encoding whole: under 126 bytes, up to 65,535, and past it', async () => {
+    const id = await createDiscussion(app.url, { topic: 'Frame lengths', agents: mockAgents(2) });
+    const socket = await rawSocket(app.url);
+    try {
+      await socket.init({});
+      // Seven copies of a 16,000-character content make a payload past 65,535 bytes (a 64-bit length).
+      const copies = Array.from({ length: 7 }, (_, copy) => `c${copy}: content`).join(' ');
+      const subscriptions = {
+        one: `subscription($id: ID!) { messageAdded(discussionId: $id) { content } }`,
+        seven: `subscription($id: ID!) { messageAdded(discussionId: $id) { ${copies} } }`,
+      };
+      for (const [subscription, query] of Object.entries(subscriptions)) {
+        socket.send(JSON.stringify({ id: subscription, type: 'subscribe', payload: { query, variables: { id } } }));
+      }
+      await app.app.whenListening(id, 2);
+
+      // 7-bit, 16-bit and 64-bit lengths: a short content, then one that is 3 bytes a character in UTF-8.
+      const contents = ['tiny', '€'.repeat(16_000)];
+      for (const content of contents) await mustGraphQL(app.url, INJECT, { id, content });
+      const received = await socket.waitFor((messages) => messages.filter((message) => message.type === 'next').length === 4);
+      const texts = socket.texts.filter((text) => text.startsWith('{"id":'));
+      const lengths = texts.map((text) => Buffer.byteLength(text));
+      expect(lengths.some((length) => length < 126)).toBe(true);
+      expect(lengths.some((length) => length > 126 && length < 2 ** 16)).toBe(true);
+      expect(lengths.some((length) => length >= 2 ** 16)).toBe(true);
+      const nexts = received.filter((message) => message.type === 'next');
+      expect(texts).toEqual(nexts.map((message) => JSON.stringify({ id: message.id, type: 'next', payload: message.payload })));
+      for (const message of nexts) {
+        const values = Object.values(addedOf(message) ?? {});
+        expect(values).toHaveLength(message.id === 'seven' ? 7 : 1);
+        expect(new Set(values).size).toBe(1);
+        expect(contents).toContain(values[0]);
+      }
     } finally {
       socket.close();
     }

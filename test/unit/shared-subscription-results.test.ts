@@ -110,13 +110,13 @@ describe('subscription results shared between identical subscriptions', () => {
   });
 
   it('writes a result without errors once as JSON to every idle subscriber whose transport can, past its iterators', async () => {
-    const sent: { subscriber: string; payload: string }[] = [];
+    const sent: { subscriber: string; payload: Buffer }[] = [];
     let backedUp = false;
     const sendPayloadOf = (contextValue: unknown) => {
       const subscriber: unknown =
         typeof contextValue === 'object' && contextValue !== null ? Reflect.get(contextValue, 'subscriber') : undefined;
       if (typeof subscriber !== 'string') return undefined;
-      return (payload: string) => !backedUp && sent.push({ subscriber, payload }) > 0;
+      return (payload: Buffer) => !backedUp && sent.push({ subscriber, payload }) > 0;
     };
     const direct = createYoga({ schema, plugins: [useSharedSubscriptionResults({ scopeOf, sendPayloadOf })], logging: false });
     const open = async (subscriber: string) => {
@@ -141,10 +141,12 @@ describe('subscription results shared between identical subscriptions', () => {
     hub.publish({ room: 'green', value: 'direct' });
     await new Promise((resolve) => setImmediate(resolve));
     const payload = JSON.stringify({ data: { tick: { value: 'direct' } } });
-    expect(sent).toEqual([
+    expect(sent.map((write) => ({ ...write, payload: write.payload.toString('utf8') }))).toEqual([
       { subscriber: 'first', payload },
       { subscriber: 'second', payload },
     ]);
+    // Encoded once, for both.
+    expect(sent[0]?.payload).toBe(sent[1]?.payload);
     expect(resolverCalls).toBe(callsBefore + 1);
     expect(settled.size).toBe(0);
 
