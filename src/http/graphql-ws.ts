@@ -12,7 +12,7 @@ import { DomainError } from '../engine/errors.js';
 import type { GraphQLContext } from '../schema/builder.js';
 import { isGraphQLError, normalizeClientError, toGraphQLError } from '../schema/errors.js';
 import { isHostAllowed, isOriginAllowed } from './origin-policy.js';
-import { sendText } from './ws-text-frame.js';
+import { ownUtf8, sendText } from './ws-text-frame.js';
 
 export interface GraphQLWsOptions {
   server: Server;
@@ -45,7 +45,7 @@ const SLOW_CONSUMER_REASON = 'Slow consumer: subscribe again with after, and rea
  */
 const DIRECT_WRITE_BACKLOG_BYTES = 64 * 1024;
 
-const MESSAGE_END = Buffer.from('}');
+const MESSAGE_END = ownUtf8('}');
 
 /** What the socket learned at connection_init. */
 interface SocketExtra {
@@ -185,7 +185,7 @@ export function createGraphQLWsServer({
           const writable = socket.readyState === socket.OPEN && socket.bufferedAmount <= DIRECT_WRITE_BACKLOG_BYTES;
           // Completed by the client: graphql-ws forgets the id before the stream hears of it.
           if (!writable || !(id in context.subscriptions)) return false;
-          messageStart ??= Buffer.from(`{"id":${JSON.stringify(id)},"type":"${MessageType.Next}","payload":`);
+          messageStart ??= ownUtf8(`{"id":${JSON.stringify(id)},"type":"${MessageType.Next}","payload":`);
           sendText(socket, [messageStart, payload, MESSAGE_END]);
           return true;
         };

@@ -1,6 +1,7 @@
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { bypassWhileWaiting } from '../events/async-queue.js';
+import { ownUtf8 } from './ws-text-frame.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -108,7 +109,8 @@ export function useSharedSubscriptionResults({
   const payloadOf = (result: ExecutionResult): Buffer => {
     let payload = payloads.get(result);
     if (payload === undefined) {
-      payload = Buffer.from(JSON.stringify(result));
+      // Its own memory: a slow subscriber's queue can keep the event, and with it this, for a while.
+      payload = ownUtf8(JSON.stringify(result));
       payloads.set(result, payload);
     }
     return payload;

@@ -6,16 +6,29 @@ const LENGTH_16 = 126;
 const LENGTH_64 = 127;
 
 /**
+ * The UTF-8 bytes of `text` in memory of their own. A small Buffer is otherwise
+ * a slice of Node's shared 8 KiB pool, and keeps all of it alive for as long as
+ * it lives: bytes kept for a while (a subscription's, a queued event's) must not.
+ */
+export function ownUtf8(text: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
+}
+
+/**
  * One unfragmented, unmasked WebSocket text frame (RFC 6455, section 5.2, as a
  * server sends it) whose payload is `parts` one after another, in one buffer:
  * header and payload go to the socket in one write, where ws's `send` makes two
  * (a writev of its header and the text), and no string is encoded per socket.
+ * `pooled`: from Node's shared pool, for a frame written at once and forgotten;
+ * a frame that will wait in a socket's backlog gets memory of its own (ownUtf8).
  */
-export function textFrame(parts: readonly Buffer[]): Buffer {
+export function textFrame(parts: readonly Buffer[], pooled: boolean): Buffer {
   let length = 0;
   for (const part of parts) length += part.length;
   const headerLength = length < LENGTH_16 ? 2 : length < 2 ** 16 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(headerLength + length);
+  const frame = pooled ? Buffer.allocUnsafe(headerLength + length) : Buffer.allocUnsafeSlow(headerLength + length);
   frame[0] = FIN_TEXT;
   if (headerLength === 2) {
     frame[1] = length;
@@ -47,6 +60,7 @@ function transportOf(socket: WebSocket): Socket | undefined {
 /** Sends `parts`, joined, as one text message: in a single write of its own frame where it can, else with ws's `send`. */
 export function sendText(socket: WebSocket, parts: readonly Buffer[]): void {
   const transport = transportOf(socket);
-  if (transport) transport.write(textFrame(parts));
+  // Nothing waiting: the kernel takes the frame now, in all likelihood, and it is freed at once.
+  if (transport) transport.write(textFrame(parts, transport.writableLength === 0));
   else socket.send(Buffer.concat(parts), { binary: false });
 }
