@@ -12,7 +12,7 @@ import { DomainError } from '../engine/errors.js';
 import type { GraphQLContext } from '../schema/builder.js';
 import { isGraphQLError, normalizeClientError, toGraphQLError } from '../schema/errors.js';
 import { isHostAllowed, isOriginAllowed } from './origin-policy.js';
-import { ownUtf8, sendText } from './ws-text-frame.js';
+import { ownUtf8, textSender } from './ws-text-frame.js';
 
 export interface GraphQLWsOptions {
   server: Server;
@@ -179,14 +179,16 @@ export function createGraphQLWsServer({
         // Its buffered frames stay behind the close frame; ws destroys a socket that never reads them.
         const onSlowConsumer = () => socket.close(SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_REASON);
         // The message graphql-ws would write for a result without errors: {id, type, payload}, in that order.
-        // Made on the first write: an idle subscription holds none.
+        // Made on the first write, with the way to write it: an idle subscription holds neither.
         let messageStart: Buffer | undefined;
+        let sendText: ((parts: readonly Buffer[]) => void) | undefined;
         const sendPayload = (payload: Buffer): boolean => {
           const writable = socket.readyState === socket.OPEN && socket.bufferedAmount <= DIRECT_WRITE_BACKLOG_BYTES;
           // Completed by the client: graphql-ws forgets the id before the stream hears of it.
           if (!writable || !(id in context.subscriptions)) return false;
           messageStart ??= ownUtf8(`{"id":${JSON.stringify(id)},"type":"${MessageType.Next}","payload":`);
-          sendText(socket, [messageStart, payload, MESSAGE_END]);
+          sendText ??= textSender(socket);
+          sendText([messageStart, payload, MESSAGE_END]);
           return true;
         };
         let document: DocumentNode;

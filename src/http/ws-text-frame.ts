@@ -57,10 +57,13 @@ function transportOf(socket: WebSocket): Socket | undefined {
   return transport instanceof Socket ? transport : undefined;
 }
 
-/** Sends `parts`, joined, as one text message: in a single write of its own frame where it can, else with ws's `send`. */
-export function sendText(socket: WebSocket, parts: readonly Buffer[]): void {
+/**
+ * How to send `parts`, joined, as one text message on this socket: in a single write of its own frame where
+ * it can, else with ws's `send`. Chosen once (the extensions are settled at the handshake), used for every message.
+ */
+export function textSender(socket: WebSocket): (parts: readonly Buffer[]) => void {
   const transport = transportOf(socket);
+  if (!transport) return (parts) => socket.send(Buffer.concat(parts), { binary: false });
   // Nothing waiting: the kernel takes the frame now, in all likelihood, and it is freed at once.
-  if (transport) transport.write(textFrame(parts, transport.writableLength === 0));
-  else socket.send(Buffer.concat(parts), { binary: false });
+  return (parts) => transport.write(textFrame(parts, transport.writableLength === 0));
 }
