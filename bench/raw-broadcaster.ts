@@ -10,6 +10,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { takeGcPauses, watchGcPauses } from './gc-pauses.js';
 import { handle, serveCommands } from './ipc.js';
 import { readMemory } from './process-memory.js';
 import { broadcasterCommands, type PublishResult } from './stream-protocol.js';
@@ -23,6 +24,7 @@ const publisher = new Redis(redisUrl, { connectionName: 'bench-raw-publisher', l
 const sockets = new Map<string, Set<WebSocket>>();
 const subscribed = new Map<string, Promise<unknown>>();
 let server: WebSocketServer | undefined;
+watchGcPauses();
 
 for (const [name, connection] of [
   ['subscriber', subscriber],
@@ -145,6 +147,7 @@ serveCommands(
     handle(broadcasterCommands.burst, burst),
     handle(broadcasterCommands.paced, paced),
     handle(broadcasterCommands.memory, ({ gc }) => readMemory(gc)),
+    handle(broadcasterCommands.gcPauses, takeGcPauses),
     handle(broadcasterCommands.stop, stop),
   ],
   async () => {

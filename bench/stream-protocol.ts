@@ -11,6 +11,13 @@ export type MemoryFigures = z.output<typeof memorySchema>;
 /** The process' memory; with `gc`, after full collections (the process runs with --expose-gc). */
 export const memoryCommand = command('memory', z.object({ gc: z.boolean() }), memorySchema);
 const start = command('start', none, z.object({ url: z.string() }));
+
+const gcPausesSchema = z.object({
+  minor: z.object({ count: z.number(), p50: z.number(), p99: z.number(), max: z.number(), totalMs: z.number() }),
+  otherMs: z.number(),
+});
+/** The process' GC pauses since the last such command (bench/gc-pauses.ts), and a fresh start. */
+export const gcPausesCommand = command('gcPauses', none, gcPausesSchema);
 const stop = command('stop', none, none);
 
 /** bench/stream-server.ts: the service, built from src/app.ts, alone in its process. */
@@ -19,6 +26,7 @@ export const serverCommands = {
   /** Resolves once every discussion has at least `count` live subscriptions in the server. */
   whenListening: command('whenListening', z.object({ discussionIds: z.array(z.string()), count: z.number() }), none),
   memory: memoryCommand,
+  gcPauses: gcPausesCommand,
   stop,
 };
 
@@ -37,6 +45,7 @@ export const broadcasterCommands = {
     publishResultSchema,
   ),
   memory: memoryCommand,
+  gcPauses: gcPausesCommand,
   stop,
 };
 

@@ -6,12 +6,14 @@
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import { takeGcPauses, watchGcPauses } from './gc-pauses.js';
 import { handle, serveCommands } from './ipc.js';
 import { readMemory } from './process-memory.js';
 import { serverCommands } from './stream-protocol.js';
 import { UNLIMITED_OWNER } from './stats.js';
 
 let app: App | undefined;
+watchGcPauses();
 
 async function start(): Promise<{ url: string }> {
   // Only what the benchmark sets: the caller's AUTH_TOKENS or limits must not change what is measured.
@@ -52,6 +54,7 @@ serveCommands(
       return {};
     }),
     handle(serverCommands.memory, ({ gc }) => readMemory(gc)),
+    handle(serverCommands.gcPauses, takeGcPauses),
     handle(serverCommands.stop, stop),
   ],
   async () => {

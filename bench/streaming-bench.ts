@@ -7,10 +7,10 @@
  */
 import { integerSetting, parseSettings, positiveInteger, type BenchSetting } from './stats.js';
 import type { GroupReport } from './stream-protocol.js';
-import { runFlow, type FlowOptions } from './streaming-flow.js';
+import { runFlow, type FlowOptions, type FlowResult } from './streaming-flow.js';
 import { runIdle, type IdleOptions } from './streaming-idle.js';
 import { runOverload, type OverloadOptions } from './streaming-overload.js';
-import { printIdle, printLatency, printOverload, printThroughput } from './streaming-print.js';
+import { printIdle, printLatency, printLatencyPairs, printOverload, printThroughput } from './streaming-print.js';
 import { spawnClients, type StreamingContext } from './streaming-processes.js';
 
 export interface StreamingOptions {
@@ -20,6 +20,8 @@ export interface StreamingOptions {
   parts: ReadonlySet<number>;
   throughput: FlowOptions;
   latency: FlowOptions;
+  /** Part 2 runs this many times over (service then raw, fresh processes each time), each pair judged on its own. */
+  latencyPairs: number;
   overload: OverloadOptions;
   idle: IdleOptions;
   timeoutMs: number;
@@ -66,6 +68,7 @@ export function readStreamingOptions(
       warmUpRounds: integerSetting('BENCH_STREAM_WARM_UP_ROUNDS', 1, 0, environment),
       workerProcess: environment.BENCH_STREAM_WORKER_PROCESS === '1',
     },
+    latencyPairs: number('BENCH_STREAM_LATENCY_PAIRS', 3),
     overload: {
       slowMs: number('BENCH_SLOW_MS', 60_000),
       watchers: number('BENCH_SLOW_WATCHERS', 4),
@@ -107,9 +110,16 @@ export async function runStreamingBench(options: StreamingOptions): Promise<stri
       return [...reportProblems('part 1 service', result.service.report), ...reportProblems('part 1 raw', result.raw.report)];
     });
     await part(2, async () => {
-      const result = await runFlow(context, options.latency);
-      printLatency(result, options.latency);
-      return [...reportProblems('part 2 service', result.service.report), ...reportProblems('part 2 raw', result.raw.report)];
+      const results: FlowResult[] = [];
+      const problems: string[] = [];
+      for (let index = 1; index <= options.latencyPairs; index += 1) {
+        const result = await runFlow(context, options.latency);
+        printLatency(result, options.latency, { index, of: options.latencyPairs });
+        results.push(result);
+        problems.push(...reportProblems('part 2 service', result.service.report), ...reportProblems('part 2 raw', result.raw.report));
+      }
+      printLatencyPairs(results);
+      return problems;
     });
     await part(3, async () => {
       const result = await runOverload(context, options.overload);

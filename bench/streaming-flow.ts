@@ -11,7 +11,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createMockDiscussion, startDiscussion } from './graphql-http.js';
 import type { RssSeries } from './process-memory.js';
 import { escapeGlob, withTimeout, type BenchSetting } from './stats.js';
-import { broadcasterCommands, clientCommands, serverCommands, type GroupReport, type PublishResult } from './stream-protocol.js';
+import type { GcPauses } from './gc-pauses.js';
+import {
+  broadcasterCommands,
+  clientCommands,
+  gcPausesCommand,
+  serverCommands,
+  type GroupReport,
+  type PublishResult,
+} from './stream-protocol.js';
 import {
   recordSideRss,
   withBroadcaster,
@@ -50,6 +58,8 @@ export interface FlowSide {
   cpu: CpuSpan;
   /** The server's (or raw broadcaster's) RSS while the part ran. */
   rss: RssSeries;
+  /** The server's (or raw broadcaster's) GC pauses while the part ran. */
+  gc: GcPauses;
 }
 
 export interface FlowResult {
@@ -79,6 +89,7 @@ async function measureGroup(
   const { clients } = context;
   const rss = await recordSideRss(side);
   const problems: string[] = [];
+  await side.handle.request(gcPausesCommand, {});
   const { value: cpu, load } = await withLoad(async () => {
     await clients.request(clientCommands.mark, { group });
     const measured = await withCpu(side, clients, () =>
@@ -87,8 +98,9 @@ async function measureGroup(
     return measured.cpu;
   });
   const rssSeries = await rss.stop();
+  const gc = await side.handle.request(gcPausesCommand, {});
   const report = await clients.request(clientCommands.report, { group, expect: typeof expect === 'function' ? expect() : expect });
-  return { report: { ...report, problems: [...problems, ...report.problems] }, load, cpu, rss: rssSeries };
+  return { report: { ...report, problems: [...problems, ...report.problems] }, load, cpu, rss: rssSeries, gc };
 }
 
 /** Runs `run` with the clients' group, closed afterwards however `run` ends. */

@@ -58,10 +58,14 @@ export function recordSideRss(side: SideRun): Promise<RssRecorder> {
   return recordRss(side.pid, async () => (await side.handle.request(memoryCommand, { gc: false })).rss);
 }
 
-/** With BENCH_PROFILE_DIR, the service and the raw broadcaster write a CPU profile there (one .cpuprofile per process). */
+/**
+ * With BENCH_PROFILE_DIR, the service and the raw broadcaster write a CPU profile there (one .cpuprofile per process);
+ * BENCH_NODE_ARGS gives both more node flags, split at spaces (e.g. "--trace-gc-nvp": a line per GC on their output).
+ */
 const profileArgs = (): string[] => {
   const directory = process.env.BENCH_PROFILE_DIR;
-  return directory ? ['--cpu-prof', `--cpu-prof-dir=${directory}`] : [];
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return [...(directory ? ['--cpu-prof', `--cpu-prof-dir=${directory}`] : []), ...extra];
 };
 
 async function runSide<T>(

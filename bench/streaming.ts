@@ -21,15 +21,17 @@
  *
  * Environment: REDIS_URL (redis://127.0.0.1:6379), BENCH_STREAM_PARTS ("1,2,3,4"),
  * BENCH_STREAM_THROUGHPUT ("50x4", K x S), BENCH_STREAM_ROUNDS (3),
- * BENCH_STREAM_LATENCY ("100x10"), BENCH_STREAM_LATENCY_ROUNDS (2), BENCH_STREAM_WARM_UP_ROUNDS (1: part 2
+ * BENCH_STREAM_LATENCY ("100x10"), BENCH_STREAM_LATENCY_ROUNDS (2), BENCH_STREAM_LATENCY_PAIRS (3: part 2 runs this
+ * many times over, service then raw in fresh processes, each pair judged alone), BENCH_STREAM_WARM_UP_ROUNDS (1: part 2
  * first runs this many rounds of the same load on each side, unmeasured, in the process then measured, so a
  * JIT-cold process is not what is timed; 0 measures a cold one), BENCH_STREAM_WORKER_PROCESS (unset; 1: part 2's
  * turns run in a ROLE=worker process of their own beside the ROLE=api one measured),
  * BENCH_STREAM_TOKEN_DELAY_MS (30), BENCH_SLOW_MS (60000), BENCH_SLOW_WATCHERS (4), BENCH_SLOW_DISCUSSIONS (5),
  * BENCH_IDLE (2000 subscriptions), BENCH_IDLE_DISCUSSIONS (100, at most 100: the multiplexed run puts one on each socket per discussion),
  * BENCH_STREAM_TIMEOUT_MS (300000, per wait), BENCH_PROFILE_DIR (unset; a directory for the
- * service's and the raw broadcaster's CPU profiles, --cpu-prof). A quick run:
- * BENCH_STREAM_THROUGHPUT=10x2 BENCH_STREAM_LATENCY=10x2 BENCH_SLOW_MS=5000 BENCH_IDLE=200
+ * service's and the raw broadcaster's CPU profiles, --cpu-prof), BENCH_NODE_ARGS (unset; more node flags for both,
+ * e.g. "--trace-gc-nvp"). A quick run:
+ * BENCH_STREAM_THROUGHPUT=10x2 BENCH_STREAM_LATENCY=10x2 BENCH_STREAM_LATENCY_PAIRS=1 BENCH_SLOW_MS=5000 BENCH_IDLE=200
  */
 import { randomUUID } from 'node:crypto';
 import { deleteKeys } from './redis-keys.js';
