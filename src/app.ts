@@ -99,6 +99,7 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
     tokens: runtime.tokens,
     tokenCoalesceMs: config.streaming.tokenCoalesceMs,
     subscriberBufferEvents: config.streaming.subscriberBufferEvents,
+    stopCancelTimeoutMs: config.stopCancelTimeoutMs,
     scheduler: runtime.scheduler,
     webhooks: runtime.webhooks,
     quotas: runtime.quotas,

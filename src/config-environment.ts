@@ -126,6 +126,7 @@ export const environmentSchema = z.object({
   SHUTDOWN_GRACE_MS: integer(10_000, 0, 600_000),
   WORKER_CONCURRENCY: integer(50, 1, 10_000),
   TURN_LOCK_MS: integer(2_000, 1_000, 600_000),
+  STOP_CANCEL_TIMEOUT_MS: integer(5_000, 100, 600_000),
   METRICS_TOKEN: optionalString,
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   OTEL_SERVICE_NAME: z.string().trim().min(1).max(100).default('discussion-orchestrator'),

@@ -31,6 +31,8 @@ export interface Config {
   introspection: boolean;
   limits: LimitsConfig;
   shutdownGraceMs: number;
+  /** STOP_CANCEL_TIMEOUT_MS: how long a stop waits for the process running the turn to cancel it, before it ends the turn itself. */
+  stopCancelTimeoutMs: number;
   /** When set, `GET /metrics` wants it as a bearer token. */
   metricsToken?: string;
   /** OpenTelemetry tracing, on when an OTLP/HTTP endpoint is set. */
@@ -204,6 +206,7 @@ export function loadConfig(environment: Environment = process.env): Config {
       dailyCostUsd: env.OWNER_DAILY_COST_USD,
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    stopCancelTimeoutMs: env.STOP_CANCEL_TIMEOUT_MS,
     metricsToken: env.METRICS_TOKEN,
     tracing: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME },
     pricingFile: env.PRICING_FILE,

@@ -74,6 +74,8 @@ export interface EngineDependencies {
   slots?: ProviderSlots;
   /** RECORD_PROVIDER_CALLS: discussions created from now on keep every provider call, so they can be replayed. */
   recordProviderCalls?: boolean;
+  /** How long a stop waits for another process to cancel the turn it runs before ending that turn itself; 5 000 ms when absent. */
+  stopCancelTimeoutMs?: number;
   /** MAX_TOOL_STEPS and the result cap; the defaults of src/tools/types.ts when absent. */
   toolSettings?: { maxSteps: number; maxResultChars: number };
 }

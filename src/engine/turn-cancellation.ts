@@ -3,7 +3,7 @@ import type { DiscussionRecord } from '../store/types.js';
 import { type EngineDependencies, OPEN_STATUSES, transitionAndPublish } from './dependencies.js';
 import type { TurnRunner } from './turn-runner.js';
 
-/** How long a stop waits for the process running the turn to cancel it before ending the turn itself. */
+/** How long a stop waits for the process running the turn to cancel it before ending the turn itself (STOP_CANCEL_TIMEOUT_MS). */
 const REMOTE_CANCEL_TIMEOUT_MS = 5_000;
 /** Takeovers of the turn a stop follows before it ends the latest attempt itself. */
 const MAX_CANCEL_ATTEMPTS = 3;
@@ -18,6 +18,7 @@ const MAX_STOP_ATTEMPTS = 10;
 export function createTurnCancellation(dependencies: EngineDependencies & { runner: TurnRunner }) {
   const { store, bus, runner } = dependencies;
   const now = dependencies.now ?? (() => new Date());
+  const remoteCancelTimeoutMs = dependencies.stopCancelTimeoutMs ?? REMOTE_CANCEL_TIMEOUT_MS;
 
   /** Resolves true once the turn streaming `messageId` has ended, false after the timeout. */
   async function waitForTurnEnd(id: string, messageId: string, request: () => Promise<void>): Promise<boolean> {
@@ -27,7 +28,7 @@ export function createTurnCancellation(dependencies: EngineDependencies & { runn
       if ((event.type === 'turn_ended' && event.messageId === messageId) || (event.type === 'message' && event.message.id === messageId))
         finish(true);
     });
-    const timer = setTimeout(() => finish(false), REMOTE_CANCEL_TIMEOUT_MS);
+    const timer = setTimeout(() => finish(false), remoteCancelTimeoutMs);
     try {
       await request();
       // It may have ended before the subscription was live.

@@ -39,7 +39,9 @@ describe('two API replicas and a worker, as separate processes on one Redis', ()
   it('serves a discussion started on one replica to subscribers of the other, and stops it across processes', async () => {
     const { group, redisUrl } = context;
     const { fake } = vendor;
-    const env = { REDIS_URL: redisUrl, TURN_LOCK_MS: '2000', LOG_LEVEL: 'debug', ...fake.environment() };
+    // The stop below must be answered by the worker, however loaded the machine: B waits for it up to
+    // STOP_CANCEL_TIMEOUT_MS (5 s by default, once not enough under the whole suite) before ending the turn itself.
+    const env = { REDIS_URL: redisUrl, TURN_LOCK_MS: '2000', STOP_CANCEL_TIMEOUT_MS: '60000', LOG_LEVEL: 'debug', ...fake.environment() };
     // The agents speak through the fake vendor. Ada's first reply runs whole; Bob's waits at a gate while
     // an observer injects on B; Ada's next one waits at another gate until the stop cancels it.
     const duringInjection = fake.gate();

@@ -36,6 +36,7 @@ describe('loadConfig', () => {
     ['MOCK_TOKEN_DELAY_MS', '-1'],
     ['TURN_LOCK_MS', '999'],
     ['TURN_LOCK_MS', '2.5s'],
+    ['STOP_CANCEL_TIMEOUT_MS', '99'],
   ])('refuses %s=%s and names the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid environment: ${name}:`));
@@ -54,6 +55,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ TURN_LOCK_MS: '1000' }).worker).toMatchObject({ lockDurationMs: 1_000, lockRenewMs: 100, stallCheckMs: 500 });
     expect(loadConfig({ TURN_LOCK_MS: '60000' }).worker).toMatchObject({ lockDurationMs: 60_000, lockRenewMs: 500, stallCheckMs: 500 });
     expect(turnLockTiming(600_000)).toEqual({ lockDurationMs: 600_000, lockRenewMs: 500, stallCheckMs: 500 });
+  });
+
+  it('waits STOP_CANCEL_TIMEOUT_MS (5 s) for the process running a turn to cancel it', () => {
+    expect(loadConfig({}).stopCancelTimeoutMs).toBe(5_000);
+    expect(loadConfig({ STOP_CANCEL_TIMEOUT_MS: '30000' }).stopCancelTimeoutMs).toBe(30_000);
   });
 
   it('refuses a split role without Redis', () => {
