@@ -3,7 +3,7 @@
 
 import type { ProviderName } from '../../src/domain.js';
 import type { ProviderRegistry } from '../../src/providers/registry.js';
-import type { ChatModel } from '../../src/providers/types.js';
+import type { ChatModel, StreamPart } from '../../src/providers/types.js';
 import type { TurnJob, TurnScheduler } from '../../src/queue/types.js';
 
 /** Runs nothing: `scheduled` lists the jobs it was given, in order. */
@@ -30,4 +30,19 @@ export function scriptedRegistry(model: ChatModel | undefined): ProviderRegistry
     get: (name: ProviderName) => (name === 'MOCK' ? model : undefined),
     defaultModel: () => 'scripted',
   };
+}
+
+/** A model that streams one delta, says so, then ends only when its call is aborted. */
+export function abortableModel(text: string) {
+  let streaming = () => {};
+  const started = new Promise<void>((resolve) => (streaming = resolve));
+  const model: ChatModel = {
+    provider: 'MOCK',
+    async *stream({ signal }): AsyncIterable<StreamPart> {
+      yield { type: 'text-delta', text };
+      streaming();
+      await new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }));
+    },
+  };
+  return { model, started };
 }

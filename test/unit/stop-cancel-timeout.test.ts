@@ -10,26 +10,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTurnCancellation } from '../../src/engine/turn-cancellation.js';
 import { createTurnRunner } from '../../src/engine/turn-runner.js';
 import { createEventBus } from '../../src/events/bus.js';
-import type { ChatModel, StreamPart } from '../../src/providers/types.js';
+import type { ChatModel } from '../../src/providers/types.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { DiscussionStore } from '../../src/store/types.js';
 import { createDiscussion } from '../store/fixtures.js';
-import { recordingScheduler, scriptedRegistry } from '../support/engine-doubles.js';
-
-/** A model that streams one delta, says so, then ends only when its call is aborted. */
-function abortableModel(text: string) {
-  let streaming = () => {};
-  const started = new Promise<void>((resolve) => (streaming = resolve));
-  const model: ChatModel = {
-    provider: 'MOCK',
-    async *stream({ signal }): AsyncIterable<StreamPart> {
-      yield { type: 'text-delta', text };
-      streaming();
-      await new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }));
-    },
-  };
-  return { model, started };
-}
+import { abortableModel, recordingScheduler, scriptedRegistry } from '../support/engine-doubles.js';
 
 function setUp(model?: ChatModel) {
   const store = createMemoryStore();

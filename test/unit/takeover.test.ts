@@ -15,7 +15,7 @@ import type { ChatModel, StreamPart } from '../../src/providers/types.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { DiscussionStore } from '../../src/store/types.js';
 import { createDiscussion } from '../store/fixtures.js';
-import { recordingScheduler, scriptedRegistry } from '../support/engine-doubles.js';
+import { abortableModel, recordingScheduler, scriptedRegistry } from '../support/engine-doubles.js';
 
 /** A model that streams one delta, then waits for `release` before finishing. */
 function gatedModel() {
@@ -33,21 +33,6 @@ function gatedModel() {
     },
   };
   return { model, started, release };
-}
-
-/** A model that streams one delta, says so, then ends only when its call is aborted. */
-function abortableModel(text: string) {
-  let streaming = () => {};
-  const started = new Promise<void>((resolve) => (streaming = resolve));
-  const model: ChatModel = {
-    provider: 'MOCK',
-    async *stream({ signal }): AsyncIterable<StreamPart> {
-      yield { type: 'text-delta', text };
-      streaming();
-      await new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }));
-    },
-  };
-  return { model, started };
 }
 
 function setUp(model?: ChatModel) {
