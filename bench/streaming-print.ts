@@ -1,4 +1,5 @@
 /** Prints the streaming benchmark's parts: the service's figure, the raw baseline's, and their ratio, side by side. */
+import { percentiles } from './stats.js';
 import type { GroupReport, MemoryFigures } from './stream-protocol.js';
 import type { FlowOptions, FlowResult, FlowSide } from './streaming-flow.js';
 import type { IdleResult, IdleSide } from './streaming-idle.js';
@@ -86,12 +87,8 @@ function latencyVerdict({ service, raw }: FlowResult): { p99: number; rawP99: nu
   return { p99, rawP99, bound, met: p99 <= bound && service.report.deliveredFraction === 1 };
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const low = sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
-  const high = sorted[Math.ceil((sorted.length - 1) / 2)] ?? Number.NaN;
-  return (low + high) / 2;
-};
+/** The pairs' median, as the benchmark's other percentiles take it (nearest rank). */
+const median = (values: readonly number[]): number => percentiles(values).p50;
 
 export function printLatency(result: FlowResult, options: FlowOptions, pair = { index: 1, of: 1 }): void {
   const { service, raw } = result;
