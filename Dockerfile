@@ -29,4 +29,5 @@ EXPOSE 4000
 # graphql-yoga answers GET /health; slim images have no curl, so Node's fetch does it.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/main.js"]
+# --max-semi-space-size: see src/node-flags.ts.
+CMD ["node", "--max-semi-space-size=8", "dist/main.js"]

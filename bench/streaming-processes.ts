@@ -1,5 +1,6 @@
 /** The processes of the streaming benchmark: the service and the raw broadcaster, each fresh for each part, and the clients. */
 import { loadavg } from 'node:os';
+import { SERVICE_NODE_FLAGS } from '../src/node-flags.js';
 import { spawnChild, type ChildHandle } from './ipc.js';
 import { readProcessCpuMs, recordRss, type RssRecorder } from './process-memory.js';
 import { broadcasterCommands, memoryCommand, serverCommands } from './stream-protocol.js';
@@ -73,8 +74,9 @@ async function runSide<T>(
   env: Record<string, string>,
   commands: typeof serverCommands | typeof broadcasterCommands,
   run: (started: { handle: ChildHandle; url: string }) => Promise<T>,
+  nodeFlags: readonly string[] = [],
 ): Promise<T> {
-  const handle = spawnChild(script, env, profileArgs());
+  const handle = spawnChild(script, env, [...nodeFlags, ...profileArgs()]);
   try {
     const { url } = await handle.request(commands.start, {});
     return await run({ handle, url });
@@ -89,7 +91,7 @@ async function runSide<T>(
 /**
  * The service from src/app.ts in a fresh process of its own (Redis mode, the run's key prefix), for the length of
  * `run`. With `workerProcess`, that process is the API (ROLE=api) and turns run in one more, a worker (ROLE=worker):
- * the side measured is the API's.
+ * the side measured is the API's. Each starts with the flags every deployment gives the service (src/node-flags.ts).
  */
 export function withService<T>(
   context: StreamingContext,
@@ -99,11 +101,15 @@ export function withService<T>(
 ): Promise<T> {
   const serviceEnv = { REDIS_URL: context.redisUrl, BENCH_KEY_PREFIX: context.keyPrefix, ...env };
   const runApi = () =>
-    runSide('bench/stream-server.ts', { ...serviceEnv, ROLE: workerProcess ? 'api' : 'all' }, serverCommands, ({ handle, url }) =>
-      run({ handle, pid: handle.pid, httpUrl: url, wsUrl: url.replace(/^http/, 'ws') }),
+    runSide(
+      'bench/stream-server.ts',
+      { ...serviceEnv, ROLE: workerProcess ? 'api' : 'all' },
+      serverCommands,
+      ({ handle, url }) => run({ handle, pid: handle.pid, httpUrl: url, wsUrl: url.replace(/^http/, 'ws') }),
+      SERVICE_NODE_FLAGS,
     );
   if (!workerProcess) return runApi();
-  return runSide('bench/stream-server.ts', { ...serviceEnv, ROLE: 'worker' }, serverCommands, runApi);
+  return runSide('bench/stream-server.ts', { ...serviceEnv, ROLE: 'worker' }, serverCommands, runApi, SERVICE_NODE_FLAGS);
 }
 
 /** The raw broadcaster (and publisher) in a fresh process of its own, for the length of `run`. */

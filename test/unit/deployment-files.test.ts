@@ -1,13 +1,15 @@
 /**
  * The deployment files say what the code does: every environment variable the
  * service reads is documented and passed by docker-compose.yml to both roles,
- * and the image runs compiled code with production dependencies only.
+ * the image runs compiled code with production dependencies only, and every
+ * way of starting the service gives Node the same flags.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ENVIRONMENT_VARIABLES } from '../../src/config.js';
+import { SERVICE_NODE_FLAGS } from '../../src/node-flags.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -50,12 +52,20 @@ describe('deployment files', () => {
     expect(runtime).toContain('npm ci --omit=dev');
     expect(runtime).toContain('COPY --from=build /app/dist ./dist');
     expect(runtime).toContain('COPY --from=build /app/web/dist ./web/dist');
-    expect(runtime).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
+    expect(runtime).toMatch(/^CMD \["node", (?:"[^"]+", )*"dist\/main\.js"\]$/m);
     expect(dockerfile).not.toContain('npm install');
     const manifest = z
       .object({ dependencies: z.record(z.string(), z.string()), devDependencies: z.record(z.string(), z.string()) })
       .parse(JSON.parse(read('package.json')));
     expect(Object.keys(manifest.dependencies)).not.toContain('tsx');
     expect(Object.keys(manifest.devDependencies)).toContain('tsx');
+  });
+
+  it('npm start and the image start Node with the service flags of src/node-flags.ts', () => {
+    expect(SERVICE_NODE_FLAGS.length).toBeGreaterThan(0);
+    const command = ['node', ...SERVICE_NODE_FLAGS, 'dist/main.js'].map((part) => JSON.stringify(part)).join(', ');
+    expect(read('Dockerfile').split('\n')).toContain(`CMD [${command}]`);
+    const manifest = z.object({ scripts: z.object({ start: z.string() }) }).parse(JSON.parse(read('package.json')));
+    expect(manifest.scripts.start).toBe(['tsx', ...SERVICE_NODE_FLAGS, 'src/main.ts'].join(' '));
   });
 });
