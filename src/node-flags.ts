@@ -2,12 +2,12 @@
  * The flags the service's Node process starts with, wherever it runs: `npm start`, the image's
  * CMD (both checked by test/unit/deployment-files.test.ts) and the streaming benchmark's service.
  *
- * A young generation of 8 MiB per semi-space instead of V8's 16: a running turn keeps about 2 MB
- * of young objects alive at any moment (its Redis commands and promises in flight), and each
- * scavenge stops the thread while it copies them, however much garbage surrounds them. Half the
- * space is twice the scavenges, each about half as long. At 100 discussions × 10 subscribers
- * (`npm run bench:stream`, part 2) that took the service's scavenge pauses from 5.5–8.7 ms at the
- * median to 2.9–6.1 ms, and its p99 added latency from 45 to 32 ms (medians of 9 runs each), for
- * about one more percent of the time paused.
+ * A young generation of 8 MiB per semi-space instead of V8's 16: 100 running turns keep about 2 MB
+ * of young objects alive at any moment (most of them, by a sampling heap profile, the token
+ * writer's Redis commands and their promises), and each scavenge stops the thread while it copies
+ * them, however much garbage surrounds them. Half the space is twice the scavenges, each about
+ * half as long. At 100 discussions × 10 subscribers (`npm run bench:stream`, part 2) that took the
+ * service's scavenge pauses from 5.5–8.7 ms at the median to 2.9–6.1 ms, and its p99 added latency
+ * from 45 to 32 ms (medians of 9 runs each), for about one more percent of the time paused.
  */
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=8'] as const;
