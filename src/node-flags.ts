@@ -8,6 +8,6 @@
  * them, however much garbage surrounds them. Half the space is twice the scavenges, each about
  * half as long. At 100 discussions × 10 subscribers (`npm run bench:stream`, part 2) that took the
  * service's scavenge pauses from 5.5–8.7 ms at the median to 2.9–6.1 ms, and its p99 added latency
- * from 45 to 32 ms (medians of 9 runs each), for about one more percent of the time paused.
+ * from 45 to 32 ms (medians of 9 service/raw pairs each), for about one more percent of the time paused.
  */
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=8'] as const;
