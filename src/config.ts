@@ -115,7 +115,7 @@ export interface ToolsConfig {
 }
 
 export interface StreamingConfig {
-  /** A reply's deltas that arrive faster than this are joined into one token event (one Redis round trip). */
+  /** A reply's deltas that arrive faster than this are joined into one token event (one write to Redis). */
   tokenCoalesceMs: number;
   /** Events a subscriber may have waiting (tokens of one message join into one) before it is cut off as too slow. */
   subscriberBufferEvents: number;

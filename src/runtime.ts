@@ -84,21 +84,21 @@ export async function createRedisRuntime(
   const { redisUrl } = config;
   // ioredis rejects a failed first connect with "Connection is closed."; the reason is in its error event.
   let lastError: string | undefined;
-  const connect = (name: string, { enableAutoPipelining = false } = {}) => {
-    const client = new Redis(redisUrl, { connectionName: name, lazyConnect: true, maxRetriesPerRequest: 20, enableAutoPipelining });
+  const connect = (name: string) => {
+    const client = new Redis(redisUrl, { connectionName: name, lazyConnect: true, maxRetriesPerRequest: 20 });
     client.on('error', (error: Error) => {
       lastError = error.message;
       logger.warn({ connection: name, message: error.message }, 'redis connection error');
     });
     return client;
   };
-  // Commands, publishing and subscribing each need their own connection. Token writes have one too, whose
-  // commands of one event-loop turn go out as one write (every running turn streams at once): each turn awaits
-  // its writes in order, and its commit comes after the last, so no order between connections is needed.
+  // Commands, publishing and subscribing each need their own connection. Token writes have one too, which
+  // carries one script per event-loop turn for every running turn's writes (redis-token-writer.ts): each turn
+  // awaits its writes in order, and its commit comes after the last, so no order between connections is needed.
   const commands = connect('store');
   const publisher = connect('publisher');
   const subscriber = connect('subscriber');
-  const tokenWrites = connect('tokens', { enableAutoPipelining: true });
+  const tokenWrites = connect('tokens');
   const connections = [commands, publisher, subscriber, tokenWrites];
   try {
     await Promise.all(connections.map((client) => client.connect()));

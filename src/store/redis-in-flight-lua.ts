@@ -59,6 +59,29 @@ return 1
 `,
 );
 
+/**
+ * The append-token step for many messages at once (one per discussion, in the order given):
+ * KEYS: in-flight hash, in-flight text of each; ARGV: message id, delta, channel, payload of each.
+ * Returns a list of 1 (appended and published) or 0 (that message is no longer in flight), one per message.
+ */
+export const appendTokensScript = defineScript(
+  'append-tokens',
+  `
+local written = {}
+for i = 1, #KEYS / 2 do
+  local k, a = i * 2 - 1, i * 4 - 3
+  if redis.call('HGET', KEYS[k], 'messageId') == ARGV[a] then
+    redis.call('APPEND', KEYS[k + 1], ARGV[a + 1])
+    redis.call('PUBLISH', ARGV[a + 2], ARGV[a + 3])
+    written[i] = 1
+  else
+    written[i] = 0
+  end
+end
+return written
+`,
+);
+
 /** KEYS: in-flight hash, in-flight text. Returns { HGETALL, GET } read at one instant. */
 export const getInFlightScript = defineScript(
   'get-in-flight',
