@@ -114,7 +114,11 @@ export async function buildApp(config: Config, options: RuntimeOptions & { logge
     // An API process only enqueues deliveries; workers send them.
     runtime.webhooks.startWorker();
     // A stop on any replica reaches the process running the turn.
-    stopCommands = await runtime.bus.onCommand((command) => void runner.cancel(command.discussionId, command.reason));
+    stopCommands = await runtime.bus.onCommand((command) => {
+      const { discussionId, reason } = command;
+      logger.debug({ discussionId, reason, running: runner.isRunning(discussionId) }, 'cancel command received');
+      void runner.cancel(discussionId, reason);
+    });
     await recoverDiscussions(engine);
   }
 

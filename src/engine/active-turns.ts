@@ -24,27 +24,31 @@ export interface ActiveTurns {
 }
 
 export function createActiveTurns({ store, now, commitTurn }: TurnContext): ActiveTurns {
-  const active = new Map<string, ActiveTurn>();
+  // A set per discussion: a repeated job (its lock lapsed under load) may begin a newer attempt here
+  // while the older one is still winding down, and a stop must reach both.
+  const active = new Map<string, Set<ActiveTurn>>();
 
   async function track(discussionId: string, turn: (controller: AbortController) => Promise<void>) {
     const controller = new AbortController();
     let settle = () => {};
     const settled = new Promise<void>((resolve) => (settle = resolve));
-    active.set(discussionId, { controller, settled });
+    const entry = { controller, settled };
+    const attempts = active.get(discussionId) ?? new Set<ActiveTurn>();
+    active.set(discussionId, attempts.add(entry));
     try {
       await turn(controller);
     } finally {
-      active.delete(discussionId);
+      attempts.delete(entry);
+      if (attempts.size === 0) active.delete(discussionId);
       settle();
     }
     return controller;
   }
 
   async function cancel(discussionId: string, reason: AbortReason): Promise<void> {
-    const running = active.get(discussionId);
-    if (!running) return;
-    running.controller.abort(reason);
-    await running.settled;
+    const running = [...(active.get(discussionId) ?? [])];
+    for (const { controller } of running) controller.abort(reason);
+    await Promise.all(running.map(({ settled }) => settled));
   }
 
   async function abandonTurn(discussionId: string, messageId: string): Promise<void> {

@@ -218,6 +218,9 @@ export const isTurnStarted =
   (line: LogLine): boolean =>
     line.entry.msg === 'turn started' && line.entry.discussionId === discussionId;
 
+/** How many of each process's last log lines a failed test prints. */
+const FAILURE_LOG_LINES = 80;
+
 /**
  * One process group and Redis key prefix per test: every process is SIGKILLed
  * after the test (pass or fail) and the prefix's keys are deleted from the
@@ -237,7 +240,17 @@ export function useProcesses({ ownRedis = false }: { ownRedis?: boolean } = {}) 
     keyPrefix = `test:dist:${randomUUID()}:`;
     group = createProcessGroup({ REDIS_KEY_PREFIX: keyPrefix });
   });
-  afterEach(cleanup, 30_000);
+  afterEach(async ({ task }) => {
+    // A failure that happened in another process is explained by its log: print the end of every process's.
+    if (task.result?.state === 'fail' && group) {
+      const lines = group.log.values;
+      for (const name of new Set(lines.map((line) => line.process))) {
+        const tail = lines.filter((line) => line.process === name).slice(-FAILURE_LOG_LINES);
+        console.error(`The last ${tail.length} log lines of ${name}:\n${tail.map((line) => JSON.stringify(line.entry)).join('\n')}`);
+      }
+    }
+    await cleanup();
+  }, 30_000);
   afterAll(cleanup, 30_000);
   return {
     get group(): ProcessGroup {
