@@ -15,6 +15,7 @@ const start = command('start', none, z.object({ url: z.string() }));
 const gcPausesSchema = z.object({
   minor: z.object({ count: z.number(), p50: z.number(), p99: z.number(), max: z.number(), totalMs: z.number() }),
   otherMs: z.number(),
+  loopDelay: z.object({ p50: z.number(), p99: z.number(), max: z.number() }),
 });
 /** The process' GC pauses since the last such command (bench/gc-pauses.ts), and a fresh start. */
 export const gcPausesCommand = command('gcPauses', none, gcPausesSchema);

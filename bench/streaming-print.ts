@@ -24,6 +24,8 @@ const cpuText = ({ cpu }: FlowSide): string => `${fixed(cpu.server * 100, 0)}% /
 
 const scavengesText = ({ gc }: FlowSide): string =>
   `${gc.minor.count}, ${fixed(gc.minor.p50, 1)} / ${fixed(gc.minor.p99, 1)} / ${fixed(gc.minor.max, 1)}`;
+const loopDelayText = ({ gc: { loopDelay } }: FlowSide): string =>
+  `${fixed(loopDelay.p50, 1)} / ${fixed(loopDelay.p99, 1)} / ${fixed(loopDelay.max, 1)}`;
 /** The share of the measured window the side's main thread spent paused for GC, every kind. */
 const gcShare = ({ gc, report }: FlowSide): number =>
   report.windowMs > 0 ? (gc.minor.totalMs + gc.otherMs) / report.windowMs : Number.NaN;
@@ -68,6 +70,7 @@ export function printThroughput(result: FlowResult, options: FlowOptions): void 
     'CPU of one core (server / clients)': plain(cpuText(service), cpuText(raw)),
     'GC scavenges: count, pause p50 / p99 / max ms': plain(scavengesText(service), scavengesText(raw)),
     'GC paused, % of the window (every kind)': plain(percent(gcShare(service)), percent(gcShare(raw))),
+    'event loop delay p50 / p99 / max ms': plain(loopDelayText(service), loopDelayText(raw)),
     'load average 1m': plain(loadText(service.load), loadText(raw.load)),
   });
   const achieved = words / rawWords;
@@ -111,6 +114,7 @@ export function printLatency(result: FlowResult, options: FlowOptions, pair = { 
     'CPU of one core (server / clients)': plain(cpuText(service), cpuText(raw)),
     'GC scavenges: count, pause p50 / p99 / max ms': plain(scavengesText(service), scavengesText(raw)),
     'GC paused, % of the window (every kind)': plain(percent(gcShare(service)), percent(gcShare(raw))),
+    'event loop delay p50 / p99 / max ms': plain(loopDelayText(service), loopDelayText(raw)),
     'load average 1m': plain(loadText(service.load), loadText(raw.load)),
   });
   const { bound, met } = latencyVerdict(result);
