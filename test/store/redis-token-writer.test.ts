@@ -37,6 +37,7 @@ async function discussions(count: number): Promise<string[]> {
   return ids;
 }
 
+/** Every delta here is one character long, so its index is also its offset. */
 const token = (discussionId: string, delta: string, index: number, messageId = 'm-0'): TokenEvent => ({
   type: 'token',
   discussionId,
