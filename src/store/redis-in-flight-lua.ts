@@ -60,9 +60,11 @@ return 1
 );
 
 /**
- * The append-token step for many messages at once (one per discussion, in the order given):
+ * The append-token step for many deltas at once, in the order given, of any discussions: the one
+ * script that spans discussions (redis-token-writer.ts sends one per event-loop turn), so it needs
+ * every key on one Redis, as the bookkeeping keys do.
  * KEYS: in-flight hash, in-flight text of each; ARGV: message id, delta, channel, payload of each.
- * Returns a list of 1 (appended and published) or 0 (that message is no longer in flight), one per message.
+ * Returns a list of 1 (appended and published) or 0 (that message is no longer in flight), one per delta.
  */
 export const appendTokensScript = defineScript(
   'append-tokens',

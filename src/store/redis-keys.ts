@@ -28,7 +28,8 @@
 // The status counts and the retention schedule are the exception: they are
 // written by the discussion's own create, transition and delete scripts, so
 // that the counts stay exact (a script that a cluster would refuse); so is
-// discussions:all on create, which a recount of the counts reads.
+// discussions:all on create, which a recount of the counts reads. The token
+// writer's append-tokens spans discussions too: one script per event-loop turn.
 
 export interface RedisKeys {
   discussion(id: string): string;

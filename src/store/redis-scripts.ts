@@ -1,6 +1,7 @@
 // The Lua scripts of the Redis store. Each multi-key step is one script, so it
 // is atomic; every key a script touches is passed in KEYS, and a discussion's
-// keys share the `{ID}` hash tag, so each script stays in one cluster slot.
+// keys share the `{ID}` hash tag, so a script of one discussion's keys alone
+// stays in one cluster slot (redis-keys.ts names those that do not).
 
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
