@@ -103,9 +103,20 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
     signal: AbortSignal,
     previousToolCalls: ToolCallRecord[] | undefined,
   ): Promise<ReplyOutcome> {
+    // Said once per reply: a write refused (another attempt took the turn over) or failed (thrown when the reply ends).
+    let told = false;
+    const tell = (problem: string, details: object = {}) => {
+      if (!told) logger.warn({ discussionId: record.id, turn: record.turn, messageId, ...details }, problem);
+      told = true;
+    };
     const tokens = createTokenSink(
       async ({ delta, index, offset }) => {
-        await tokenWriter.write({ type: 'token', discussionId: record.id, messageId, author: speaker.name, delta, index, offset });
+        const token = { type: 'token' as const, discussionId: record.id, messageId, author: speaker.name, delta, index, offset };
+        const written = await tokenWriter.write(token).catch((error: unknown) => {
+          tell('a token write failed', { message: error instanceof Error ? error.message : String(error) });
+          throw error;
+        });
+        if (!written) tell('token write refused: the message is no longer in flight, so its tokens go nowhere');
       },
       { coalesceMs: tokenCoalesceMs },
     );

@@ -1,3 +1,6 @@
+/** How many of the last values a timed-out wait shows. */
+const LAST_VALUES_SHOWN = 12;
+
 /**
  * Collects the values a subscription delivers and lets a test wait for a
  * condition on them: each new value or the end re-checks the waiters, so tests
@@ -34,7 +37,8 @@ export class Collector<T> {
         this.waiters = this.waiters.filter((waiter) => waiter.timer !== timer);
         reject(
           new Error(
-            `timed out waiting for ${what}; got ${this.values.length} values, completed=${this.completed}, errors=${JSON.stringify(this.errors)}`,
+            `timed out waiting for ${what}; got ${this.values.length} values, completed=${this.completed}, errors=${JSON.stringify(this.errors)}; ` +
+              `the last ${LAST_VALUES_SHOWN}: ${JSON.stringify(this.values.slice(-LAST_VALUES_SHOWN)).slice(0, 4_000)}`,
           ),
         );
       }, timeoutMs);

@@ -5,17 +5,19 @@
 // that records what it is asked (our own interfaces).
 
 import { PubSub } from 'graphql-subscriptions';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createTurnCancellation } from '../../src/engine/turn-cancellation.js';
 import { createTurnRunner } from '../../src/engine/turn-runner.js';
 import { createEventBus } from '../../src/events/bus.js';
+import { createTokenWriter, type TokenWriter } from '../../src/events/token-writer.js';
 import type { LiveEvent } from '../../src/events/types.js';
 import type { ChatModel, StreamPart } from '../../src/providers/types.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { DiscussionStore } from '../../src/store/types.js';
 import { createDiscussion } from '../store/fixtures.js';
 import { abortableModel, recordingScheduler, scriptedRegistry } from '../support/engine-doubles.js';
+import { captureLogText } from '../support/logs.js';
 
 /** A model that streams one delta, then waits for `release` before finishing. */
 function gatedModel() {
@@ -35,12 +37,12 @@ function gatedModel() {
   return { model, started, release };
 }
 
-function setUp(model?: ChatModel) {
+function setUp(model?: ChatModel, logger: Logger = pino({ level: 'silent' })) {
   const store = createMemoryStore();
   const bus = createEventBus({ pubsub: new PubSub() });
   const { scheduler, scheduled } = recordingScheduler();
   const providers = scriptedRegistry(model);
-  const dependencies = { store, bus, providers, scheduler, logger: pino({ level: 'silent' }) };
+  const dependencies = { store, bus, providers, scheduler, logger };
   const runner = createTurnRunner(dependencies);
   return { store, bus, runner, scheduled, dependencies };
 }
@@ -85,6 +87,81 @@ describe('a turn taken over by another worker', () => {
     // Its tokens went out, but no message with its id.
     expect(events.some((event) => event.type === 'token' && event.messageId === zombieMessage)).toBe(true);
     expect(events.filter((event) => event.type === 'message')).toEqual([]);
+  });
+
+  it("says once that the replaced attempt's tokens go nowhere, however many it goes on streaming", async () => {
+    let open = () => {};
+    const resumed = new Promise<void>((resolve) => (open = resolve));
+    let streaming = () => {};
+    const started = new Promise<void>((resolve) => (streaming = resolve));
+    const model: ChatModel = {
+      provider: 'MOCK',
+      async *stream(): AsyncIterable<StreamPart> {
+        yield { type: 'text-delta', text: 'A zombie ' };
+        streaming();
+        await resumed;
+        // A turn of the event loop between deltas: each is written on its own.
+        for (const text of ['keeps ', 'on ', 'talking']) {
+          await new Promise((resolve) => setImmediate(resolve));
+          yield { type: 'text-delta', text };
+        }
+        yield { type: 'finish', finishReason: 'stop', usage: { inputTokens: 5, outputTokens: 3 } };
+      },
+    };
+    const captured = captureLogText('warn');
+    const { store, bus, dependencies } = setUp(model, captured.logger);
+    const writer = createTokenWriter({ store, bus });
+    let refused = 0;
+    const tokens: TokenWriter = {
+      async write(event) {
+        const written = await writer.write(event);
+        if (!written) refused += 1;
+        return written;
+      },
+    };
+    const runner = createTurnRunner({ ...dependencies, tokens });
+    const record = await createDiscussion(store, RUNNING_WITH_ADA);
+
+    const zombie = runner.runJob({ discussionId: record.id, turn: 0 });
+    await started;
+    await store.beginInFlight(record.id, inFlight('taken-over'));
+    open();
+    await zombie;
+    expect(refused).toBeGreaterThanOrEqual(2);
+    expect(captured.lines.filter((line) => line.includes('token write refused'))).toHaveLength(1);
+    expect((await store.getInFlight(record.id))?.text).toBe('');
+  });
+
+  it('says once that its token writes fail, and the reply fails with the error', async () => {
+    const model: ChatModel = {
+      provider: 'MOCK',
+      async *stream(): AsyncIterable<StreamPart> {
+        for (const text of ['Nobody ', 'hears ', 'this']) {
+          await new Promise((resolve) => setImmediate(resolve));
+          yield { type: 'text-delta', text };
+        }
+        yield { type: 'finish', finishReason: 'stop', usage: { inputTokens: 5, outputTokens: 3 } };
+      },
+    };
+    const captured = captureLogText('warn');
+    const { store, dependencies } = setUp(model, captured.logger);
+    let attempts = 0;
+    const tokens: TokenWriter = {
+      write() {
+        attempts += 1;
+        return Promise.reject(new Error('the token connection is gone'));
+      },
+    };
+    const record = await createDiscussion(store, RUNNING_WITH_ADA);
+
+    await createTurnRunner({ ...dependencies, tokens })
+      .runJob({ discussionId: record.id, turn: 0 })
+      .catch(() => {});
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    const failures = captured.lines.filter((line) => line.includes('a token write failed'));
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toContain('the token connection is gone');
+    expect((await store.readLog(record.id, { limit: 10 })).filter((entry) => entry.type === 'message')).toEqual([]);
   });
 
   it('announces the restart when it replaces a dead attempt of the same turn', async () => {
