@@ -14,6 +14,7 @@ import { buildSystemPrompt, buildTranscript } from './prompt.js';
 import type { TurnPurpose } from './protocols.js';
 import { findStopPhrase } from './termination.js';
 import { createTokenSink } from './token-sink.js';
+import { replyTokenWrites } from './reply-token-writes.js';
 import type { TurnObservation } from './dependencies.js';
 import type { SpeakPlan, TurnContext } from './turn-context.js';
 
@@ -103,21 +104,8 @@ export function createAgentTurn(context: TurnContext): AgentTurn {
     signal: AbortSignal,
     previousToolCalls: ToolCallRecord[] | undefined,
   ): Promise<ReplyOutcome> {
-    // Said once per reply: a write refused (another attempt took the turn over) or failed (thrown when the reply ends).
-    let told = false;
-    const tell = (problem: string, details: object = {}) => {
-      if (!told) logger.warn({ discussionId: record.id, turn: record.turn, messageId, ...details }, problem);
-      told = true;
-    };
     const tokens = createTokenSink(
-      async ({ delta, index, offset }) => {
-        const token = { type: 'token' as const, discussionId: record.id, messageId, author: speaker.name, delta, index, offset };
-        const written = await tokenWriter.write(token).catch((error: unknown) => {
-          tell('a token write failed', { message: error instanceof Error ? error.message : String(error) });
-          throw error;
-        });
-        if (!written) tell('token write refused: the message is no longer in flight, so its tokens go nowhere');
-      },
+      replyTokenWrites(tokenWriter, logger, { discussionId: record.id, turn: record.turn, messageId, author: speaker.name }),
       { coalesceMs: tokenCoalesceMs },
     );
     const system = buildSystemPrompt(record, speaker, purpose);
