@@ -1,6 +1,6 @@
 /**
- * The flags the service's Node process starts with, wherever it runs: `npm start`, the image's
- * CMD (both checked by test/unit/deployment-files.test.ts) and the streaming benchmark's service.
+ * The flags the service's Node process starts with, wherever it runs: `npm start`, `npm run dev`, the
+ * image's CMD (all checked by test/unit/deployment-files.test.ts) and the streaming benchmark's service.
  *
  * A young generation of 8 MiB per semi-space instead of V8's 16: 100 running turns keep about 2 MB
  * of young objects alive at any moment (most of them, by a sampling heap profile, the token

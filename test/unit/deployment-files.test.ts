@@ -61,11 +61,13 @@ describe('deployment files', () => {
     expect(Object.keys(manifest.devDependencies)).toContain('tsx');
   });
 
-  it('npm start and the image start Node with the service flags of src/node-flags.ts', () => {
+  it('npm start, npm run dev and the image start Node with the service flags of src/node-flags.ts', () => {
     expect(SERVICE_NODE_FLAGS.length).toBeGreaterThan(0);
     const command = ['node', ...SERVICE_NODE_FLAGS, 'dist/main.js'].map((part) => JSON.stringify(part)).join(', ');
     expect(read('Dockerfile').split('\n')).toContain(`CMD [${command}]`);
-    const manifest = z.object({ scripts: z.object({ start: z.string() }) }).parse(JSON.parse(read('package.json')));
+    const manifest = z.object({ scripts: z.object({ start: z.string(), dev: z.string() }) }).parse(JSON.parse(read('package.json')));
     expect(manifest.scripts.start).toBe(['tsx', ...SERVICE_NODE_FLAGS, 'src/main.ts'].join(' '));
+    // tsx watch hands node flags on to each process it starts.
+    expect(manifest.scripts.dev).toBe(['tsx', 'watch', ...SERVICE_NODE_FLAGS, 'src/main.ts'].join(' '));
   });
 });
