@@ -10,6 +10,6 @@
  * bench:stream`, part 2) that took the service's scavenge pauses from 5.5–8.7 ms at the median to
  * 2.9–6.1 ms, and its p99 added latency from 45 to 32 ms (medians of 9 service/raw pairs each), for
  * about one more percent of the time paused. Measured again once the token writes were batched
- * (docs/benchmarks.md), 16 MiB was still no better.
+ * (docs/benchmarks.md), neither 16 MiB nor 4 was better.
  */
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=8'] as const;
