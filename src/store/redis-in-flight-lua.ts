@@ -44,17 +44,16 @@ return 1
 );
 
 /**
- * KEYS: in-flight hash, in-flight text. ARGV: message id, delta, and optionally a channel and payload.
+ * KEYS: in-flight hash, in-flight text. ARGV: message id, delta.
  * Appends the delta to the in-flight text while that message is the in-flight
- * one, and publishes the payload on the channel in the same step. Returns 1
- * when it did, else 0 (nothing written, nothing published).
+ * one (the store's appendInFlight; the token writer's appends go with their
+ * publish, as append-tokens). Returns 1 when it did, else 0 (nothing written).
  */
 export const appendTokenScript = defineScript(
   'append-token',
   `
 if redis.call('HGET', KEYS[1], 'messageId') ~= ARGV[1] then return 0 end
 redis.call('APPEND', KEYS[2], ARGV[2])
-if ARGV[3] then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
 return 1
 `,
 );
